@@ -1,0 +1,27 @@
+using MailTumble.Core.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+
+namespace MailTumble.Api;
+
+/// <summary>Registers and wires the HTTP API.</summary>
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>Adds OpenTelemetry metrics with a Prometheus exporter for the relay's meter.</summary>
+    public static IServiceCollection AddMailTumbleApi(this IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MailTumbleMetrics.MeterName).AddPrometheusExporter());
+        return services;
+    }
+
+    /// <summary>Adds the token check, the routes and <c>/metrics</c>.</summary>
+    public static WebApplication UseMailTumbleApi(this WebApplication app, string? token)
+    {
+        app.UseMiddleware<BearerTokenMiddleware>(token ?? string.Empty);
+        app.MapMailTumbleApi();
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+}

@@ -1,0 +1,45 @@
+using MailTumble.Core.Delivery;
+using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Receiving;
+using MailTumble.Core.Rewriting;
+using MailTumble.Core.Sending;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace MailTumble.Core;
+
+/// <summary>Registers the pipeline: receive, rewrite, pace and send, independent of adapters.</summary>
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>Adds the receive stage, the recipient policy and their options.</summary>
+    public static IServiceCollection AddMailTumbleCore(
+        this IServiceCollection services,
+        Action<ReceiveOptions> receive,
+        Action<RewriteOptions> rewrite,
+        Action<DeliveryOptions> delivery)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RewriteOptions>().Configure(rewrite)
+            .Validate(o => string.IsNullOrWhiteSpace(o.FromEmail) || Addressing.MailAddress.TryParse(o.FromEmail, out _), "FROM_EMAIL (MailTumble:Rewrite:FromEmail) must be a plain address such as relay@example.com")
+            .ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().Configure(delivery).ValidateDataAnnotations()
+            .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
+            .ValidateOnStart();
+        services.TryAddSingleton<QueueSignal>();
+        services.TryAddSingleton<MailTumbleMetrics>();
+        services.TryAddSingleton(new ReplyClassifier());
+        services.TryAddSingleton<RecipientPolicy>();
+        services.TryAddSingleton<MessageReceiver>();
+        return services;
+    }
+
+    /// <summary>Adds the send-out stage as a hosted service.</summary>
+    public static IServiceCollection AddMailTumbleDelivery(this IServiceCollection services)
+    {
+        services.TryAddSingleton<DeliveryService>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
+        return services;
+    }
+}

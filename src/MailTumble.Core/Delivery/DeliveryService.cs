@@ -1,0 +1,307 @@
+using System.Diagnostics;
+using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Directory;
+using MailTumble.Core.Pacing;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Sending;
+using MailTumble.Core.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Delivery;
+
+/// <summary>
+/// The send-out stage: leases deliveries, re-checks the alias, waits for the rate budget, sends, and
+/// acks, retries or dead-letters by the classified outcome. Worker count follows queue depth.
+/// </summary>
+public sealed partial class DeliveryService : BackgroundService
+{
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
+    private readonly IOutgoingQueue _queue;
+    private readonly IRawStore _raw;
+    private readonly IAliasDirectory _directory;
+    private readonly IMailSender _sender;
+    private readonly QueueSignal _signal;
+    private readonly DeliveryOptions _options;
+    private readonly TimeProvider _time;
+    private readonly MailTumbleMetrics _metrics;
+    private readonly ILogger<DeliveryService> _logger;
+    private readonly TokenBucket _bucket;
+    private readonly RateController _rate;
+    private readonly RetrySchedule _retry;
+    private volatile int _desired = 1;
+    private double _latencySeconds = 0.05;
+    private long _pausedUntilTicks;
+
+    /// <summary>Creates the service.</summary>
+    public DeliveryService(
+        IOutgoingQueue queue,
+        IRawStore raw,
+        IAliasDirectory directory,
+        IMailSender sender,
+        QueueSignal signal,
+        IOptions<DeliveryOptions> options,
+        TimeProvider time,
+        MailTumbleMetrics metrics,
+        ILogger<DeliveryService> logger)
+    {
+        _queue = queue;
+        _raw = raw;
+        _directory = directory;
+        _sender = sender;
+        _signal = signal;
+        _options = options.Value;
+        _time = time;
+        _metrics = metrics;
+        _logger = logger;
+        _bucket = new TokenBucket(_options.MaxSendRate, 1, time);
+        _rate = new RateController(_bucket, _options.MaxSendRate, time);
+        _retry = new RetrySchedule(_options.RetryInitial, _options.RetryMax);
+    }
+
+    /// <summary>The send rate in force (lowered while the provider throttles).</summary>
+    public double CurrentRate => _rate.CurrentRate;
+
+    /// <summary>The worker count the queue depth currently justifies.</summary>
+    public int DesiredConcurrency => _desired;
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            return;
+        }
+
+        var workers = Enumerable.Range(0, _options.MaxConcurrency).Select(i => Task.Run(() => WorkerAsync(i, stoppingToken), CancellationToken.None)).ToList();
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
+                    _desired = ConcurrencyPolicy.Desired(stats.Ready + stats.InFlight, _rate.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogStatsFailed(_logger, ex);
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(250), _time, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+    }
+
+    private async Task WorkerAsync(int index, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (index >= _desired || IsPaused())
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), _time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var batchSize = (int)Math.Clamp(Math.Ceiling(_rate.CurrentRate / Math.Max(1, _desired)), 1, 10);
+                var batch = await _queue.LeaseAsync(batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                if (batch.Count == 0)
+                {
+                    if (index == 0)
+                    {
+                        await _signal.WaitAsync(_options.IdlePoll, _time, stoppingToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Task.Delay(_options.IdlePoll, _time, stoppingToken).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogWorkerFailed(_logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> batch, CancellationToken stoppingToken)
+    {
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (stoppingToken.IsCancellationRequested || IsPaused())
+            {
+                // Hand the rest back at once rather than letting their leases run out.
+                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            // An in-flight send is allowed to finish on shutdown, within a grace period.
+            using var grace = new CancellationTokenSource();
+            using var registration = stoppingToken.Register(() => grace.CancelAfter(ShutdownGrace));
+            try
+            {
+                await ProcessAsync(batch[i], stoppingToken, grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private async Task ProcessAsync(LeasedItem leased, CancellationToken stoppingToken, CancellationToken sendToken)
+    {
+        var item = leased.Item;
+        var now = _time.GetUtcNow();
+        if (now >= item.ExpiresAt)
+        {
+            await DeadLetterAsync(leased, $"expired after {now - item.ReceivedAt:d\\.hh\\:mm} in the queue; last error: {leased.LastError ?? "none"}").ConfigureAwait(false);
+            return;
+        }
+
+        var lookup = await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
+        if (lookup.Outcome == LookupOutcome.TemporaryFailure)
+        {
+            await RetryAsync(leased, now + _options.RetryInitial, "directory unavailable: " + lookup.Reason).ConfigureAwait(false);
+            return;
+        }
+
+        if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Dead or AliasStatus.Disabled)
+        {
+            var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
+            await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false);
+            LogDropped(_logger, item.Id, item.Alias, why);
+            return;
+        }
+
+        if (lookup.Alias.Status == AliasStatus.Held)
+        {
+            await RetryAsync(leased, now + TimeSpan.FromMinutes(5), "alias held").ConfigureAwait(false);
+            return;
+        }
+
+        await _bucket.WaitAsync(1, stoppingToken).ConfigureAwait(false);
+
+        SendResult result;
+        var started = Stopwatch.GetTimestamp();
+        Stream body;
+        try
+        {
+            body = await _raw.OpenReadAsync(item.MessageKey, stoppingToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            await DeadLetterAsync(leased, "the stored message is missing").ConfigureAwait(false);
+            return;
+        }
+
+        await using (body.ConfigureAwait(false))
+        {
+            body.Seek(item.BodyOffset, SeekOrigin.Begin);
+            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, lookup.Alias.Target, item.Headers, body, EightBit: true);
+            result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
+        }
+
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (elapsed.TotalSeconds * 0.1));
+        _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
+        await ApplyAsync(leased, lookup.Alias.Target, result).ConfigureAwait(false);
+    }
+
+    private async Task ApplyAsync(LeasedItem leased, string target, SendResult result)
+    {
+        var item = leased.Item;
+        var now = _time.GetUtcNow();
+        switch (result.Outcome)
+        {
+            case SendOutcome.Sent:
+                _rate.OnSuccess();
+                var released = await _queue.AckAsync(leased, "sent", CancellationToken.None).ConfigureAwait(false);
+                LogSent(_logger, item.Id, item.Alias, target, result.Reply);
+                if (released)
+                {
+                    await _raw.DeleteAsync(item.MessageKey, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                break;
+            case SendOutcome.Throttled:
+                _rate.OnThrottled();
+                LogThrottled(_logger, item.Id, result.Reply, _rate.CurrentRate);
+                await RetryAsync(leased, now + _options.ThrottleRetry, result.Reply).ConfigureAwait(false);
+                break;
+            case SendOutcome.QuotaExceeded:
+                Interlocked.Exchange(ref _pausedUntilTicks, (now + TimeSpan.FromMinutes(1)).UtcTicks);
+                LogQuota(_logger, result.Reply);
+                await RetryAsync(leased, now + TimeSpan.FromMinutes(1), result.Reply).ConfigureAwait(false);
+                break;
+            case SendOutcome.TransientFailure:
+                var delay = _retry.Delay(leased.Attempts + 1);
+                LogDeferred(_logger, item.Id, target, result.Reply, delay);
+                await RetryAsync(leased, now + delay, result.Reply).ConfigureAwait(false);
+                break;
+            default:
+                await DeadLetterAsync(leased, result.Reply).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private Task RetryAsync(LeasedItem leased, DateTimeOffset notBefore, string reason)
+    {
+        if (notBefore >= leased.Item.ExpiresAt)
+        {
+            notBefore = leased.Item.ExpiresAt;
+        }
+
+        return _queue.RetryAsync(leased, notBefore, reason, CancellationToken.None);
+    }
+
+    private async Task DeadLetterAsync(LeasedItem leased, string reason)
+    {
+        await _queue.DeadLetterAsync(leased, reason, CancellationToken.None).ConfigureAwait(false);
+        LogDeadLettered(_logger, leased.Item.Id, leased.Item.Alias, leased.Item.Recipient, reason);
+    }
+
+    private bool IsPaused() => _time.GetUtcNow().UtcTicks < Interlocked.Read(ref _pausedUntilTicks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
+    private static partial void LogSent(ILogger logger, string deliveryId, string alias, string target, string reply);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deferred delivery {DeliveryId} to=<{Target}> for {Delay}: {Reply}")]
+    private static partial void LogDeferred(ILogger logger, string deliveryId, string target, string reply, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider throttled delivery {DeliveryId} ({Reply}); send rate now {Rate:0.##}/s")]
+    private static partial void LogThrottled(ILogger logger, string deliveryId, string reply, double rate);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider quota spent ({Reply}); sending paused for a minute")]
+    private static partial void LogQuota(ILogger logger, string reply);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
+    private static partial void LogDeadLettered(ILogger logger, string deliveryId, string alias, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped delivery {DeliveryId} alias=<{Alias}>: {Reason}")]
+    private static partial void LogDropped(ILogger logger, string deliveryId, string alias, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read queue statistics")]
+    private static partial void LogStatsFailed(ILogger logger, Exception exception);
+}

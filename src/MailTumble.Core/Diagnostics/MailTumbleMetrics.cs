@@ -1,0 +1,53 @@
+using System.Diagnostics.Metrics;
+
+namespace MailTumble.Core.Diagnostics;
+
+/// <summary>The relay's metrics (meter <c>MailTumble</c>), exported through OpenTelemetry.</summary>
+public sealed class MailTumbleMetrics : IDisposable
+{
+    /// <summary>The meter name to subscribe to.</summary>
+    public const string MeterName = "MailTumble";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _receivedBytes;
+    private readonly Counter<long> _sent;
+    private readonly Counter<long> _failed;
+    private readonly Histogram<double> _sendLatency;
+
+    /// <summary>Creates the instruments.</summary>
+    public MailTumbleMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _received = _meter.CreateCounter<long>("mailtumble.deliveries.queued", "{delivery}", "Deliveries queued (one per message and target).");
+        _receivedBytes = _meter.CreateCounter<long>("mailtumble.received.bytes", "By", "Bytes of messages accepted.");
+        _sent = _meter.CreateCounter<long>("mailtumble.deliveries.sent", "{delivery}", "Deliveries the provider accepted.");
+        _failed = _meter.CreateCounter<long>("mailtumble.deliveries.failed", "{delivery}", "Failed send attempts by outcome.");
+        _sendLatency = _meter.CreateHistogram<double>("mailtumble.send.duration", "s", "Time for one send attempt.");
+    }
+
+    /// <summary>Records an accepted message.</summary>
+    public void Received(int deliveries, long bytes)
+    {
+        _received.Add(deliveries);
+        _receivedBytes.Add(bytes);
+    }
+
+    /// <summary>Records a send attempt.</summary>
+    public void SendAttempt(string outcome, TimeSpan duration)
+    {
+        if (outcome == "sent")
+        {
+            _sent.Add(1);
+        }
+        else
+        {
+            _failed.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+        }
+
+        _sendLatency.Record(duration.TotalSeconds);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _meter.Dispose();
+}

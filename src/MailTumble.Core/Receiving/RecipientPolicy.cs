@@ -1,0 +1,79 @@
+using MailTumble.Core.Addressing;
+using MailTumble.Core.Directory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Receiving;
+
+/// <summary>Decides <c>RCPT TO</c>: never an open relay, never a silent drop when the directory is down.</summary>
+public sealed partial class RecipientPolicy
+{
+    private readonly IAliasDirectory _directory;
+    private readonly ReceiveOptions _options;
+    private readonly ILogger<RecipientPolicy> _logger;
+    private readonly HashSet<string> _domains;
+
+    /// <summary>Creates the policy.</summary>
+    public RecipientPolicy(IAliasDirectory directory, IOptions<ReceiveOptions> options, ILogger<RecipientPolicy> logger)
+    {
+        _directory = directory;
+        _options = options.Value;
+        _logger = logger;
+        _domains = new HashSet<string>(_options.Domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()), StringComparer.Ordinal);
+    }
+
+    /// <summary>Checks one recipient address as given in <c>RCPT TO</c>.</summary>
+    public async ValueTask<RecipientDecision> CheckAsync(string address, CancellationToken cancellationToken)
+    {
+        if (!MailAddress.TryParse(address, out var parsed))
+        {
+            // %-hacks, '!' paths, quoted local parts and source routes all land here.
+            return Refuse(554, "5.7.1 <" + Printable(address) + ">: Relay access denied");
+        }
+
+        try
+        {
+            if (!await IsLocalDomainAsync(parsed.Domain, cancellationToken).ConfigureAwait(false))
+            {
+                return Refuse(554, $"5.7.1 <{parsed.Value}>: Relay access denied");
+            }
+
+            var result = await _directory.LookupAsync(parsed.Value, cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case LookupOutcome.NotFound:
+                    return Refuse(550, $"5.1.1 <{parsed.Value}>: Recipient address rejected: no such alias");
+                case LookupOutcome.TemporaryFailure:
+                    LogDirectoryTrouble(_logger, parsed.Value, result.Reason);
+                    return Refuse(451, $"4.3.0 <{parsed.Value}>: Temporary lookup failure, try again later");
+            }
+
+            var alias = result.Alias!;
+            return alias.Status switch
+            {
+                AliasStatus.Dead => Refuse(550, $"5.1.1 <{parsed.Value}>: Recipient address rejected: this address no longer accepts mail"),
+                AliasStatus.Disabled => Refuse(550, $"5.2.1 <{parsed.Value}>: Recipient address rejected: this address is disabled"),
+                _ => new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), alias),
+            };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogDirectoryTrouble(_logger, parsed.Value, ex.Message);
+            return Refuse(451, $"4.3.0 <{parsed.Value}>: Temporary lookup failure, try again later");
+        }
+    }
+
+    private async ValueTask<bool> IsLocalDomainAsync(string domain, CancellationToken cancellationToken) =>
+        _domains.Count > 0 ? _domains.Contains(domain) : await _directory.HasDomainAsync(domain, cancellationToken).ConfigureAwait(false);
+
+    private static RecipientDecision Refuse(int code, string text) => new(new SmtpReply(code, text), null);
+
+    private static string Printable(string text)
+    {
+        var clean = new string(text.Where(c => c >= 0x20 && c != 0x7f).Take(100).ToArray());
+        return clean.Length < text.Length ? clean + "..." : clean;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Directory lookup for {Address} failed; answering 451: {Reason}")]
+    private static partial void LogDirectoryTrouble(ILogger logger, string address, string? reason);
+}

@@ -1,0 +1,7 @@
+namespace MailTumble.Core.Rewriting;
+
+/// <summary>What one rewrite needs to know about the delivery.</summary>
+/// <param name="Alias">The alias address the mail was sent to.</param>
+/// <param name="Target">Where it is forwarded.</param>
+/// <param name="EnvelopeFrom">The original envelope sender (empty for the null sender).</param>
+public sealed record RewriteInput(string Alias, string Target, string EnvelopeFrom);

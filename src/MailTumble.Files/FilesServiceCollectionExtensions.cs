@@ -1,0 +1,24 @@
+using MailTumble.Core.Sending;
+using MailTumble.Core.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailTumble.Files;
+
+/// <summary>Registers the file-based adapters.</summary>
+public static class FilesServiceCollectionExtensions
+{
+    /// <summary>Adds the file raw store (<see cref="IRawStore"/>).</summary>
+    public static IServiceCollection AddMailTumbleFileRawStore(this IServiceCollection services, Action<FileStoreOptions> configure)
+    {
+        services.AddOptions<FileStoreOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IRawStore, FileRawStore>();
+        return services;
+    }
+
+    /// <summary>Adds the outbox directory as the <see cref="IMailSender"/>.</summary>
+    public static IServiceCollection AddMailTumbleOutboxSender(this IServiceCollection services)
+    {
+        services.AddSingleton<IMailSender, OutboxSender>();
+        return services;
+    }
+}

@@ -1,0 +1,27 @@
+using MailTumble.Core.Directory;
+using SmtpServer.Mail;
+
+namespace MailTumble.Smtp.Inbound;
+
+/// <summary>Per-session state shared by the guard stream, the mailbox filter and the message store.</summary>
+internal sealed class SessionGuard
+{
+    public const string PropertyKey = "MailTumble:SessionGuard";
+
+    /// <summary>The DATA just received was larger than allowed (the excess was discarded unread).</summary>
+    public bool Oversize { get; set; }
+
+    /// <summary>The DATA just received had a bare CR or LF.</summary>
+    public bool BareLineEnding { get; set; }
+
+    /// <summary>Accepted recipients of the current transaction and their aliases.</summary>
+    public Dictionary<IMailbox, AliasRecord> Recipients { get; } = new(ReferenceEqualityComparer.Instance);
+
+    public string Remote { get; init; } = "unknown";
+
+    public void StartData()
+    {
+        Oversize = false;
+        BareLineEnding = false;
+    }
+}

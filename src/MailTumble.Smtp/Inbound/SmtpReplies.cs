@@ -1,0 +1,15 @@
+using MailTumble.Core.Receiving;
+using SmtpServer.Protocol;
+
+namespace MailTumble.Smtp.Inbound;
+
+/// <summary>Turns our replies into SmtpServer's.</summary>
+internal static class SmtpReplies
+{
+    public static SmtpResponse ToResponse(this SmtpReply reply) => new((SmtpReplyCode)reply.Code, reply.Text);
+
+    public static SmtpResponseException ToException(this SmtpReply reply) => new(reply.ToResponse());
+
+    public static SessionGuard Guard(this SmtpServer.ISessionContext context) =>
+        (SessionGuard)context.Properties[SessionGuard.PropertyKey];
+}

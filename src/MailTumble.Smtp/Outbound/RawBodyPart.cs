@@ -1,0 +1,41 @@
+using MimeKit;
+
+namespace MailTumble.Smtp.Outbound;
+
+/// <summary>
+/// A MIME part that writes the original body bytes as they are, so MailKit sends them without
+/// decoding or re-encoding. It has no headers of its own; the message's header list carries them all.
+/// </summary>
+internal sealed class RawBodyPart : MimePart
+{
+    private readonly Stream _body;
+
+    public RawBodyPart(Stream body)
+        : base("application", "octet-stream")
+    {
+        _body = body;
+        ContentTransferEncoding = ContentEncoding.EightBit;
+        Headers.Clear();
+    }
+
+    public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default) =>
+        WriteToAsync(options, stream, contentOnly, cancellationToken).GetAwaiter().GetResult();
+
+    public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[64 * 1024];
+        var last = -1;
+        int read;
+        while ((read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            last = buffer[read - 1];
+        }
+
+        if (last != -1 && last != '\n')
+        {
+            // DATA must end on a line boundary.
+            await stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

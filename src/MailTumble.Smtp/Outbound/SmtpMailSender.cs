@@ -1,0 +1,154 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MailTumble.Core.Rewriting;
+using MailTumble.Core.Sending;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace MailTumble.Smtp.Outbound;
+
+/// <summary>
+/// Sends through a smarthost with MailKit, keeping one connection per worker in a pool so
+/// connections are reused across messages and reopened after failures.
+/// </summary>
+internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
+{
+    private static readonly FormatOptions Format = CreateFormat();
+    private readonly OutboundSmtpOptions _options;
+    private readonly ReplyClassifier _classifier;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentBag<RawSmtpClient> _idle = [];
+
+    public SmtpMailSender(IOptions<OutboundSmtpOptions> options, ReplyClassifier classifier, TimeProvider time)
+    {
+        _options = options.Value;
+        _classifier = classifier;
+        _time = time;
+    }
+
+    public string Describe() => $"smarthost {_options.Host}:{_options.Port} ({_options.Security})";
+
+    public async Task<SendResult> SendAsync(PreparedMessage message, CancellationToken cancellationToken)
+    {
+        var bodyStart = message.Body.CanSeek ? message.Body.Position : -1;
+        for (var attempt = 0; ; attempt++)
+        {
+            var client = Take();
+            var reused = client.IsConnected;
+            try
+            {
+                if (!client.IsConnected)
+                {
+                    await ConnectAsync(client, cancellationToken).ConfigureAwait(false);
+                }
+
+                var mime = new MimeMessage(ParsedMessage.LoadHeaders(message.Headers.ToArray())) { Body = new RawBodyPart(message.Body) };
+                client.CurrentSize = message.Headers.Length + 2 + (bodyStart >= 0 ? message.Body.Length - bodyStart : 0);
+                var sender = MailboxAddress.Parse(ParserOptions.Default, message.EnvelopeFrom);
+                var recipient = MailboxAddress.Parse(ParserOptions.Default, message.Recipient);
+                var reply = await client.SendAsync(Format, mime, sender, [recipient], cancellationToken).ConfigureAwait(false);
+                Return(client);
+                return new SendResult(SendOutcome.Sent, "250 " + reply, ProviderMessageId(reply));
+            }
+            catch (SmtpCommandException ex)
+            {
+                Return(client);
+                var code = (int)ex.StatusCode;
+                var text = $"{code} {ex.Message}";
+                return new SendResult(_classifier.Classify(code, text), text);
+            }
+            catch (Exception ex) when (IsConnectionTrouble(ex, cancellationToken))
+            {
+                client.Dispose();
+
+                // A pooled connection the server closed while idle: try once more on a fresh one.
+                if (reused && attempt == 0 && bodyStart >= 0)
+                {
+                    message.Body.Position = bodyStart;
+                    continue;
+                }
+
+                return new SendResult(SendOutcome.TransientFailure, $"451 4.4.1 cannot deliver via {_options.Host}:{_options.Port}: {ex.Message}");
+            }
+            catch (MailKit.Security.AuthenticationException ex)
+            {
+                client.Dispose();
+                return new SendResult(SendOutcome.TransientFailure, $"454 4.7.0 smarthost authentication failed: {ex.Message}");
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        while (_idle.TryTake(out var client))
+        {
+            client.Dispose();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsConnectionTrouble(Exception ex, CancellationToken cancellationToken) =>
+        ex is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or TimeoutException or SslHandshakeException
+        || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+
+    private RawSmtpClient Take()
+    {
+        var now = _time.GetUtcNow();
+        while (_idle.TryTake(out var client))
+        {
+            if (client.IsConnected && now - client.LastUsed < _options.IdleTimeout)
+            {
+                return client;
+            }
+
+            client.Dispose();
+        }
+
+        return new RawSmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds, LocalDomain = _options.HeloName };
+    }
+
+    private void Return(RawSmtpClient client)
+    {
+        if (!client.IsConnected)
+        {
+            client.Dispose();
+            return;
+        }
+
+        client.LastUsed = _time.GetUtcNow();
+        _idle.Add(client);
+    }
+
+    private async Task ConnectAsync(RawSmtpClient client, CancellationToken cancellationToken)
+    {
+        var security = _options.Security.ToLowerInvariant() switch
+        {
+            "tls" => SecureSocketOptions.SslOnConnect,
+            "starttls" => SecureSocketOptions.StartTls,
+            _ => SecureSocketOptions.None,
+        };
+        await client.ConnectAsync(_options.Host!, _options.Port, security, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrEmpty(_options.Username))
+        {
+            await client.AuthenticateAsync(_options.Username, _options.Password ?? string.Empty, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string? ProviderMessageId(string reply)
+    {
+        // SES answers "Ok <message-id>"; keep the last token as the provider's id.
+        var parts = reply.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 2 ? parts[^1] : null;
+    }
+
+    private static FormatOptions CreateFormat()
+    {
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        return format;
+    }
+}

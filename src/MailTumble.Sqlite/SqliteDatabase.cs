@@ -1,0 +1,126 @@
+using Microsoft.Data.Sqlite;
+
+namespace MailTumble.Sqlite;
+
+/// <summary>Opens connections to the embedded database and keeps its schema current.</summary>
+internal sealed class SqliteDatabase
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS aliases (
+            address TEXT PRIMARY KEY,
+            target TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active',
+            count_bounce INTEGER NOT NULL DEFAULT 0,
+            count_complaint INTEGER NOT NULL DEFAULT 0,
+            count_delivery INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS aliases_domain ON aliases(domain);
+        CREATE TABLE IF NOT EXISTS queue (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            message_key TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            envelope_from TEXT NOT NULL,
+            headers BLOB NOT NULL,
+            body_offset INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            due_at INTEGER NOT NULL,
+            lease_token TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX IF NOT EXISTS queue_due ON queue(due_at);
+        CREATE INDEX IF NOT EXISTS queue_message ON queue(message_key);
+        CREATE TABLE IF NOT EXISTS dead_letters (
+            id TEXT PRIMARY KEY,
+            message_key TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            envelope_from TEXT NOT NULL,
+            headers BLOB NOT NULL,
+            body_offset INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            dead_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS dead_message ON dead_letters(message_key);
+        CREATE TABLE IF NOT EXISTS delivery_log (
+            at INTEGER NOT NULL,
+            outcome TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS delivery_log_at ON delivery_log(at);
+        """;
+
+    private readonly string _connectionString;
+    private readonly Lock _gate = new();
+    private int _initialized;
+
+    public SqliteDatabase(string path)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens a connection; <paramref name="durable"/> selects synchronous=FULL for commits that must survive power loss.</summary>
+    public SqliteConnection Open(bool durable = false)
+    {
+        EnsureCreated();
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, durable
+            ? "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;"
+            : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
+        return connection;
+    }
+
+    public void EnsureCreated()
+    {
+        if (Volatile.Read(ref _initialized) == 1)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (_initialized == 1)
+            {
+                return;
+            }
+
+            var directory = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                System.IO.Directory.CreateDirectory(directory);
+            }
+
+            using var connection = new SqliteConnection(_connectionString);
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL;");
+            Execute(connection, Schema);
+            Volatile.Write(ref _initialized, 1);
+        }
+    }
+
+    internal static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

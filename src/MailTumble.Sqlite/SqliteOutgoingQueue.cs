@@ -1,0 +1,286 @@
+using MailTumble.Core.Queue;
+using Microsoft.Data.Sqlite;
+
+namespace MailTumble.Sqlite;
+
+/// <summary>
+/// The outgoing queue in SQLite. An item is due when <c>due_at</c> has passed; leasing pushes
+/// <c>due_at</c> to the end of the lease, so an item whose worker died becomes due again by itself.
+/// </summary>
+internal sealed class SqliteOutgoingQueue : IOutgoingQueue
+{
+    private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority";
+    private readonly SqliteDatabase _database;
+    private readonly SqliteWriter _writer;
+    private readonly TimeProvider _time;
+    private long _logged;
+
+    public SqliteOutgoingQueue(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+    {
+        _database = database;
+        _writer = writer;
+        _time = time;
+    }
+
+    public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
+    {
+        if (!_writer.TryWrite(
+                context =>
+                {
+                    Insert(context, items);
+                    return 0;
+                },
+                out var completion))
+        {
+            throw new QueueFullException("too many messages are waiting to be written; try again shortly");
+        }
+
+        // The caller may stop waiting, but the write itself is not cancelled once queued.
+        return completion.WaitAsync(cancellationToken);
+    }
+
+    public Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var until = now + visibility;
+        var token = Guid.NewGuid().ToString("N");
+        return _writer.WriteAsync<IReadOnlyList<LeasedItem>>(
+            context =>
+            {
+                var command = context.Command($"""
+                    UPDATE queue SET lease_token = $token, due_at = $until
+                    WHERE seq IN (SELECT seq FROM queue WHERE due_at <= $now ORDER BY due_at, seq LIMIT $max)
+                    RETURNING {ItemColumns}, attempts, last_error
+                    """);
+                command.Parameters.AddWithValue("$token", token);
+                command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$max", max);
+                var leased = new List<LeasedItem>();
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    leased.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(10), token, until, reader.IsDBNull(11) ? null : reader.GetString(11)));
+                }
+
+                return leased;
+            },
+            cancellationToken);
+    }
+
+    public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            context =>
+            {
+                var delete = context.Command("DELETE FROM queue WHERE id = $id AND lease_token = $token");
+                delete.Parameters.AddWithValue("$id", item.Item.Id);
+                delete.Parameters.AddWithValue("$token", item.LeaseToken);
+                delete.ExecuteNonQuery();
+                Log(context, outcome);
+                return !References(context, item.Item.MessageKey);
+            },
+            cancellationToken);
+
+    public Task RetryAsync(LeasedItem item, DateTimeOffset notBefore, string reason, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            context =>
+            {
+                var command = context.Command("""
+                    UPDATE queue SET lease_token = NULL, due_at = $due, attempts = attempts + 1, last_error = $reason
+                    WHERE id = $id AND lease_token = $token
+                    """);
+                command.Parameters.AddWithValue("$due", notBefore.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$reason", reason);
+                command.Parameters.AddWithValue("$id", item.Item.Id);
+                command.Parameters.AddWithValue("$token", item.LeaseToken);
+                command.ExecuteNonQuery();
+                Log(context, "deferred");
+                return 0;
+            },
+            cancellationToken);
+
+    public Task DeadLetterAsync(LeasedItem item, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return _writer.WriteAsync(
+            context =>
+            {
+                var move = context.Command($"""
+                    INSERT OR REPLACE INTO dead_letters ({ItemColumns}, attempts, reason, dead_at)
+                    SELECT {ItemColumns}, attempts + 1, $reason, $now FROM queue WHERE id = $id AND lease_token = $token
+                    """);
+                move.Parameters.AddWithValue("$reason", reason);
+                move.Parameters.AddWithValue("$now", now);
+                move.Parameters.AddWithValue("$id", item.Item.Id);
+                move.Parameters.AddWithValue("$token", item.LeaseToken);
+                if (move.ExecuteNonQuery() > 0)
+                {
+                    var delete = context.Command("DELETE FROM queue WHERE id = $id");
+                    delete.Parameters.AddWithValue("$id", item.Item.Id);
+                    delete.ExecuteNonQuery();
+                }
+
+                Log(context, "dead");
+                return 0;
+            },
+            cancellationToken);
+    }
+
+    public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return _writer.WriteAsync(
+            context =>
+            {
+                foreach (var item in items)
+                {
+                    var command = context.Command("UPDATE queue SET lease_token = NULL, due_at = $now WHERE id = $id AND lease_token = $token");
+                    command.Parameters.AddWithValue("$now", now);
+                    command.Parameters.AddWithValue("$id", item.Item.Id);
+                    command.Parameters.AddWithValue("$token", item.LeaseToken);
+                    command.ExecuteNonQuery();
+                }
+
+                return 0;
+            },
+            cancellationToken);
+    }
+
+    public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT
+              (SELECT COUNT(*) FROM queue WHERE due_at <= $now),
+              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NOT NULL),
+              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NULL),
+              (SELECT COUNT(*) FROM dead_letters),
+              (SELECT COUNT(*) FROM delivery_log WHERE at > $minute AND outcome = 'sent')
+            """;
+        command.Parameters.AddWithValue("$now", now);
+        command.Parameters.AddWithValue("$minute", now - 60_000);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+    }
+
+    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MIN(due_at) FROM queue";
+        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters ORDER BY dead_at DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        var list = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12))));
+        }
+
+        return list;
+    }
+
+    public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        return _writer.WriteAsync(
+            context =>
+            {
+                var where = ids is null ? string.Empty : "WHERE id IN (SELECT value FROM json_each($ids))";
+                var insert = context.Command($"""
+                    INSERT OR IGNORE INTO queue ({ItemColumns}, due_at, attempts)
+                    SELECT id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at,
+                           MAX(expires_at, $expires), priority, $now, 0
+                    FROM dead_letters {where}
+                    """);
+                insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+                insert.Parameters.AddWithValue("$expires", (now + TimeSpan.FromDays(1)).ToUnixTimeMilliseconds());
+                var delete = context.Command($"DELETE FROM dead_letters {where}");
+                if (ids is not null)
+                {
+                    var json = System.Text.Json.JsonSerializer.Serialize(ids);
+                    insert.Parameters.AddWithValue("$ids", json);
+                    delete.Parameters.AddWithValue("$ids", json);
+                }
+
+                var count = insert.ExecuteNonQuery();
+                delete.ExecuteNonQuery();
+                return count;
+            },
+            cancellationToken);
+    }
+
+    private static void Insert(SqliteWriter.Context context, IReadOnlyList<OutgoingItem> items)
+    {
+        foreach (var item in items)
+        {
+            var command = context.Command($"""
+                INSERT INTO queue ({ItemColumns}, due_at)
+                VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $due)
+                """);
+            command.Parameters.AddWithValue("$id", item.Id);
+            command.Parameters.AddWithValue("$key", item.MessageKey);
+            command.Parameters.AddWithValue("$alias", item.Alias);
+            command.Parameters.AddWithValue("$recipient", item.Recipient);
+            command.Parameters.AddWithValue("$from", item.EnvelopeFrom);
+            command.Parameters.AddWithValue("$headers", item.Headers.ToArray());
+            command.Parameters.AddWithValue("$offset", item.BodyOffset);
+            command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$priority", item.Priority);
+            command.Parameters.AddWithValue("$due", item.Priority > 0 ? 0 : item.ReceivedAt.ToUnixTimeMilliseconds());
+            command.ExecuteNonQuery();
+        }
+    }
+
+    private static bool References(SqliteWriter.Context context, string messageKey)
+    {
+        var command = context.Command("SELECT EXISTS(SELECT 1 FROM queue WHERE message_key = $key) OR EXISTS(SELECT 1 FROM dead_letters WHERE message_key = $key)");
+        command.Parameters.AddWithValue("$key", messageKey);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
+    }
+
+    private void Log(SqliteWriter.Context context, string outcome)
+    {
+        if (++_logged % 1000 == 0)
+        {
+            // Only the last minute is reported; keep a day for operators poking at the file.
+            var prune = context.Command("DELETE FROM delivery_log WHERE at < $cutoff");
+            prune.Parameters.AddWithValue("$cutoff", (_time.GetUtcNow() - TimeSpan.FromDays(1)).ToUnixTimeMilliseconds());
+            prune.ExecuteNonQuery();
+        }
+
+        var command = context.Command("INSERT INTO delivery_log (at, outcome) VALUES ($at, $outcome)");
+        command.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$outcome", outcome.StartsWith("dropped", StringComparison.Ordinal) ? "dropped" : outcome);
+        command.ExecuteNonQuery();
+    }
+
+    private static OutgoingItem ReadItem(SqliteDataReader reader) => new(
+        Id: reader.GetString(0),
+        MessageKey: reader.GetString(1),
+        Alias: reader.GetString(2),
+        Recipient: reader.GetString(3),
+        EnvelopeFrom: reader.GetString(4),
+        Headers: (byte[])reader.GetValue(5),
+        BodyOffset: reader.GetInt64(6),
+        ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+        ExpiresAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
+        Priority: reader.GetInt32(9));
+}

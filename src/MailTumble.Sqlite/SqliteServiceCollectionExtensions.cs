@@ -1,0 +1,24 @@
+using MailTumble.Core.Directory;
+using MailTumble.Core.Queue;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Sqlite;
+
+/// <summary>Registers the embedded SQLite queue and alias directory.</summary>
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>Adds <see cref="IOutgoingQueue"/>, <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> backed by one SQLite file.</summary>
+    public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
+    {
+        services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value.DatabasePath));
+        services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
+        services.AddSingleton<SqliteOutgoingQueue>();
+        services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
+        services.AddSingleton<SqliteAliasDirectory>();
+        services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<SqliteAliasDirectory>());
+        services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<SqliteAliasDirectory>());
+        return services;
+    }
+}

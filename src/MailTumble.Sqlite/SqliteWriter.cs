@@ -1,0 +1,169 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace MailTumble.Sqlite;
+
+/// <summary>
+/// The one writer of the embedded database. Writes from every session and worker go through a bounded
+/// channel; the writer takes whatever is waiting, runs it in one transaction and commits once
+/// (synchronous=FULL), so concurrent sessions share one fsync: group commit.
+/// </summary>
+internal sealed class SqliteWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+    private readonly SqliteDatabase _database;
+    private readonly Channel<WriteOperation> _channel;
+    private readonly Task _loop;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private SqliteConnection? _connection;
+
+    public SqliteWriter(SqliteDatabase database, int capacity)
+    {
+        _database = database;
+        _channel = Channel.CreateBounded<WriteOperation>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>Queues a write without waiting for room; false when the channel is full.</summary>
+    public bool TryWrite<T>(Func<Context, T> work, out Task<T> completion)
+    {
+        var operation = new WriteOperation<T>(work);
+        completion = operation.Completion;
+        return _channel.Writer.TryWrite(operation);
+    }
+
+    /// <summary>Queues a write, waiting for room, and returns once it is committed.</summary>
+    public async Task<T> WriteAsync<T>(Func<Context, T> work, CancellationToken cancellationToken)
+    {
+        var operation = new WriteOperation<T>(work);
+        await _channel.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+        return await operation.Completion.ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<WriteOperation>(MaxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && reader.TryRead(out var operation))
+            {
+                batch.Add(operation);
+            }
+
+            if (batch.Count > 0)
+            {
+                Commit(batch);
+            }
+        }
+    }
+
+    private void Commit(List<WriteOperation> batch)
+    {
+        try
+        {
+            var connection = _connection ??= _database.Open(durable: true);
+            using var transaction = connection.BeginTransaction();
+            var context = new Context(this, connection, transaction);
+            foreach (var operation in batch)
+            {
+                operation.Execute(context);
+            }
+
+            transaction.Commit();
+            foreach (var operation in batch)
+            {
+                operation.Complete();
+            }
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            // One bad write must not fail its neighbours: redo them one by one.
+            foreach (var operation in batch)
+            {
+                Commit([operation]);
+            }
+        }
+        catch (Exception ex)
+        {
+            ResetConnection();
+            batch[0].Fail(ex);
+        }
+    }
+
+    private void ResetConnection()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        _connection?.Dispose();
+        _connection = null;
+    }
+
+    /// <summary>What a write operation gets: the connection, the open transaction and cached commands.</summary>
+    internal sealed class Context(SqliteWriter writer, SqliteConnection connection, SqliteTransaction transaction)
+    {
+        public SqliteConnection Connection { get; } = connection;
+
+        /// <summary>A prepared command for <paramref name="sql"/>, reused across batches.</summary>
+        public SqliteCommand Command(string sql)
+        {
+            if (!writer._commands.TryGetValue(sql, out var command))
+            {
+                command = Connection.CreateCommand();
+                command.CommandText = sql;
+                writer._commands[sql] = command;
+            }
+
+            command.Transaction = transaction;
+            command.Parameters.Clear();
+            return command;
+        }
+    }
+
+    private abstract class WriteOperation
+    {
+        public abstract void Execute(Context context);
+
+        public abstract void Complete();
+
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class WriteOperation<T>(Func<Context, T> work) : WriteOperation
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _result = default!;
+
+        public Task<T> Completion => _completion.Task;
+
+        public override void Execute(Context context) => _result = work(context);
+
+        public override void Complete() => _completion.TrySetResult(_result);
+
+        public override void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Runtime.CompilerServices;
+using MailTumble.Core.Addressing;
+using MailTumble.Core.Directory;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailTumble.Cli;
+
+/// <summary><c>alias add|list|rm|import</c>.</summary>
+internal static class AliasCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var alias = new Command("alias", "Manage aliases in the embedded directory");
+
+        var address = new Argument<string>("address") { Description = "The alias, e.g. x7g2@mask.example.com" };
+        var target = new Argument<string>("target") { Description = "Where its mail goes, e.g. john@real.example.org" };
+        var add = new Command("add", "Create an alias, or change where it forwards") { address, target };
+        add.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var a = MailAddress.Parse(result.GetValue(address)!.Trim());
+            var t = MailAddress.Parse(result.GetValue(target)!.Trim());
+            var created = await services.GetRequiredService<IAliasAdmin>().UpsertAsync(a.Value, t.Value, ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"{(created ? "added" : "updated")} {a} -> {t}").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+
+        var removeAddress = new Argument<string>("address") { Description = "The alias to remove" };
+        var rm = new Command("rm", "Remove an alias") { removeAddress };
+        rm.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var a = result.GetValue(removeAddress)!.Trim();
+            if (await services.GetRequiredService<IAliasAdmin>().RemoveAsync(a, ct).ConfigureAwait(false))
+            {
+                await context.Out.WriteLineAsync($"removed {a.ToLowerInvariant()}").ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
+            await context.Error.WriteLineAsync($"mailtumble: no such alias: {a}").ConfigureAwait(false);
+            return ExitCodes.NoUser;
+        }));
+
+        var prefix = new Option<string?>("--prefix") { Description = "Only aliases starting with this" };
+        var list = new Command("list", "List aliases") { prefix };
+        list.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var admin = services.GetRequiredService<IAliasAdmin>();
+            string? after = null;
+            while (true)
+            {
+                var page = await admin.ListAsync(result.GetValue(prefix), after, 1000, ct).ConfigureAwait(false);
+                foreach (var record in page)
+                {
+                    await context.Out.WriteLineAsync($"{record.Address}\t{record.Target}\t{record.Status.ToString().ToLowerInvariant()}\tbounces={record.CountBounce} complaints={record.CountComplaint} deliveries={record.CountDelivery}").ConfigureAwait(false);
+                }
+
+                if (page.Count < 1000)
+                {
+                    return ExitCodes.Ok;
+                }
+
+                after = page[^1].Address;
+            }
+        }));
+
+        var file = new Argument<FileInfo>("file") { Description = "CSV with alias,target per line (a header line is skipped)" };
+        var import = new Command("import", "Create or update aliases from a CSV file") { file };
+        import.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var path = result.GetValue(file)!;
+            if (!path.Exists)
+            {
+                await context.Error.WriteLineAsync($"mailtumble: no such file: {path.FullName}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var total = await services.GetRequiredService<IAliasAdmin>().ImportAsync(ReadCsv(path.FullName, ct), new SyncProgress(n => context.Error.Write($"\rimported {n:N0} aliases")), ct).ConfigureAwait(false);
+            await context.Error.WriteLineAsync().ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"imported {total:N0} aliases in {started.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+
+        alias.Subcommands.Add(add);
+        alias.Subcommands.Add(list);
+        alias.Subcommands.Add(rm);
+        alias.Subcommands.Add(import);
+        return alias;
+    }
+
+    private static async IAsyncEnumerable<(string Address, string Target)> ReadCsv(string path, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var reader = new StreamReader(path);
+        var line = 0;
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text) || text.TrimStart().StartsWith('#'))
+            {
+                continue;
+            }
+
+            var fields = text.Split(',', 3);
+            if (fields.Length < 2)
+            {
+                throw new FormatException($"{path}:{line}: expected 'alias,target'");
+            }
+
+            var a = fields[0].Trim().Trim('"');
+            var t = fields[1].Trim().Trim('"');
+            if (line == 1 && !a.Contains('@', StringComparison.Ordinal))
+            {
+                continue; // header row
+            }
+
+            yield return (a, t);
+        }
+    }
+
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

@@ -1,0 +1,52 @@
+using MailTumble.Hosting;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Cli;
+
+/// <summary>What every command shares: configuration, output, and one error style.</summary>
+internal sealed class CliContext(IConfigurationRoot configuration, TextWriter output, TextWriter error)
+{
+    public IConfigurationRoot Configuration { get; } = configuration;
+
+    public TextWriter Out { get; } = output;
+
+    public TextWriter Error { get; } = error;
+
+    /// <summary>Runs <paramref name="work"/> with the relay's services; any failure becomes one clear line and a non-zero exit.</summary>
+    public async Task<int> RunAsync(Func<IServiceProvider, Task<int>> work)
+    {
+        try
+        {
+            await using var services = CliServices.Create(Configuration);
+            return await work(services).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Error.WriteLineAsync("mailtumble: invalid setting: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+            return ExitCodes.Config;
+        }
+        catch (FormatException ex)
+        {
+            await Error.WriteLineAsync("mailtumble: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.DataError;
+        }
+        catch (SqliteException ex)
+        {
+            await Error.WriteLineAsync($"mailtumble: database error in {MailTumbleConfiguration.DataDir(Configuration)}: {ex.Message}").ConfigureAwait(false);
+            return ExitCodes.TempFail;
+        }
+        catch (IOException ex)
+        {
+            await Error.WriteLineAsync("mailtumble: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.TempFail;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await Error.WriteLineAsync("mailtumble: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.TempFail;
+        }
+    }
+}

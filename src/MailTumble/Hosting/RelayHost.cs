@@ -1,0 +1,89 @@
+using System.Net;
+using MailTumble.Api;
+using MailTumble.Core;
+using MailTumble.Core.Delivery;
+using MailTumble.Core.Sending;
+using MailTumble.Smtp;
+using MailTumble.Smtp.Inbound;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Hosting;
+
+/// <summary>The long-running relay: SMTP listener, send-out stage and HTTP API in one process.</summary>
+internal static class RelayHost
+{
+    public static WebApplication Build(IConfigurationRoot configuration)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
+
+        var root = configuration.GetSection("MailTumble");
+        builder.Services.AddMailTumbleRelay(configuration);
+        builder.Services.AddMailTumbleSmtpListener(o => root.GetSection("Smtp").Bind(o));
+        builder.Services.AddMailTumbleDelivery();
+
+        var api = new ApiOptions();
+        root.GetSection("Api").Bind(api);
+        builder.Services.AddMailTumbleApi();
+        var endpoint = SmtpListenerService.ParseEndPointOrThrow(api.Listen, "MailTumble:Api:Listen");
+        if (string.IsNullOrEmpty(api.Token) && !IPAddress.IsLoopback(endpoint.Address))
+        {
+            throw new OptionsValidationException("MailTumble:Api:Token", typeof(ApiOptions),
+                [$"MailTumble:Api:Token is not set, so the API refuses to listen on {api.Listen}; set a token or listen on 127.0.0.1"]);
+        }
+
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            if (api.Enabled)
+            {
+                k.Listen(endpoint);
+            }
+        });
+
+        var app = builder.Build();
+        app.UseMailTumbleApi(api.Token);
+        return app;
+    }
+
+    public static async Task<int> RunAsync(IConfigurationRoot configuration, TextWriter output)
+    {
+        await using var app = Build(configuration);
+        await app.StartAsync().ConfigureAwait(false);
+        await PrintBannerAsync(app, configuration, output).ConfigureAwait(false);
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task PrintBannerAsync(WebApplication app, IConfiguration configuration, TextWriter output)
+    {
+        var services = app.Services;
+        var smtp = services.GetRequiredService<IOptions<SmtpListenerOptions>>().Value;
+        var bound = smtp.Enabled ? (await services.GetRequiredService<SmtpListenerService>().BoundEndPoint.ConfigureAwait(false)).ToString() : "off";
+        var delivery = services.GetRequiredService<IOptions<DeliveryOptions>>().Value;
+        var receive = services.GetRequiredService<IOptions<Core.Receiving.ReceiveOptions>>().Value;
+        var sender = services.GetRequiredService<IMailSender>();
+        var dataDir = MailTumbleConfiguration.DataDir(configuration);
+        var api = configuration["MailTumble:Api:Enabled"] == "false" ? "off" : "http://" + (configuration["MailTumble:Api:Listen"] ?? "127.0.0.1:8025");
+        await output.WriteLineAsync($"""
+            MailTumble is running.
+              SMTP       {bound}
+              HTTP API   {api}
+              data       {dataDir} (SQLite mailtumble.db, raw messages in raw/)
+              outbound   {sender.Describe()}
+              domains    {(receive.Domains.Count == 0 ? "every domain that has an alias" : string.Join(", ", receive.Domains))}
+              send rate  {delivery.MaxSendRate:0.##} per second
+            Stop with Ctrl-C; accepted mail stays queued on disk.
+            """).ConfigureAwait(false);
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using MailTumble;
+using MailTumble.Cli;
+using MailTumble.Hosting;
+using Microsoft.Extensions.Options;
+
+return await MailTumbleCli.RunAsync(args, Console.Out, Console.Error, Console.OpenStandardInput).ConfigureAwait(false);
+
+namespace MailTumble
+{
+    /// <summary>The <c>mailtumble</c> command line.</summary>
+    internal static class MailTumbleCli
+    {
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin)
+        {
+            var configuration = MailTumbleConfiguration.Build();
+            var context = new CliContext(configuration, output, error);
+            var root = new RootCommand("MailTumble: a masked-address mail relay that absorbs bursts and sends at the provider's pace");
+
+            var serve = new Command("serve", "Run the relay: SMTP listener, send-out and HTTP API");
+            serve.SetAction(async (_, _) =>
+            {
+                try
+                {
+                    return await RelayHost.RunAsync(configuration, output).ConfigureAwait(false);
+                }
+                catch (OptionsValidationException ex)
+                {
+                    await error.WriteLineAsync("mailtumble: invalid setting: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+                    return ExitCodes.Config;
+                }
+                catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException)
+                {
+                    await error.WriteLineAsync("mailtumble: cannot listen: " + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+                catch (System.Net.Sockets.SocketException ex)
+                {
+                    await error.WriteLineAsync("mailtumble: cannot listen: " + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+            });
+
+            root.Subcommands.Add(serve);
+            root.Subcommands.Add(AliasCommands.Create(context));
+            root.Subcommands.Add(QueueCommands.CreateQueue(context));
+            root.Subcommands.Add(QueueCommands.CreateDlq(context));
+            root.Subcommands.Add(ReceiveCommand.Create(context, stdin));
+
+            var parse = root.Parse(args);
+            // The host handles SIGTERM / Ctrl-C itself so that shutdown can drain; do not let the parser kill the process.
+            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error }).ConfigureAwait(false);
+        }
+    }
+}
