@@ -43,9 +43,14 @@ public sealed class HeaderRewriter
                     hasReplyTo = true;
                     break;
                 case HeaderId.Subject when !wroteSubject:
-                    WriteSubject(output, header.Value);
                     wroteSubject = true;
-                    continue;
+                    if (NeedsPrefix(header.Value))
+                    {
+                        WriteSubject(output, header.Value);
+                        continue;
+                    }
+
+                    break;
             }
 
             WriteRaw(output, header);
@@ -85,15 +90,12 @@ public sealed class HeaderRewriter
         WriteEncoded(output, HeaderId.From, mailbox.ToString(Format, true));
     }
 
+    private bool NeedsPrefix(string? subject) =>
+        !string.IsNullOrEmpty(_options.SubjectPrefix) && !(subject ?? string.Empty).TrimStart().StartsWith(_options.SubjectPrefix.Trim(), StringComparison.Ordinal);
+
     private void WriteSubject(MemoryStream output, string? subject)
     {
-        var prefix = _options.SubjectPrefix;
-        subject ??= string.Empty;
-        if (!string.IsNullOrEmpty(prefix) && !subject.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            subject = prefix + subject;
-        }
-
+        subject = _options.SubjectPrefix + (subject ?? string.Empty).TrimStart();
         var header = new Header(Encoding.UTF8, HeaderId.Subject, subject);
         WriteLine(output, "Subject:", header.RawValue);
     }

@@ -1,0 +1,26 @@
+namespace MailTumble.Testing;
+
+/// <summary>One message as the test SMTP server received it.</summary>
+public sealed record ReceivedMail(string From, IReadOnlyList<string> To, byte[] Data)
+{
+    public string Text => System.Text.Encoding.Latin1.GetString(Data);
+
+    /// <summary>The value of the first header named <paramref name="name"/> (unfolded), or null.</summary>
+    public string? Header(string name)
+    {
+        foreach (var line in Text.Replace("\r\n ", " ", StringComparison.Ordinal).Replace("\r\n\t", " ", StringComparison.Ordinal).Split("\r\n"))
+        {
+            if (line.Length == 0)
+            {
+                return null;
+            }
+
+            if (line.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase))
+            {
+                return line[(name.Length + 1)..].Trim();
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using SmtpServer;
+using SmtpServer.ComponentModel;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+
+namespace MailTumble.Testing;
+
+/// <summary>
+/// A real SMTP server on loopback standing in for the smarthost / provider. It records what it
+/// accepts and can be told to answer with any reply (throttling, temporary or permanent failure).
+/// </summary>
+public sealed class TestSmtpSink : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _running;
+    private readonly SemaphoreSlim _arrived = new(0);
+
+    public TestSmtpSink(int port = 0)
+    {
+        Port = port == 0 ? FreePort() : port;
+        var options = new SmtpServerOptionsBuilder()
+            .ServerName("sink.test")
+            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Build();
+        var services = new ServiceProvider();
+        services.Add(new Store(this));
+        _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+    }
+
+    public int Port { get; }
+
+    public ConcurrentQueue<ReceivedMail> Messages { get; } = new();
+
+    /// <summary>Decides the reply to each DATA (argument: 1-based attempt number); null means 250.</summary>
+    public Func<int, SmtpResponse?> Responder { get; set; } = _ => null;
+
+    public int Attempts => _attempts;
+
+    private int _attempts;
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> messages were accepted.</summary>
+    public async Task<IReadOnlyList<ReceivedMail>> WaitForAsync(int count, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (Messages.Count < count)
+        {
+            try
+            {
+                await _arrived.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"the sink received {Messages.Count} of {count} messages within {timeout}");
+            }
+        }
+
+        return Messages.ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _running.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private sealed class Store(TestSmtpSink sink) : MessageStore
+    {
+        public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+        {
+            var attempt = Interlocked.Increment(ref sink._attempts);
+            var response = sink.Responder(attempt);
+            if (response is not null)
+            {
+                return Task.FromResult(response);
+            }
+
+            var from = transaction.From is null ? string.Empty : $"{transaction.From.User}@{transaction.From.Host}";
+            var to = transaction.To.Select(m => $"{m.User}@{m.Host}").ToList();
+            sink.Messages.Enqueue(new ReceivedMail(from, to, buffer.ToArray()));
+            sink._arrived.Release();
+            return Task.FromResult(SmtpResponse.Ok);
+        }
+    }
+}
