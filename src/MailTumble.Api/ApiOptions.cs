@@ -5,9 +5,6 @@ namespace MailTumble.Api;
 /// <summary>The HTTP API (<c>MailTumble:Api</c>).</summary>
 public sealed class ApiOptions
 {
-    /// <summary>Whether to serve the API.</summary>
-    public bool Enabled { get; set; } = true;
-
     /// <summary>Address and port, e.g. <c>127.0.0.1:8025</c>.</summary>
     [Required]
     public string Listen { get; set; } = "127.0.0.1:8025";

@@ -11,9 +11,9 @@ namespace MailTumble
     /// <summary>The <c>mailtumble</c> command line.</summary>
     internal static class MailTumbleCli
     {
-        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin)
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin, Microsoft.Extensions.Configuration.IConfigurationRoot? configurationOverride = null)
         {
-            var configuration = MailTumbleConfiguration.Build();
+            var configuration = configurationOverride ?? MailTumbleConfiguration.Build();
             var context = new CliContext(configuration, output, error);
             var root = new RootCommand("MailTumble: a masked-address mail relay that absorbs bursts and sends at the provider's pace");
 

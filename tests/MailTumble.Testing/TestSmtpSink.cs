@@ -28,7 +28,9 @@ public sealed class TestSmtpSink : IAsyncDisposable
             .Build();
         var services = new ServiceProvider();
         services.Add(new Store(this));
-        _running = new SmtpServer.SmtpServer(options, services).StartAsync(_stop.Token);
+        var server = new SmtpServer.SmtpServer(options, services);
+        server.SessionCreated += (_, _) => Interlocked.Increment(ref _sessions);
+        _running = server.StartAsync(_stop.Token);
     }
 
     public int Port { get; }
@@ -39,6 +41,11 @@ public sealed class TestSmtpSink : IAsyncDisposable
     public Func<int, SmtpResponse?> Responder { get; set; } = _ => null;
 
     public int Attempts => _attempts;
+
+    /// <summary>SMTP sessions opened against the sink (connection reuse shows as fewer sessions than messages).</summary>
+    public int Sessions => _sessions;
+
+    private int _sessions;
 
     private int _attempts;
 

@@ -18,7 +18,7 @@ namespace MailTumble.Hosting;
 /// <summary>The long-running relay: SMTP listener, send-out stage and HTTP API in one process.</summary>
 internal static class RelayHost
 {
-    public static WebApplication Build(IConfigurationRoot configuration)
+    public static WebApplication Build(IConfigurationRoot configuration, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.Sources.Clear();
@@ -31,6 +31,7 @@ internal static class RelayHost
         builder.Services.AddMailTumbleRelay(configuration);
         builder.Services.AddMailTumbleSmtpListener(o => root.GetSection("Smtp").Bind(o));
         builder.Services.AddMailTumbleDelivery();
+        configureServices?.Invoke(builder.Services);
 
         var api = new ApiOptions();
         root.GetSection("Api").Bind(api);
@@ -42,13 +43,7 @@ internal static class RelayHost
                 [$"MailTumble:Api:Token is not set, so the API refuses to listen on {api.Listen}; set a token or listen on 127.0.0.1"]);
         }
 
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            if (api.Enabled)
-            {
-                k.Listen(endpoint);
-            }
-        });
+        builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
 
         var app = builder.Build();
         app.UseMailTumbleApi(api.Token);
@@ -73,7 +68,9 @@ internal static class RelayHost
         var receive = services.GetRequiredService<IOptions<Core.Receiving.ReceiveOptions>>().Value;
         var sender = services.GetRequiredService<IMailSender>();
         var dataDir = MailTumbleConfiguration.DataDir(configuration);
-        var api = configuration["MailTumble:Api:Enabled"] == "false" ? "off" : "http://" + (configuration["MailTumble:Api:Listen"] ?? "127.0.0.1:8025");
+        var server = services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+        var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses;
+        var api = addresses is { Count: > 0 } ? string.Join(", ", addresses) : "http://" + (configuration["MailTumble:Api:Listen"] ?? "127.0.0.1:8025");
         await output.WriteLineAsync($"""
             MailTumble is running.
               SMTP       {bound}
