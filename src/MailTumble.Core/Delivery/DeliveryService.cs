@@ -187,7 +187,11 @@ public sealed partial class DeliveryService : BackgroundService
         if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Dead or AliasStatus.Disabled)
         {
             var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
-            await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false);
+            if (await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false))
+            {
+                await _raw.DeleteAsync(item.MessageKey, CancellationToken.None).ConfigureAwait(false);
+            }
+
             LogDropped(_logger, item.Id, item.Alias, why);
             return;
         }
