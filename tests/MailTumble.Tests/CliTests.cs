@@ -1,0 +1,103 @@
+using System.Text;
+using MailTumble.Hosting;
+using MailTumble.Testing;
+
+namespace MailTumble.Tests;
+
+/// <summary>The mailtumble command line, run in-process on a temporary data directory.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    private async Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var configuration = MailTumbleConfiguration.Build(new Dictionary<string, string?> { ["MailTumble:DataDir"] = _dir.Path, ["Logging:LogLevel:Default"] = "Warning" });
+        var code = await MailTumbleCli.RunAsync(args, output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)), configuration);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync(string.Empty, args);
+
+    [Fact]
+    public async Task Aliases_are_added_listed_and_removed()
+    {
+        var added = await RunAsync("alias", "add", "X7G2@mask.example.com", "john@real.example.org");
+        Assert.Equal((0, "added x7g2@mask.example.com -> john@real.example.org\n"), (added.Code, added.Out));
+        Assert.Contains("updated", (await RunAsync("alias", "add", "x7g2@mask.example.com", "jane@real.example.org")).Out, StringComparison.Ordinal);
+
+        var list = await RunAsync("alias", "list");
+        Assert.StartsWith("x7g2@mask.example.com\tjane@real.example.org\tactive", list.Out, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("alias", "rm", "x7g2@mask.example.com")).Code);
+        var missing = await RunAsync("alias", "rm", "x7g2@mask.example.com");
+        Assert.Equal((67, "mailtumble: no such alias: x7g2@mask.example.com\n"), (missing.Code, missing.Err));
+    }
+
+    [Fact]
+    public async Task A_bad_address_is_one_clear_line_and_a_non_zero_exit()
+    {
+        var result = await RunAsync("alias", "add", "not-an-address", "john@real.example.org");
+        Assert.Equal(65, result.Code);
+        Assert.Equal("mailtumble: 'not-an-address' is not a valid mail address (expected local@domain)\n", result.Err);
+    }
+
+    [Fact]
+    public async Task Import_reads_a_csv_with_a_header_and_reports_the_count()
+    {
+        var csv = Path.Combine(_dir.Path, "aliases.csv");
+        await File.WriteAllLinesAsync(csv, new[] { "alias,target" }.Concat(Enumerable.Range(0, 2000).Select(i => $"a{i}@mask.example.com,p{i}@real.example.org")));
+        var result = await RunAsync("alias", "import", csv);
+        Assert.Equal(0, result.Code);
+        Assert.StartsWith("imported 2,000 aliases", result.Out, StringComparison.Ordinal);
+        Assert.Contains("a1999@mask.example.com", (await RunAsync("alias", "list", "--prefix", "a1999")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Receive_queues_known_recipients_and_answers_like_a_pipe_transport()
+    {
+        await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
+
+        var accepted = await RunWithInputAsync("From: a@brand.example\nSubject: piped\n\nbody\n", "receive", "--from", "a@brand.example", "--to", "x7g2@mask.example.com");
+        Assert.Equal(0, accepted.Code);
+        Assert.StartsWith("queued as ", accepted.Out, StringComparison.Ordinal);
+
+        var stats = await RunAsync("queue", "stats");
+        Assert.Contains("depth             1", stats.Out, StringComparison.Ordinal);
+
+        var unknown = await RunWithInputAsync("x", "receive", "--from", "a@brand.example", "--to", "nobody@mask.example.com");
+        Assert.Equal(67, unknown.Code);
+        Assert.StartsWith("mailtumble: 550 5.1.1", unknown.Err, StringComparison.Ordinal);
+
+        var relay = await RunWithInputAsync("x", "receive", "--to", "someone@elsewhere.example");
+        Assert.Equal(67, relay.Code);
+    }
+
+    [Fact]
+    public async Task Receive_turns_LF_input_into_CRLF_and_storage_trouble_into_exit_75()
+    {
+        await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
+        Assert.Equal(0, (await RunWithInputAsync("Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com")).Code);
+        var stored = Directory.EnumerateFiles(Path.Combine(_dir.Path, "raw"), "*.eml", SearchOption.AllDirectories).Single();
+        Assert.Equal("Subject: a\r\n\r\nb\r\n", await File.ReadAllTextAsync(stored));
+
+        foreach (var dir in Directory.GetDirectories(Path.Combine(_dir.Path, "raw")))
+        {
+            Directory.Delete(dir, recursive: true);
+            await File.WriteAllTextAsync(dir, "blocked");
+        }
+
+        var failed = await RunWithInputAsync("Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
+        Assert.Equal(75, failed.Code);
+    }
+
+    [Fact]
+    public async Task Unknown_commands_are_usage_errors()
+    {
+        var result = await RunAsync("frobnicate");
+        Assert.NotEqual(0, result.Code);
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

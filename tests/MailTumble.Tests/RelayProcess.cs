@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MailTumble.Tests;
+
+/// <summary>The relay as a separate OS process (<c>dotnet mailtumble.dll serve</c>), so a test can SIGKILL it.</summary>
+internal sealed class RelayProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private RelayProcess(Process process)
+    {
+        _process = process;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<RelayProcess> StartAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "mailtumble.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args.Length == 0 ? ["serve"] : args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info };
+        var relay = new RelayProcess(process);
+        process.OutputDataReceived += (_, e) => relay.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => relay.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var exited = process.WaitForExitAsync();
+        if (await Task.WhenAny(relay._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))) != relay._ready.Task)
+        {
+            throw new InvalidOperationException("the relay did not start:\n" + relay.Output);
+        }
+
+        return relay;
+    }
+
+    /// <summary>Runs a one-shot command (e.g. <c>alias add</c>) to the end.</summary>
+    public static async Task<(int Code, string Output)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailtumble.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        // SIGTERM, as a service manager would send.
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (line.StartsWith("MailTumble is running", StringComparison.Ordinal))
+        {
+            _ready.TrySetResult();
+        }
+    }
+}
