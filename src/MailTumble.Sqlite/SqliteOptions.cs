@@ -10,6 +10,6 @@ public sealed class SqliteOptions
     public string DatabasePath { get; set; } = "data/mailtumble.db";
 
     /// <summary>Writes waiting for a group commit before new mail is answered 451.</summary>
-    [Range(16, 1_000_000)]
+    [Range(16, 1_000_000, ErrorMessage = "MailTumble:Sqlite:IngestChannelCapacity must be between {1} and {2}")]
     public int IngestChannelCapacity { get; set; } = 4096;
 }

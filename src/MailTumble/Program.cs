@@ -39,6 +39,11 @@ namespace MailTumble
                     await error.WriteLineAsync("mailtumble: cannot listen: " + ex.Message).ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
+                catch (Exception ex) when (ex is InvalidOperationException or UnauthorizedAccessException or IOException or FormatException)
+                {
+                    await error.WriteLineAsync("mailtumble: cannot start: " + ex.Message).ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
             });
 
             root.Subcommands.Add(serve);

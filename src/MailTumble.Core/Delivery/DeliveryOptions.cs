@@ -9,30 +9,30 @@ public sealed class DeliveryOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>The provider's maximum send rate, in recipients per second.</summary>
-    [Range(0.01, 100_000)]
+    [Range(0.01, 100_000, ErrorMessage = "MailTumble:Outbound:MaxSendRate (MAXIMUM_SEND_RATE) must be between {1} and {2}")]
     public double MaxSendRate { get; set; } = 14;
 
     /// <summary>The most send workers (and outbound connections) at once.</summary>
-    [Range(1, 512)]
+    [Range(1, 512, ErrorMessage = "MailTumble:Outbound:MaxConcurrency must be between {1} and {2}")]
     public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>How long a worker may hold leased items before they are handed to another.</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "MailTumble:Outbound:LeaseTime must be between {1} and {2}")]
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>First retry delay after a temporary failure; doubles each attempt.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00", ErrorMessage = "MailTumble:Outbound:RetryInitial must be between {1} and {2}")]
     public TimeSpan RetryInitial { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Longest retry delay.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00", ErrorMessage = "MailTumble:Outbound:RetryMax must be between {1} and {2}")]
     public TimeSpan RetryMax { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Retry delay after a throttling reply (the rate is cut too).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "MailTumble:Outbound:ThrottleRetry must be between {1} and {2}")]
     public TimeSpan ThrottleRetry { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How often idle workers look for deferred or externally queued items.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "MailTumble:Outbound:IdlePoll must be between {1} and {2}")]
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);
 }

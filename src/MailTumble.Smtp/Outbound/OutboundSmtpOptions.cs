@@ -9,7 +9,7 @@ public sealed class OutboundSmtpOptions
     public string? Host { get; set; }
 
     /// <summary>Its port (587 for STARTTLS submission, 465 for TLS, 25 for plain relay).</summary>
-    [Range(1, 65535)]
+    [Range(1, 65535, ErrorMessage = "MailTumble:Outbound:Smtp:Port must be between {1} and {2}")]
     public int Port { get; set; } = 25;
 
     /// <summary>SMTP user name, if the smarthost wants authentication.</summary>
@@ -26,10 +26,10 @@ public sealed class OutboundSmtpOptions
     public string? HeloName { get; set; }
 
     /// <summary>Timeout for each SMTP command and the data transfer.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00", ErrorMessage = "MailTumble:Outbound:Smtp:Timeout must be between {1} and {2}")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>An idle pooled connection older than this is closed instead of reused.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "MailTumble:Outbound:Smtp:IdleTimeout must be between {1} and {2}")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

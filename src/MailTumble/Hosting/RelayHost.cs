@@ -25,6 +25,9 @@ internal static class RelayHost
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+
+        // A start-up failure is reported by the CLI as one line; the host's own stack trace adds nothing.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
         var root = configuration.GetSection("MailTumble");
