@@ -146,6 +146,7 @@ public sealed class BounceAddress
             }
         }
 
-        return written == destination.Length;
+        // Unused trailing bits must be zero, so each token has exactly one spelling.
+        return written == destination.Length && (buffer & ((1 << bits) - 1)) == 0;
     }
 }
