@@ -14,6 +14,12 @@ namespace MailTumble.Core.Rewriting;
 public sealed class HeaderRewriter
 {
     private static readonly FormatOptions Format = CreateFormat();
+
+    static HeaderRewriter()
+    {
+        // Shift_JIS, IBM850, windows-125x…: without the code-page provider MimeKit cannot decode such names and subjects.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    }
     private readonly RewriteOptions _options;
     private readonly TimeProvider _time;
     private readonly FromFormat _fromFormat;

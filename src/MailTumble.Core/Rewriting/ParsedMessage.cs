@@ -67,10 +67,11 @@ public sealed class ParsedMessage
         var fields = new List<HeaderField>(24);
         var position = 0;
         var droppedPostmark = false;
-        if (bytes.StartsWith("From "u8))
+        var firstEnd = bytes.IndexOf((byte)'\n');
+        if (bytes.StartsWith("From "u8) && NameLength(bytes[..(firstEnd < 0 ? bytes.Length : firstEnd)]) < 0)
         {
-            // An mbox postmark, not a header: saved .eml files often carry one.
-            var lf = bytes.IndexOf((byte)'\n');
+            // An mbox postmark, not a header ("From : x" is a header): saved .eml files often carry one.
+            var lf = firstEnd;
             position = lf < 0 ? bytes.Length : lf + 1;
             droppedPostmark = true;
         }
