@@ -4,7 +4,7 @@ using System.Text;
 namespace MailTumble.Core.Bounces;
 
 /// <summary>Finds the bounce signing key: the configured secret, else a random one kept in a file.</summary>
-public static class BounceKey
+internal static class BounceKey
 {
     /// <summary>
     /// Returns the configured key, or reads the key file, creating it with 32 random bytes (owner-only) on first use.
