@@ -1,3 +1,4 @@
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Queue;
@@ -6,6 +7,7 @@ using MailTumble.Core.Rewriting;
 using MailTumble.Core.Sending;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Core;
 
@@ -21,9 +23,13 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<RewriteOptions>().Configure(rewrite)
-            .Validate(o => string.IsNullOrWhiteSpace(o.FromEmail) || Addressing.MailAddress.TryParse(o.FromEmail, out _), "FROM_EMAIL (MailTumble:Rewrite:FromEmail) must be a plain address such as relay@example.com")
-            .ValidateOnStart();
+        services.AddOptions<RewriteOptions>().Configure(rewrite).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RewriteOptions>, RewriteOptionsValidator>());
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RewriteOptions>>().Value;
+            return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
+        });
         services.AddOptions<DeliveryOptions>().Configure(delivery).ValidateDataAnnotations()
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();

@@ -126,6 +126,39 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue
             cancellationToken);
     }
 
+    public Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return _writer.WriteAsync(
+            context =>
+            {
+                foreach (var item in items)
+                {
+                    var command = context.Command($"""
+                        INSERT OR REPLACE INTO dead_letters ({ItemColumns}, attempts, reason, dead_at)
+                        VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, 0, $reason, $now)
+                        """);
+                    command.Parameters.AddWithValue("$id", item.Id);
+                    command.Parameters.AddWithValue("$key", item.MessageKey);
+                    command.Parameters.AddWithValue("$alias", item.Alias);
+                    command.Parameters.AddWithValue("$recipient", item.Recipient);
+                    command.Parameters.AddWithValue("$from", item.EnvelopeFrom);
+                    command.Parameters.AddWithValue("$headers", item.Headers.ToArray());
+                    command.Parameters.AddWithValue("$offset", item.BodyOffset);
+                    command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
+                    command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
+                    command.Parameters.AddWithValue("$priority", item.Priority);
+                    command.Parameters.AddWithValue("$reason", reason);
+                    command.Parameters.AddWithValue("$now", now);
+                    command.ExecuteNonQuery();
+                    Log(context, "dead");
+                }
+
+                return 0;
+            },
+            cancellationToken);
+    }
+
     public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
     {
         if (items.Count == 0)

@@ -1,25 +1,27 @@
 using System.Buffers;
 using System.Text;
 using MailTumble.Core.Rewriting;
+using Microsoft.Extensions.Time.Testing;
 
 namespace MailTumble.Core.Tests;
 
 public sealed class HeaderRewriterTests
 {
-    private static readonly RewriteInput Input = new("x7g2@mask.example.com", "john@real.example.org", "bounce@brand.example");
+    private const string Trace = "Received: by mask.example.com (MailTumble) id d1\r\n\tfor <john@real.example.org>; Sat, 28 Nov 2026 12:00:00 +0000\r\nX-MailTumble-Loop: 1\r\n";
+    private static readonly RewriteInput Input = new("x7g2@mask.example.com", "john@real.example.org", "bounce@brand.example", "d1", "k1");
+    private static readonly FakeTimeProvider Time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
-    private static string Rewrite(string message, RewriteOptions options)
-    {
-        var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(message)));
-        return Encoding.Latin1.GetString(new HeaderRewriter(options).Rewrite(parsed, Input));
-    }
+    private static RewriteResult Result(string message, RewriteOptions options) =>
+        new HeaderRewriter(options, Time).Rewrite(ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(message))), Input);
+
+    private static string Rewrite(string message, RewriteOptions options) => Encoding.Latin1.GetString(Result(message, options).Headers);
 
     [Fact]
     public void From_becomes_FROM_EMAIL_with_the_original_name_and_Reply_To_keeps_the_original_sender()
     {
-        var output = Rewrite("From: Betsy Ross <betsy@brand.example>\r\nTo: x7g2@mask.example.com\r\nSubject: Hi\r\n\r\nbody\r\n", new RewriteOptions { FromEmail = "relay@mask.example.com" });
+        var output = Rewrite("From: Betsy Ross <betsy@brand.example>\r\nTo: x7g2@mask.example.com\r\nSubject: Hi\r\nMessage-ID: <m@brand.example>\r\n\r\nbody\r\n", new RewriteOptions { FromEmail = "relay@mask.example.com" });
         Assert.Equal(
-            "From: Betsy Ross <relay@mask.example.com>\r\nTo: x7g2@mask.example.com\r\nSubject: Hi\r\nReply-To: Betsy Ross <betsy@brand.example>\r\n",
+            Trace + "From: Betsy Ross <relay@mask.example.com>\r\nTo: x7g2@mask.example.com\r\nSubject: Hi\r\nMessage-ID: <m@brand.example>\r\nReply-To: Betsy Ross <betsy@brand.example>\r\n",
             output);
     }
 
@@ -27,8 +29,28 @@ public sealed class HeaderRewriterTests
     public void Without_FROM_EMAIL_the_alias_is_the_sender_and_a_nameless_From_gets_an_at_name()
     {
         var output = Rewrite("From: betsy@brand.example\r\n\r\nbody\r\n", new RewriteOptions());
-        Assert.StartsWith("From: \"betsy at brand.example\" <x7g2@mask.example.com>\r\n", output, StringComparison.Ordinal);
+        Assert.Contains("\r\nFrom: \"betsy at brand.example\" <x7g2@mask.example.com>\r\n", output, StringComparison.Ordinal);
         Assert.Contains("Reply-To: betsy@brand.example\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("name", "From: Betsy Ross <relay@mask.example.com>")]
+    [InlineData("name-and-address", "From: \"Betsy Ross at betsy@brand.example\" <relay@mask.example.com>")]
+    [InlineData("address", "From: \"betsy at brand.example\" <relay@mask.example.com>")]
+    [InlineData("none", "From: relay@mask.example.com")]
+    public void FromFormat_chooses_the_display_name(string format, string expected)
+    {
+        var output = Rewrite("From: Betsy Ross <betsy@brand.example>\r\n\r\n", new RewriteOptions { FromEmail = "relay@mask.example.com", FromFormat = format });
+        Assert.Contains("\r\n" + expected + "\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_non_ASCII_name_is_encoded_and_an_address_looking_name_loses_its_at()
+    {
+        var output = Rewrite("From: =?utf-8?b?QmV0c3kgUsO2c3M=?= <betsy@brand.example>\r\n\r\n", new RewriteOptions { FromEmail = "relay@mask.example.com" });
+        Assert.Contains("\r\nFrom: Betsy =?utf-8?b?UsO2c3M=?= <relay@mask.example.com>\r\n", output, StringComparison.Ordinal);
+        var spoof = Rewrite("From: \"ceo@bank.example\" <x@evil.example>\r\n\r\n", new RewriteOptions { FromEmail = "relay@mask.example.com" });
+        Assert.Contains("\r\nFrom: \"ceo at bank.example\" <relay@mask.example.com>\r\n", spoof, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,24 +62,71 @@ public sealed class HeaderRewriterTests
     }
 
     [Fact]
-    public void Return_Path_Sender_and_every_folded_DKIM_Signature_are_removed()
+    public void Without_a_From_the_envelope_sender_names_the_sender_and_gets_the_replies()
     {
-        var output = Rewrite(
-            "Return-Path: <x@y.example>\r\nDKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=abc\r\nFrom: a@brand.example\r\nSender: s@brand.example\r\nDKIM-Signature: v=1;\r\n b=def\r\nX-Keep: yes\r\n\r\nbody\r\n",
-            new RewriteOptions());
-        Assert.DoesNotContain("DKIM", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Return-Path", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("Sender:", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("b=def", output, StringComparison.Ordinal);
-        Assert.Contains("X-Keep: yes\r\n", output, StringComparison.Ordinal);
+        var output = Rewrite("Subject: x\r\n\r\n", new RewriteOptions());
+        Assert.Contains("From: \"bounce at brand.example\" <x7g2@mask.example.com>\r\n", output, StringComparison.Ordinal);
+        Assert.Contains("Reply-To: bounce@brand.example\r\n", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void The_subject_prefix_is_added_once()
+    public void Removed_fields_go_whatever_their_case_and_folding_ARC_stays()
     {
-        var options = new RewriteOptions { SubjectPrefix = "[masked] " };
-        Assert.Contains("Subject: [masked] Hello\r\n", Rewrite("From: a@b.example\r\nSubject: Hello\r\n\r\n", options), StringComparison.Ordinal);
-        Assert.Contains("Subject: [masked] Hello\r\n", Rewrite("From: a@b.example\r\nSubject: [masked] Hello\r\n\r\n", options), StringComparison.Ordinal);
+        var output = Rewrite(
+            "Return-Path: <x@y.example>\r\nDKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=abc\r\nFrom: a@brand.example\r\nSender: s@brand.example\r\ndkim-signature: v=1;\r\n b=def\r\n"
+            + "Delivered-To: a@x.example\r\nDELIVERED-TO: b@x.example\r\nX-Original-To: c@x.example\r\nARC-Seal: i=1; cv=none\r\nX-Keep: yes\r\n\r\nbody\r\n",
+            new RewriteOptions());
+        Assert.DoesNotContain("DKIM", output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("b=def", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Return-Path", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Sender:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Delivered-To", output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("X-Original-To", output, StringComparison.Ordinal);
+        Assert.Contains("ARC-Seal: i=1; cv=none\r\nX-Keep: yes\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Hello", "[masked] Hello")]
+    [InlineData("[masked] Hello", "[masked] Hello")]
+    [InlineData("Re: [masked] Hello", "Re: [masked] Hello")]
+    [InlineData("AW: Fwd[2]: [MASKED] Hello", "AW: Fwd[2]: [MASKED] Hello")]
+    [InlineData("Re: Hello", "[masked] Re: Hello")]
+    [InlineData("=?utf-8?q?=5Bmasked=5D_Hi?=", "=?utf-8?q?=5Bmasked=5D_Hi?=")]
+    [InlineData("=?iso-8859-1?q?caf=E9?=", "[masked] =?iso-8859-1?q?caf=E9?=")]
+    public void The_subject_prefix_is_added_once(string subject, string expected)
+    {
+        var output = Rewrite($"From: a@b.example\r\nSubject: {subject}\r\n\r\n", new RewriteOptions { SubjectPrefix = "[masked] " });
+        Assert.Contains($"\r\nSubject: {expected}\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_the_first_Message_ID_is_kept_and_a_missing_one_is_made_on_our_domain()
+    {
+        var output = Rewrite("From: a@b.example\r\nMessage-ID: <one@b.example>\r\nMessage-Id: <ONE@b.example>\r\n\r\n", new RewriteOptions());
+        Assert.Contains("Message-ID: <one@b.example>\r\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ONE@", output, StringComparison.Ordinal);
+        Assert.Contains("Message-ID: <k1@mask.example.com>\r\n", Rewrite("From: a@b.example\r\n\r\n", new RewriteOptions()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToHeader_target_replaces_every_To_with_the_target()
+    {
+        var output = Rewrite("From: a@b.example\r\nTo: x7g2@mask.example.com,\r\n other@b.example\r\nCc: c@b.example\r\nTo: more@b.example\r\n\r\n", new RewriteOptions { ToHeader = "target" });
+        Assert.Single(output.Split("\r\n"), l => l.StartsWith("To:", StringComparison.Ordinal));
+        Assert.Contains("\r\nTo: john@real.example.org\r\nCc: c@b.example\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_hop_counter_counts_up_and_a_loop_past_MaxHops_is_not_forwarded()
+    {
+        var once = Result("X-MailTumble-Loop: 2\r\nFrom: a@b.example\r\n\r\n", new RewriteOptions());
+        Assert.Equal(RewriteVerdict.Forward, once.Verdict);
+        Assert.Single(Encoding.ASCII.GetString(once.Headers).Split("\r\n"), l => l == "X-MailTumble-Loop: 3");
+
+        var looped = Result("X-MailTumble-Loop: 3\r\nFrom: a@b.example\r\n\r\n", new RewriteOptions());
+        Assert.Equal(RewriteVerdict.Loop, looped.Verdict);
+        Assert.Contains("3 times", looped.Reason, StringComparison.Ordinal);
+        Assert.Contains("MaxHops", looped.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -68,13 +137,31 @@ public sealed class HeaderRewriterTests
     }
 
     [Fact]
+    public void An_overlong_line_is_folded_at_a_blank_and_an_unfoldable_field_is_dropped()
+    {
+        var words = string.Join(' ', Enumerable.Repeat("<abcdefghij@example.com>", 80));
+        var output = Rewrite($"From: a@b.example\r\nReferences: {words}\r\nX-Blob: {new string('x', 1200)}\r\n\r\n", new RewriteOptions());
+        Assert.All(output.Split("\r\n"), l => Assert.True(l.Length <= 998));
+        Assert.Equal(words, Encoding.Latin1.GetString(ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(output + "\r\n"))).HeaderBlock).Split("References: ")[1].Split("\r\nReply-To")[0].Replace("\r\n", string.Empty, StringComparison.Ordinal));
+        Assert.DoesNotContain("X-Blob", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_field_with_a_NUL_byte_is_dropped()
+    {
+        var output = Rewrite("From: a@b.example\r\nX-Bad: a\0b\r\nX-Good: c\r\n\r\n", new RewriteOptions());
+        Assert.DoesNotContain("X-Bad", output, StringComparison.Ordinal);
+        Assert.Contains("X-Good: c\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_body_offset_points_past_the_empty_line_and_the_body_is_never_parsed()
     {
         var bytes = Encoding.Latin1.GetBytes("From: a@b.example\r\n\r\nFrom: not-a-header\r\n\u00ff\r\n");
         var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(bytes));
         Assert.Equal(21, parsed.BodyOffset);
         Assert.True(parsed.EightBit);
-        Assert.Single(parsed.Headers);
+        Assert.Single(parsed.Fields);
     }
 
     [Fact]
@@ -83,7 +170,27 @@ public sealed class HeaderRewriterTests
         var bytes = "From: a@b.example\r\nSubject: x\r\n"u8.ToArray();
         var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(bytes));
         Assert.Equal(bytes.Length, parsed.BodyOffset);
-        Assert.Equal(2, parsed.Headers.Count);
+        Assert.Equal(2, parsed.Fields.Count);
         Assert.False(parsed.EightBit);
+    }
+
+    [Theory]
+    [InlineData("From: a@b.example\r\nthis is text\r\nSubject: x\r\n", 19)]
+    [InlineData("From: a@b.example\r\n: empty name\r\n", 19)]
+    [InlineData("From: a@b.example\nSubject: x\n\nbody\n", 30)]
+    public void A_non_header_line_starts_the_body_and_LF_only_input_is_understood(string message, int bodyOffset)
+    {
+        var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(message)));
+        Assert.Equal(bodyOffset, parsed.BodyOffset);
+        Assert.Null(parsed.Problem);
+    }
+
+    [Fact]
+    public void A_header_section_without_end_beyond_the_limit_is_refused()
+    {
+        var message = "From: a@b.example\r\nX-Long: " + new string('a', ParsedMessage.MaxHeaderBytes + 10) + "\r\n\r\nbody";
+        var result = Result(message, new RewriteOptions());
+        Assert.Equal(RewriteVerdict.Refuse, result.Verdict);
+        Assert.Contains("header section", result.Reason, StringComparison.Ordinal);
     }
 }

@@ -21,6 +21,12 @@ public interface IOutgoingQueue
     /// <summary>Gives up on a leased item: it moves to the dead-letter store with the reason.</summary>
     Task DeadLetterAsync(LeasedItem item, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores new items straight in the dead-letter store with the reason (never sent unless replayed).
+    /// Used for mail that must be kept but not forwarded, such as a relay loop; durable on return.
+    /// </summary>
+    Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken);
+
     /// <summary>Makes leased items visible again at once (used on shutdown).</summary>
     Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken);
 

@@ -6,7 +6,7 @@ namespace MailTumble.Core.Queue;
 /// <param name="Alias">The alias the mail was sent to.</param>
 /// <param name="Recipient">The envelope recipient (the alias's target).</param>
 /// <param name="EnvelopeFrom">The envelope sender to use; empty for the null sender.</param>
-/// <param name="Headers">The rewritten header block, CRLF line ends, ending with the empty line.</param>
+/// <param name="Headers">The rewritten header block, CRLF line ends, without the empty separator line (senders add it).</param>
 /// <param name="BodyOffset">Where the body starts in the stored message.</param>
 /// <param name="ReceivedAt">When the message was accepted.</param>
 /// <param name="ExpiresAt">After this the delivery is dead-lettered instead of retried.</param>

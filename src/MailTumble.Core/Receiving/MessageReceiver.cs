@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Queue;
@@ -18,7 +19,7 @@ public sealed partial class MessageReceiver
     private readonly IRawStore _raw;
     private readonly IOutgoingQueue _queue;
     private readonly HeaderRewriter _rewriter;
-    private readonly RewriteOptions _rewriteOptions;
+    private readonly BounceAddress _bounces;
     private readonly ReceiveOptions _options;
     private readonly QueueSignal _signal;
     private readonly MailTumbleMetrics _metrics;
@@ -30,6 +31,7 @@ public sealed partial class MessageReceiver
         IRawStore raw,
         IOutgoingQueue queue,
         IOptions<RewriteOptions> rewriteOptions,
+        BounceAddress bounces,
         IOptions<ReceiveOptions> options,
         QueueSignal signal,
         MailTumbleMetrics metrics,
@@ -38,8 +40,8 @@ public sealed partial class MessageReceiver
     {
         _raw = raw;
         _queue = queue;
-        _rewriteOptions = rewriteOptions.Value;
-        _rewriter = new HeaderRewriter(_rewriteOptions);
+        _rewriter = new HeaderRewriter(rewriteOptions.Value, time);
+        _bounces = bounces;
         _options = options.Value;
         _signal = signal;
         _metrics = metrics;
@@ -48,8 +50,10 @@ public sealed partial class MessageReceiver
     }
 
     /// <summary>
-    /// Accepts one message for the given aliases. Throws <see cref="QueueFullException"/> under overload
-    /// and other exceptions for storage trouble; in both cases nothing was accepted.
+    /// Accepts one message for the given aliases. Throws <see cref="QueueFullException"/> under overload,
+    /// <see cref="MessageRefusedException"/> when the message cannot be made safe to forward (answer 5xx),
+    /// and other exceptions for storage trouble; in all these cases nothing was accepted. A delivery that
+    /// has looped through MailTumble too often is accepted but stored as a dead letter, not sent.
     /// </summary>
     /// <returns>The key under which the message is stored.</returns>
     public async Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, CancellationToken cancellationToken)
@@ -58,28 +62,52 @@ public sealed partial class MessageReceiver
         var now = _time.GetUtcNow();
         var key = Guid.CreateVersion7(now).ToString("N");
         var parsed = ParsedMessage.Parse(data);
-        var outgoingFrom = string.IsNullOrWhiteSpace(_rewriteOptions.FromEmail) ? null : _rewriteOptions.FromEmail;
 
         var items = new List<OutgoingItem>(recipients.Count);
+        List<(OutgoingItem Item, string Reason)>? loops = null;
         foreach (var alias in recipients.DistinctBy(a => a.Address))
         {
-            var headers = _rewriter.Rewrite(parsed, new RewriteInput(alias.Address, alias.Target, envelopeFrom));
-            items.Add(new OutgoingItem(
-                Id: Guid.CreateVersion7(now).ToString("N"),
+            var id = Guid.CreateVersion7(now).ToString("N");
+            var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Address, alias.Target, envelopeFrom, id, key));
+            if (result.Verdict == RewriteVerdict.Refuse)
+            {
+                throw new MessageRefusedException(result.Reason!);
+            }
+
+            var item = new OutgoingItem(
+                Id: id,
                 MessageKey: key,
                 Alias: alias.Address,
                 Recipient: alias.Target,
-                EnvelopeFrom: outgoingFrom ?? alias.Address,
-                Headers: headers,
+                EnvelopeFrom: _bounces.Create(id, alias.Target, _rewriter.OurDomain(alias.Address)),
+                Headers: result.Headers,
                 BodyOffset: parsed.BodyOffset,
                 ReceivedAt: now,
-                ExpiresAt: now + _options.MaxQueueLifetime));
+                ExpiresAt: now + _options.MaxQueueLifetime);
+            if (result.Verdict == RewriteVerdict.Loop)
+            {
+                (loops ??= []).Add((item, result.Reason!));
+            }
+            else
+            {
+                items.Add(item);
+            }
         }
 
         await _raw.PutAsync(key, data, cancellationToken).ConfigureAwait(false);
         try
         {
-            await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
+            if (items.Count > 0)
+            {
+                await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A loop is kept (an operator can look and replay) but never forwarded again.
+            foreach (var (item, reason) in loops ?? [])
+            {
+                await _queue.EnqueueDeadAsync([item], reason, cancellationToken).ConfigureAwait(false);
+                LogLoop(_logger, key, item.Id, item.Alias, item.Recipient, reason);
+            }
         }
         catch
         {
@@ -89,7 +117,11 @@ public sealed partial class MessageReceiver
         }
 
         _metrics.Received(items.Count, data.Length);
-        _signal.Notify();
+        if (items.Count > 0)
+        {
+            _signal.Notify();
+        }
+
         foreach (var item in items)
         {
             LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, data.Length);
@@ -100,4 +132,7 @@ public sealed partial class MessageReceiver
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}> to=<{Target}> size={Size}")]
     private static partial void LogQueued(ILogger logger, string messageKey, string deliveryId, string from, string alias, string target, long size);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {MessageKey} delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
+    private static partial void LogLoop(ILogger logger, string messageKey, string deliveryId, string alias, string target, string reason);
 }

@@ -1,164 +1,245 @@
+using System.Buffers.Text;
 using System.Text;
 using MimeKit;
+using MimeKit.Utils;
 
 namespace MailTumble.Core.Rewriting;
 
 /// <summary>
-/// Rewrites a header block so the message can go out from our domain. Headers it does not mean to
-/// change are written back byte for byte (MimeKit keeps each header's raw field and value).
+/// Rewrites a header block so the message can go out from our domain. Fields it does not mean to change
+/// are copied byte for byte (only line ends become CRLF, and a line over 998 characters is folded).
+/// Addresses are parsed and encoded with MimeKit; everything else is a byte scan, so the cost does not
+/// depend on the body.
 /// </summary>
 public sealed class HeaderRewriter
 {
     private static readonly FormatOptions Format = CreateFormat();
-    private readonly RewriteOptions _options;
 
-    /// <summary>Creates a rewriter.</summary>
-    public HeaderRewriter(RewriteOptions options) => _options = options;
-
-    /// <summary>Returns the rewritten header lines (CRLF line ends, without the empty separator line).</summary>
-    public byte[] Rewrite(ParsedMessage message, RewriteInput input)
+    static HeaderRewriter()
     {
-        var output = new MemoryStream(1024);
-        Header? originalFrom = null;
-        var hasReplyTo = false;
-        var wroteFrom = false;
-        var wroteSubject = false;
+        // Shift_JIS, IBM850, windows-125x…: without the code-page provider MimeKit cannot decode such names and subjects.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    }
+    private readonly RewriteOptions _options;
+    private readonly TimeProvider _time;
+    private readonly FromFormat _fromFormat;
+    private readonly bool _toTarget;
+    private readonly SubjectPrefix? _prefix;
 
-        foreach (var header in message.Headers)
+    /// <summary>Creates a rewriter. The options must have passed <see cref="RewriteOptionsValidator"/>.</summary>
+    public HeaderRewriter(RewriteOptions options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _time = time;
+        _fromFormat = RewriteOptionsValidator.ParseFromFormat(options.FromFormat) ?? throw new ArgumentException("MailTumble:Rewrite:FromFormat must be name, name-and-address, address or none", nameof(options));
+        _toTarget = RewriteOptionsValidator.ParseToTarget(options.ToHeader) ?? throw new ArgumentException("MailTumble:Rewrite:ToHeader must be unchanged or target", nameof(options));
+        _prefix = string.IsNullOrWhiteSpace(options.SubjectPrefix) ? null : new SubjectPrefix(options.SubjectPrefix, Format);
+    }
+
+    /// <summary>The domain our own addresses use for this alias: the bounce domain, else the FROM_EMAIL domain, else the alias's.</summary>
+    public string OurDomain(string alias)
+    {
+        ArgumentNullException.ThrowIfNull(alias);
+        if (!string.IsNullOrWhiteSpace(_options.BounceDomain))
         {
-            switch (header.Id)
+            return _options.BounceDomain.Trim().ToLowerInvariant();
+        }
+
+        var address = string.IsNullOrWhiteSpace(_options.FromEmail) ? alias : _options.FromEmail;
+        return address[(address.LastIndexOf('@') + 1)..].Trim().ToLowerInvariant();
+    }
+
+    /// <summary>Rewrites the header block for one target.</summary>
+    public RewriteResult Rewrite(ParsedMessage message, RewriteInput input)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(input);
+        if (message.Problem is not null)
+        {
+            return new RewriteResult(RewriteVerdict.Refuse, [], message.Problem);
+        }
+
+        var fields = message.Fields;
+        var kinds = new HeaderKind[fields.Count];
+        int from = -1, subject = -1, to = -1, loopCount = 0, loopMax = 0;
+        bool hasReplyTo = false, hasMessageId = false;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var kind = fields[i].HasNul ? HeaderKind.Other : HeaderNames.Classify(message.Name(fields[i]));
+            kinds[i] = kind;
+            switch (kind)
             {
-                case HeaderId.ReturnPath:
-                case HeaderId.Sender:
-                case HeaderId.DkimSignature:
-                    continue;
-                case HeaderId.From when !wroteFrom:
-                    originalFrom = header;
-                    WriteNewFrom(output, header, input);
-                    wroteFrom = true;
-                    continue;
-                case HeaderId.From:
-                    continue;
-                case HeaderId.ReplyTo:
-                    hasReplyTo = true;
-                    break;
-                case HeaderId.Subject when !wroteSubject:
-                    wroteSubject = true;
-                    if (NeedsPrefix(header.Value))
+                case HeaderKind.From when from < 0: from = i; break;
+                case HeaderKind.Subject when subject < 0: subject = i; break;
+                case HeaderKind.To when to < 0: to = i; break;
+                case HeaderKind.ReplyTo: hasReplyTo = true; break;
+                case HeaderKind.MessageId: hasMessageId = true; break;
+                case HeaderKind.Loop:
+                    loopCount++;
+                    if (Utf8Parser.TryParse(message.Value(fields[i]).Trim(" \t\r\n"u8), out int hops, out _))
                     {
-                        WriteSubject(output, header.Value);
-                        continue;
+                        loopMax = Math.Max(loopMax, hops);
                     }
 
                     break;
             }
-
-            WriteRaw(output, header);
         }
 
-        if (!wroteFrom)
+        var passed = Math.Max(loopCount, loopMax);
+        var domain = OurDomain(input.Alias);
+        using var output = new HeaderOutput(message.HeaderBlock.Length + 512);
+
+        // Trace fields go on top (RFC 5321 §4.4); the hop counter replaces any earlier one.
+        output.WriteAscii($"Received: by {domain} (MailTumble) id {input.DeliveryId}\r\n\tfor <{input.Target}>; {DateUtils.FormatDate(_time.GetUtcNow())}\r\n");
+        output.WriteAscii($"{HeaderNames.LoopHeader}: {passed + 1}\r\n");
+
+        var originalFrom = from >= 0 ? ParseMailboxes(message.Value(fields[from])) : null;
+        var keptMessageId = false;
+        for (var i = 0; i < fields.Count; i++)
         {
-            WriteNewFrom(output, null, input);
+            var field = fields[i];
+            if (field.HasNul)
+            {
+                continue; // no receiver accepts NUL; dropping the field is the least change that makes the message safe
+            }
+
+            switch (kinds[i])
+            {
+                case HeaderKind.Sender or HeaderKind.ReturnPath or HeaderKind.DkimSignature or HeaderKind.DeliveredTo or HeaderKind.XOriginalTo or HeaderKind.Loop:
+                    continue;
+                case HeaderKind.From:
+                    if (i == from)
+                    {
+                        WriteFrom(output, originalFrom, input);
+                    }
+
+                    continue; // further From fields would make the result more than one mailbox
+                case HeaderKind.MessageId when keptMessageId:
+                    continue;
+                case HeaderKind.MessageId:
+                    keptMessageId = output.WriteLines(message.Raw(field));
+                    continue;
+                case HeaderKind.To when _toTarget:
+                    if (i == to)
+                    {
+                        WriteTo(output, input.Target);
+                    }
+
+                    continue;
+                case HeaderKind.Subject when i == subject && _prefix is not null && !_prefix.IsPresent(message.Value(field)):
+                    WriteSubject(output, message.Name(field), message.Value(field));
+                    continue;
+            }
+
+            // A field with an unfoldable over-long line is dropped: the rest of the message can still go.
+            output.WriteLines(message.Raw(field));
+        }
+
+        if (from < 0)
+        {
+            WriteFrom(output, null, input);
+        }
+
+        if (_toTarget && to < 0)
+        {
+            WriteTo(output, input.Target);
+        }
+
+        if (subject < 0 && _prefix is not null)
+        {
+            output.Write("Subject: "u8);
+            output.Write(_prefix.Encoded);
+            output.Crlf();
         }
 
         if (!hasReplyTo)
         {
-            if (originalFrom is not null)
-            {
-                // The original value, folding and all, so the reply reaches every original author.
-                WriteLine(output, "Reply-To:", originalFrom.RawValue);
-            }
-            else if (!string.IsNullOrEmpty(input.EnvelopeFrom))
-            {
-                WriteEncoded(output, HeaderId.ReplyTo, new MailboxAddress(string.Empty, input.EnvelopeFrom).ToString(Format, true));
-            }
+            WriteReplyTo(output, from >= 0 && originalFrom is { Count: > 0 } ? message.Value(fields[from]) : default, originalFrom, input.EnvelopeFrom);
         }
 
-        if (!wroteSubject && !string.IsNullOrEmpty(_options.SubjectPrefix))
+        if (!hasMessageId || !keptMessageId)
         {
-            WriteSubject(output, string.Empty);
+            output.WriteAscii($"Message-ID: <{input.MessageKey}@{domain}>\r\n");
         }
 
-        return output.ToArray();
+        var headers = output.ToArray();
+        return passed + 1 > _options.MaxHops
+            ? new RewriteResult(RewriteVerdict.Loop, headers, $"mail loop: the message has already passed through MailTumble {passed} times (MailTumble:Rewrite:MaxHops is {_options.MaxHops})")
+            : new RewriteResult(RewriteVerdict.Forward, headers, null);
     }
 
-    private void WriteNewFrom(MemoryStream output, Header? original, RewriteInput input)
+    private void WriteFrom(HeaderOutput output, IReadOnlyList<MailboxAddress>? original, RewriteInput input)
     {
-        var name = DisplayName(original, input.EnvelopeFrom);
-        var address = string.IsNullOrWhiteSpace(_options.FromEmail) ? input.Alias : _options.FromEmail!;
-        var mailbox = new MailboxAddress(name, address);
-        WriteEncoded(output, HeaderId.From, mailbox.ToString(Format, true));
+        var sender = original is { Count: > 0 } ? original[0] : EnvelopeMailbox(input.EnvelopeFrom);
+        var address = string.IsNullOrWhiteSpace(_options.FromEmail) ? input.Alias : _options.FromEmail.Trim();
+        var mailbox = new MailboxAddress(SenderName.Build(sender, _fromFormat), address);
+        output.Write("From: "u8);
+        output.WriteLines(Encoding.UTF8.GetBytes(mailbox.ToString(Format, true)));
     }
 
-    private bool NeedsPrefix(string? subject) =>
-        !string.IsNullOrEmpty(_options.SubjectPrefix) && !(subject ?? string.Empty).TrimStart().StartsWith(_options.SubjectPrefix.Trim(), StringComparison.Ordinal);
-
-    private void WriteSubject(MemoryStream output, string? subject)
+    private static void WriteTo(HeaderOutput output, string target)
     {
-        subject = _options.SubjectPrefix + (subject ?? string.Empty).TrimStart();
-        var header = new Header(Encoding.UTF8, HeaderId.Subject, subject);
-        WriteLine(output, "Subject:", header.RawValue);
+        output.Write("To: "u8);
+        output.WriteLines(Encoding.UTF8.GetBytes(new MailboxAddress(string.Empty, target).ToString(Format, true)));
     }
 
-    private static string DisplayName(Header? from, string envelopeFrom)
+    private void WriteSubject(HeaderOutput output, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        if (from is not null && InternetAddressList.TryParse(ParserOptions.Default, from.RawValue, out var list))
+        var rest = value.TrimStart(" \t\r\n"u8);
+        output.Write(name);
+        output.Write(": "u8);
+        output.Write(_prefix!.Encoded);
+        if (rest.TrimEnd(" \t\r\n"u8).IsEmpty)
         {
-            var first = list.Mailboxes.FirstOrDefault();
-            if (first is not null)
-            {
-                return string.IsNullOrWhiteSpace(first.Name) ? AtForm(first.Address) : first.Name.Trim();
-            }
-        }
-
-        return AtForm(envelopeFrom);
-    }
-
-    private static string AtForm(string address) => address.Replace("@", " at ", StringComparison.Ordinal);
-
-    private static void WriteRaw(MemoryStream output, Header header)
-    {
-        output.Write(header.RawField);
-        // MimeKit keeps a line without a colon as a field with an empty raw value (IsInvalid is internal).
-        if (header.RawValue.Length > 0)
-        {
-            output.WriteByte((byte)':');
-            output.Write(header.RawValue);
-        }
-
-        EnsureCrlf(output);
-    }
-
-    private static void WriteEncoded(MemoryStream output, HeaderId id, string encodedValue)
-    {
-        var header = new Header(id, encodedValue);
-        output.Write(Encoding.ASCII.GetBytes(header.Field + ":"));
-        output.Write(header.RawValue);
-        EnsureCrlf(output);
-    }
-
-    private static void WriteLine(MemoryStream output, string field, byte[] rawValue)
-    {
-        output.Write(Encoding.ASCII.GetBytes(field));
-        output.Write(rawValue);
-        EnsureCrlf(output);
-    }
-
-    private static void EnsureCrlf(MemoryStream output)
-    {
-        var buffer = output.GetBuffer();
-        var length = (int)output.Length;
-        if (length >= 2 && buffer[length - 2] == '\r' && buffer[length - 1] == '\n')
-        {
+            output.Crlf();
             return;
         }
 
-        if (length >= 1 && buffer[length - 1] == '\n')
+        // The blank keeps an encoded word that follows a separate token (RFC 2047 §5).
+        output.Write(" "u8);
+        if (!output.WriteLines(rest))
         {
-            output.SetLength(length - 1);
+            output.Crlf(); // an unfoldable original subject: the prefix alone is still a valid subject
+        }
+    }
+
+    private static void WriteReplyTo(HeaderOutput output, ReadOnlySpan<byte> rawFrom, IReadOnlyList<MailboxAddress>? original, string envelopeFrom)
+    {
+        if (!rawFrom.IsEmpty)
+        {
+            // The original value, folding and all, so a reply reaches every original author.
+            output.Write("Reply-To:"u8);
+            if (output.WriteLines(rawFrom))
+            {
+                return;
+            }
+
+            output.WriteLines(Encoding.UTF8.GetBytes(" " + new InternetAddressList(original!).ToString(Format, true)));
+            return;
         }
 
-        output.Write("\r\n"u8);
+        if (EnvelopeMailbox(envelopeFrom) is { } sender)
+        {
+            output.Write("Reply-To: "u8);
+            output.WriteLines(Encoding.UTF8.GetBytes(sender.ToString(Format, true)));
+        }
+    }
+
+    private static MailboxAddress? EnvelopeMailbox(string envelopeFrom)
+    {
+        if (string.IsNullOrWhiteSpace(envelopeFrom))
+        {
+            return null;
+        }
+
+        return MailboxAddress.TryParse(ParserOptions.Default, envelopeFrom.Trim(), out var mailbox) ? mailbox : null;
+    }
+
+    private static List<MailboxAddress>? ParseMailboxes(ReadOnlySpan<byte> value)
+    {
+        var bytes = value.ToArray();
+        return InternetAddressList.TryParse(ParserOptions.Default, bytes, 0, bytes.Length, out var list) ? list.Mailboxes.ToList() : null;
     }
 
     private static FormatOptions CreateFormat()

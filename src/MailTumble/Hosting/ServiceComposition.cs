@@ -17,7 +17,11 @@ internal static class ServiceComposition
 
         services.AddMailTumbleCore(
             receive => root.Bind(receive),
-            rewrite => root.GetSection("Rewrite").Bind(rewrite),
+            rewrite =>
+            {
+                rewrite.BounceKeyFile = Path.Combine(dataDir, "bounce.key");
+                root.GetSection("Rewrite").Bind(rewrite);
+            },
             delivery => root.GetSection("Outbound").Bind(delivery));
         services.AddMailTumbleSqlite(o =>
         {

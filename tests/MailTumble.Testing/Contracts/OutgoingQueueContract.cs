@@ -138,6 +138,22 @@ public abstract class OutgoingQueueContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Items_enqueued_dead_are_never_leased_but_listed_with_the_reason_and_replayable()
+    {
+        var item = Item();
+        await Queue.EnqueueDeadAsync([item], "mail loop", default);
+
+        Assert.Empty(await Queue.LeaseAsync(10, Lease, default));
+        var dead = Assert.Single(await Queue.ListDeadAsync(10, default));
+        Assert.Equal(item.Id, dead.Item.Id);
+        Assert.Equal(item.Headers.ToArray(), dead.Item.Headers.ToArray());
+        Assert.Equal("mail loop", dead.Reason);
+        Assert.Equal(1, (await Queue.GetStatsAsync(default)).DeadLetters);
+        Assert.Equal(1, await Queue.ReplayDeadAsync([item.Id], default));
+        Assert.Equal(item.Id, Assert.Single(await Queue.LeaseAsync(1, Lease, default)).Item.Id);
+    }
+
+    [Fact]
     public async Task Released_items_are_due_at_once()
     {
         await Queue.EnqueueAsync([Item(), Item()], default);

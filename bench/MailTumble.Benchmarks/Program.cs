@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(MailTumble.Benchmarks.RewriteBenchmarks).Assembly).Run(args);

@@ -1,0 +1,37 @@
+using System.Text;
+
+namespace MailTumble.Core.Rewriting;
+
+/// <summary>Classifies a raw field name without decoding it (names are case-insensitive ASCII).</summary>
+internal static class HeaderNames
+{
+    public const string LoopHeader = "X-MailTumble-Loop";
+
+    private static readonly (byte[] Name, HeaderKind Kind)[] Known =
+    [
+        ("From"u8.ToArray(), HeaderKind.From),
+        ("To"u8.ToArray(), HeaderKind.To),
+        ("Subject"u8.ToArray(), HeaderKind.Subject),
+        ("Message-ID"u8.ToArray(), HeaderKind.MessageId),
+        ("Reply-To"u8.ToArray(), HeaderKind.ReplyTo),
+        ("Sender"u8.ToArray(), HeaderKind.Sender),
+        ("Return-Path"u8.ToArray(), HeaderKind.ReturnPath),
+        ("DKIM-Signature"u8.ToArray(), HeaderKind.DkimSignature),
+        ("Delivered-To"u8.ToArray(), HeaderKind.DeliveredTo),
+        ("X-Original-To"u8.ToArray(), HeaderKind.XOriginalTo),
+        (Encoding.ASCII.GetBytes(LoopHeader), HeaderKind.Loop),
+    ];
+
+    public static HeaderKind Classify(ReadOnlySpan<byte> name)
+    {
+        foreach (var (known, kind) in Known)
+        {
+            if (known.Length == name.Length && Ascii.EqualsIgnoreCase(known, name))
+            {
+                return kind;
+            }
+        }
+
+        return HeaderKind.Other;
+    }
+}

@@ -1,0 +1,142 @@
+using System.Buffers;
+using MailTumble.Core.Bounces;
+using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Directory;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Receiving;
+using MailTumble.Core.Rewriting;
+using MailTumble.Core.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailTumble.Core.Tests;
+
+public sealed class MessageReceiverTests
+{
+    private static readonly AliasRecord Alias = new("x7g2@mask.example.com", "john@real.example.org", AliasStatus.Active);
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+    private readonly RecordingQueue _queue = new();
+    private readonly RecordingRawStore _raw = new();
+    private readonly BounceAddress _bounces;
+
+    public MessageReceiverTests() => _bounces = new BounceAddress("0123456789abcdef-secret"u8.ToArray(), TimeSpan.FromDays(7), _time);
+
+    private MessageReceiver Receiver(RewriteOptions options) => new(
+        _raw, _queue, Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
+
+    private static ReadOnlySequence<byte> Message(string text) => new(System.Text.Encoding.ASCII.GetBytes(text));
+
+    [Fact]
+    public async Task The_envelope_sender_is_a_signed_bounce_address_for_the_delivery_and_target()
+    {
+        await Receiver(new RewriteOptions { FromEmail = "relay@relay.example" }).ReceiveAsync("a@b.example", [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), default);
+
+        var item = Assert.Single(_queue.Enqueued);
+        Assert.EndsWith("@relay.example", item.EnvelopeFrom, StringComparison.Ordinal);
+        var check = _bounces.Check(item.EnvelopeFrom, Alias.Target);
+        Assert.Equal(BounceStatus.Valid, check.Status);
+        Assert.Equal(item.Id, check.DeliveryId);
+        Assert.Equal(21, item.BodyOffset);
+    }
+
+    [Fact]
+    public async Task Without_FROM_EMAIL_the_bounce_domain_is_the_alias_domain()
+    {
+        await Receiver(new RewriteOptions()).ReceiveAsync(string.Empty, [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), default);
+        Assert.EndsWith("@mask.example.com", Assert.Single(_queue.Enqueued).EnvelopeFrom, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_message_past_MaxHops_is_stored_as_a_dead_letter_and_not_queued()
+    {
+        var key = await Receiver(new RewriteOptions { MaxHops = 2 }).ReceiveAsync("a@b.example", [Alias], Message("X-MailTumble-Loop: 2\r\nFrom: a@b.example\r\n\r\nhi\r\n"), default);
+
+        Assert.Empty(_queue.Enqueued);
+        var (item, reason) = Assert.Single(_queue.Dead);
+        Assert.Equal(key, item.MessageKey);
+        Assert.Contains("mail loop", reason, StringComparison.Ordinal);
+        Assert.True(_raw.Keys.Contains(key), "the raw message is kept for the dead letter");
+    }
+
+    [Fact]
+    public async Task A_message_that_cannot_be_made_safe_is_refused_and_nothing_is_stored()
+    {
+        var huge = "From: a@b.example\r\nX-Long: " + new string('a', ParsedMessage.MaxHeaderBytes + 10) + "\r\n\r\nbody";
+        var ex = await Assert.ThrowsAsync<MessageRefusedException>(() => Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias], Message(huge), default));
+        Assert.Contains("header section", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(_raw.Keys);
+        Assert.Empty(_queue.Enqueued);
+    }
+
+    [Theory]
+    [InlineData("FromFormat", "fancy", "MailTumble:Rewrite:FromFormat must be name, name-and-address, address or none")]
+    [InlineData("ToHeader", "everyone", "MailTumble:Rewrite:ToHeader must be unchanged or target")]
+    [InlineData("FromEmail", "not an address", "FROM_EMAIL (MailTumble:Rewrite:FromEmail) must be a plain address such as relay@example.com")]
+    [InlineData("BounceKey", "short", "MailTumble:Rewrite:BounceKey must be at least 16 characters")]
+    [InlineData("MaxHops", "0", "MailTumble:Rewrite:MaxHops must be between 1 and 100")]
+    public void Bad_settings_are_named(string setting, string value, string message)
+    {
+        var options = new RewriteOptions();
+        switch (setting)
+        {
+            case "FromFormat": options.FromFormat = value; break;
+            case "ToHeader": options.ToHeader = value; break;
+            case "FromEmail": options.FromEmail = value; break;
+            case "BounceKey": options.BounceKey = value; break;
+            case "MaxHops": options.MaxHops = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
+        }
+
+        var result = new RewriteOptionsValidator().Validate(null, options);
+        Assert.Equal(message, Assert.Single(result.Failures!));
+        Assert.True(new RewriteOptionsValidator().Validate(null, new RewriteOptions()).Succeeded);
+    }
+
+    private sealed class RecordingRawStore : IRawStore
+    {
+        public HashSet<string> Keys { get; } = [];
+
+        public Task PutAsync(string key, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => Task.FromResult(Keys.Add(key));
+
+        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Keys.Remove(key));
+    }
+
+    private sealed class RecordingQueue : IOutgoingQueue
+    {
+        public List<OutgoingItem> Enqueued { get; } = [];
+
+        public List<(OutgoingItem Item, string Reason)> Dead { get; } = [];
+
+        public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
+        {
+            Enqueued.AddRange(items);
+            return Task.CompletedTask;
+        }
+
+        public Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken)
+        {
+            Dead.AddRange(items.Select(i => (i, reason)));
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task RetryAsync(LeasedItem item, DateTimeOffset notBefore, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task DeadLetterAsync(LeasedItem item, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}
