@@ -93,6 +93,8 @@ public sealed class RobustnessTests
     {
         public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken) => throw new QueueFullException();
 
+        public Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken) => throw new QueueFullException();
+
         public Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken) => inner.LeaseAsync(max, visibility, cancellationToken);
 
         public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) => inner.AckAsync(item, outcome, cancellationToken);
