@@ -1,4 +1,5 @@
 using MailTumble.Core;
+using MailTumble.Core.Directory;
 using MailTumble.Files;
 using MailTumble.Smtp;
 using MailTumble.Sqlite;
@@ -24,6 +25,8 @@ internal static class ServiceComposition
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
             root.GetSection("Sqlite").Bind(o);
         });
+        services.AddMailTumbleSqliteDirectory();
+        services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
             o.RawDirectory = Path.Combine(dataDir, "raw");
