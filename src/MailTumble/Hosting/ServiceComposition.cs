@@ -1,10 +1,12 @@
 using MailTumble.Core;
 using MailTumble.Core.Directory;
 using MailTumble.Files;
+using MailTumble.Http;
 using MailTumble.Smtp;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
 
@@ -25,7 +27,7 @@ internal static class ServiceComposition
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
             root.GetSection("Sqlite").Bind(o);
         });
-        services.AddMailTumbleSqliteDirectory();
+        services.AddMailTumbleDirectory(root.GetSection("Directory"));
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
@@ -43,5 +45,25 @@ internal static class ServiceComposition
         }
 
         return services;
+    }
+
+    /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>
+    public static readonly IReadOnlyList<string> DirectoryDrivers = ["sqlite", "map", "rest", "dynamodb", "mysql", "postgres"];
+
+    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection directory)
+    {
+        var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
+        switch (driver)
+        {
+            case "sqlite":
+                services.AddMailTumbleSqliteDirectory();
+                break;
+            case "rest":
+                services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
+                break;
+            default:
+                throw new OptionsValidationException("MailTumble:Directory:Driver", typeof(string),
+                    [$"MailTumble:Directory:Driver is '{directory["Driver"]}'; expected one of: {string.Join(", ", DirectoryDrivers)}"]);
+        }
     }
 }
