@@ -2,6 +2,7 @@ using MailTumble.Core;
 using MailTumble.Core.Directory;
 using MailTumble.Files;
 using MailTumble.Http;
+using MailTumble.Sql;
 using MailTumble.Smtp;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -60,6 +61,13 @@ internal static class ServiceComposition
                 break;
             case "rest":
                 services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
+                break;
+            case "mysql" or "postgres":
+                services.AddMailTumbleSqlDirectory(driver == "mysql" ? SqlEngine.MySql : SqlEngine.Postgres, o =>
+                {
+                    o.ConnectionString = directory["ConnectionString"];
+                    directory.GetSection("Sql").Bind(o);
+                });
                 break;
             default:
                 throw new OptionsValidationException("MailTumble:Directory:Driver", typeof(string),
