@@ -1,3 +1,4 @@
+using MailTumble.Aws;
 using MailTumble.Core;
 using MailTumble.Core.Directory;
 using MailTumble.Files;
@@ -28,7 +29,7 @@ internal static class ServiceComposition
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
             root.GetSection("Sqlite").Bind(o);
         });
-        services.AddMailTumbleDirectory(root.GetSection("Directory"));
+        services.AddMailTumbleDirectory(root);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
@@ -51,8 +52,9 @@ internal static class ServiceComposition
     /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>
     public static readonly IReadOnlyList<string> DirectoryDrivers = ["sqlite", "map", "rest", "dynamodb", "mysql", "postgres"];
 
-    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection directory)
+    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root)
     {
+        var directory = root.GetSection("Directory");
         var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
         switch (driver)
         {
@@ -61,6 +63,14 @@ internal static class ServiceComposition
                 break;
             case "rest":
                 services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
+                break;
+            case "dynamodb":
+                services.AddMailTumbleDynamoDbDirectory(o =>
+                {
+                    o.Region = root["Aws:Region"];
+                    o.ServiceUrl = root["Aws:DynamoDbServiceUrl"];
+                    directory.GetSection("DynamoDb").Bind(o);
+                });
                 break;
             case "mysql" or "postgres":
                 services.AddMailTumbleSqlDirectory(driver == "mysql" ? SqlEngine.MySql : SqlEngine.Postgres, o =>
