@@ -3,8 +3,8 @@ using MailTumble.Core;
 using MailTumble.Core.Directory;
 using MailTumble.Files;
 using MailTumble.Http;
-using MailTumble.Sql;
 using MailTumble.Smtp;
+using MailTumble.Sql;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,6 +60,9 @@ internal static class ServiceComposition
         {
             case "sqlite":
                 services.AddMailTumbleSqliteDirectory();
+                break;
+            case "map":
+                services.AddMailTumbleMapDirectory(o => directory.GetSection("Map").Bind(o));
                 break;
             case "rest":
                 services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
