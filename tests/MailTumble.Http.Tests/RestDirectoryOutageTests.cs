@@ -109,7 +109,7 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     public async Task Rcpt_gets_451_while_the_directory_is_down_and_250_once_it_is_back()
     {
         var port = FreePort();
-        using var rest = RestDirectories.Create(new Uri($"http://127.0.0.1:{port}/prod"), IndependentAliasServer.Token, configure: o => o.Timeout = TimeSpan.FromMilliseconds(500));
+        using var rest = RestDirectories.Create(new Uri($"http://127.0.0.1:{port}/prod"), IndependentAliasServer.Token, configure: o => o.Timeout = TimeSpan.FromMilliseconds(1500));
         var cached = new CachingAliasDirectory(rest, null, Options.Create(new DirectoryCacheOptions()), TimeProvider.System);
         var receive = new ReceiveOptions();
         receive.Domains.Add("mask.example.com");
