@@ -9,7 +9,7 @@ namespace MailTumble.Files;
 /// The <c>map</c> alias directory: a static JSON or YAML file, read-only, reloaded when it changes.
 /// A broken edit keeps the last good map (and logs why) rather than refusing mail.
 /// </summary>
-internal sealed partial class MapAliasDirectory : IAliasDirectory
+internal sealed partial class MapAliasDirectory : IAliasDirectory, IVersionedAliasDirectory
 {
     private readonly MapFileOptions _options;
     private readonly TimeProvider _time;
@@ -19,6 +19,7 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory
     private volatile AliasMap _map;
     private (DateTime Written, long Length) _stamp;
     private DateTimeOffset _nextCheck;
+    private long _version;
 
     public MapAliasDirectory(IOptions<MapFileOptions> options, TimeProvider time, ILogger<MapAliasDirectory> logger)
     {
@@ -29,6 +30,16 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory
         // A map that cannot be read at start stops start-up: the error names the file and line.
         (_map, _stamp) = Load();
         _nextCheck = _time.GetUtcNow() + _options.ReloadCheckInterval;
+    }
+
+    /// <summary>Moves on every successful reload, so the cache in front drops what it knew at once.</summary>
+    public long Version
+    {
+        get
+        {
+            Current();
+            return Interlocked.Read(ref _version);
+        }
     }
 
     public ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
@@ -69,6 +80,7 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory
                 if (info.Exists && (info.LastWriteTimeUtc, info.Length) != _stamp)
                 {
                     (_map, _stamp) = Load();
+                    Interlocked.Increment(ref _version);
                     LogReloaded(_logger, _path, _map.Exact.Count + _map.Domains.Count + _map.Users.Count + (_map.CatchAll is null ? 0 : 1));
                 }
             }

@@ -93,6 +93,22 @@ public sealed class MapAliasDirectoryTests : IDisposable
         Assert.Equal("two@real.example.org", (await map.LookupAsync("a@mask.example.com", default)).Alias!.Target);
     }
 
+    [Fact]
+    public async Task A_reload_is_seen_at_once_through_the_cache()
+    {
+        var map = Create("aliases:\n  a@mask.example.com: one@real.example.org\n");
+        var cache = new CachingAliasDirectory(map, null, Options.Create(new DirectoryCacheOptions { PositiveTtl = TimeSpan.FromHours(1), NegativeTtl = TimeSpan.FromHours(1) }), _time);
+        Assert.Equal("one@real.example.org", (await cache.LookupAsync("a@mask.example.com", default)).Alias!.Target);
+        Assert.Equal(LookupOutcome.NotFound, (await cache.LookupAsync("b@mask.example.com", default)).Outcome);
+
+        var path = Path.Combine(_dir.Path, "aliases.yaml");
+        File.WriteAllText(path, "aliases:\n  a@mask.example.com: two@real.example.org\n  b@mask.example.com: b@real.example.org\n");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        _time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("two@real.example.org", (await cache.LookupAsync("a@mask.example.com", default)).Alias!.Target);
+        Assert.Equal(LookupOutcome.Found, (await cache.LookupAsync("b@mask.example.com", default)).Outcome);
+    }
+
     [Theory]
     [InlineData("aliases:\n  a@mask.example.com: not-an-address\n", "line 2")]
     [InlineData("aliases:\n  a@mask.example.com: { target: t@real.example.org, status: zombie }\n", "zombie")]

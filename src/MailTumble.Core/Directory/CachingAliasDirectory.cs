@@ -16,8 +16,10 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, CacheEntry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<LookupResult>> _inFlight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, CacheEntry> _domains = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DomainEntry> _domains = new(StringComparer.Ordinal);
+    private readonly IVersionedAliasDirectory? _versioned;
     private long _generation;
+    private long _innerVersion;
 
     /// <summary>Creates the cache over <paramref name="inner"/>; <paramref name="admin"/> is null for a read-only directory.</summary>
     public CachingAliasDirectory(IAliasDirectory inner, IAliasAdmin? admin, IOptions<DirectoryCacheOptions> options, TimeProvider time)
@@ -27,6 +29,8 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         _admin = admin;
         _options = options.Value;
         _time = time;
+        _versioned = inner as IVersionedAliasDirectory;
+        _innerVersion = _versioned?.Version ?? 0;
     }
 
     /// <summary>The directory behind the cache.</summary>
@@ -41,6 +45,7 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
             return await _inner.LookupAsync(address, cancellationToken).ConfigureAwait(false);
         }
 
+        ClearIfReloaded();
         var key = address.ToLowerInvariant();
         var now = _time.GetUtcNow();
         if (_entries.TryGetValue(key, out var cached) && cached.ExpiresAt > now)
@@ -73,16 +78,17 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     public async ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
+        ClearIfReloaded();
         var key = domain.ToLowerInvariant();
         if (_options.Enabled && _domains.TryGetValue(key, out var cached) && cached.ExpiresAt > _time.GetUtcNow())
         {
-            return cached.Result.Outcome is LookupOutcome.Found;
+            return cached.Has;
         }
 
         var has = await _inner.HasDomainAsync(key, cancellationToken).ConfigureAwait(false);
         if (_options.Enabled)
         {
-            _domains[key] = new CacheEntry(has ? LookupResult.Found(new AliasRecord(key, key, AliasStatus.Active)) : LookupResult.NotFound, _time.GetUtcNow() + (has ? _options.PositiveTtl : _options.NegativeTtl));
+            _domains[key] = new DomainEntry(has, _time.GetUtcNow() + (has ? _options.PositiveTtl : _options.NegativeTtl));
         }
 
         return has;
@@ -148,6 +154,20 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         }
     }
 
+    private void ClearIfReloaded()
+    {
+        if (_versioned is null)
+        {
+            return;
+        }
+
+        var version = _versioned.Version;
+        if (Interlocked.Exchange(ref _innerVersion, version) != version)
+        {
+            Clear();
+        }
+    }
+
     private void Clear()
     {
         Interlocked.Increment(ref _generation);
@@ -191,4 +211,6 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     }
 
     private sealed record CacheEntry(LookupResult Result, DateTimeOffset ExpiresAt);
+
+    private sealed record DomainEntry(bool Has, DateTimeOffset ExpiresAt);
 }
