@@ -28,6 +28,9 @@ public sealed class RestAgainstIndependentServerContractTests : AliasDirectoryCo
             Assert.DoesNotContain('#', segment);
             Assert.DoesNotContain('\'', segment);
             Assert.DoesNotContain(segment, c => c > 0x7e || c < 0x21);
+            var address = Uri.UnescapeDataString(segment);
+            Assert.Equal(address.ToLowerInvariant(), address);
+            Assert.Contains('@', address);
         }
 
         Assert.All(_server.Authorizations, a => Assert.Equal("Bearer " + IndependentAliasServer.Token, a));
