@@ -2,7 +2,9 @@ using MailTumble.Core.Addressing;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Queue;
 using Microsoft.AspNetCore.Builder;
+using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace MailTumble.Api;
@@ -17,7 +19,7 @@ public static class ApiEndpoints
 
         app.MapGet("/aliases/{address}", async (string address, IAliasDirectory directory, CancellationToken ct) =>
         {
-            if (!MailAddress.TryParse(address, out var parsed))
+            if (!TryAddress(address, out var parsed))
             {
                 return BadAddress(address);
             }
@@ -29,48 +31,96 @@ public static class ApiEndpoints
                 LookupOutcome.NotFound => Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value),
                 _ => Results.Problem(statusCode: 503, title: "Directory unavailable", detail: result.Reason),
             };
-        });
+        })
+        .WithName("GetAlias").WithSummary("Looks an alias up (the original REST contract).")
+        .Produces<AliasDocument>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(503);
 
-        app.MapGet("/aliases", async (string? prefix, int? limit, string? cursor, IAliasAdmin admin, CancellationToken ct) =>
+        app.MapGet("/aliases", async (string? prefix, int? limit, string? cursor, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
         {
-            var take = Math.Clamp(limit ?? 100, 1, 1000);
-            var page = await admin.ListAsync(prefix, cursor, take, ct).ConfigureAwait(false);
-            return Results.Ok(new
+            if (admin is null)
             {
-                items = page.Select(AliasDocument.From),
-                next_cursor = page.Count == take ? page[^1].Address : null,
-            });
-        });
+                return ReadOnly();
+            }
 
-        app.MapPut("/aliases/{address}", async (string address, AliasUpdate body, IAliasAdmin admin, CancellationToken ct) =>
+            if (limit is < 1 or > 1000)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid limit", detail: "limit must be between 1 and 1000");
+            }
+
+            var take = limit ?? 100;
+            var page = await admin.ListAsync(prefix, cursor, take, ct).ConfigureAwait(false);
+            return Results.Ok(new AliasPage(page.Select(AliasDocument.From).ToList(), page.Count == take ? page[^1].Address : null));
+        })
+        .WithName("ListAliases").WithSummary("Lists aliases in address order; pass next_cursor as cursor for the next page.")
+        .Produces<AliasPage>().ProducesProblem(400).ProducesProblem(405);
+
+        app.MapPut("/aliases/{address}", async (string address, HttpRequest request, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
         {
-            var target = body.Email ?? body.Target;
-            if (!MailAddress.TryParse(address, out var parsed))
+            if (!TryAddress(address, out var parsed))
             {
                 return BadAddress(address);
             }
 
-            if (!MailAddress.TryParse(target, out var to))
+            var (body, problem) = await ReadBodyAsync<AliasUpdate>(request, ct).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (!MailAddress.TryParse(body!.Email ?? body.Target, out var to))
             {
                 return Results.Problem(statusCode: 400, title: "Invalid target", detail: "the body must name the target address in 'email' (or 'target')");
             }
 
+            if (admin is null)
+            {
+                return ReadOnly();
+            }
+
             var created = await admin.UpsertAsync(parsed.Value, to.Value, ct).ConfigureAwait(false);
-            return created ? Results.Created($"/aliases/{parsed.Value}", null) : Results.NoContent();
-        });
+            return created ? Results.Created($"/aliases/{Uri.EscapeDataString(parsed.Value)}", null) : Results.NoContent();
+        })
+        .WithName("PutAlias").WithSummary("Creates an alias or changes its target.")
+        .Accepts<AliasUpdate>("application/json").Produces(201).Produces(204).ProducesProblem(400).ProducesProblem(405);
 
-        app.MapDelete("/aliases/{address}", async (string address, IAliasAdmin admin, CancellationToken ct) =>
-            await admin.RemoveAsync(address, ct).ConfigureAwait(false) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such alias"));
-
-        app.MapPut("/aliases/{address}/status", async (string address, StatusUpdate body, IAliasAdmin admin, CancellationToken ct) =>
+        app.MapDelete("/aliases/{address}", async (string address, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
         {
-            if (!Enum.TryParse<AliasStatus>(body.Status, ignoreCase: true, out var status) || int.TryParse(body.Status, out _))
+            if (!TryAddress(address, out var parsed))
+            {
+                return BadAddress(address);
+            }
+
+            return admin is null ? ReadOnly()
+                : await admin.RemoveAsync(parsed.Value, ct).ConfigureAwait(false) ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value);
+        })
+        .WithName("DeleteAlias").WithSummary("Removes an alias.")
+        .Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
+
+        app.MapPut("/aliases/{address}/status", async (string address, HttpRequest request, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
+        {
+            if (!TryAddress(address, out var parsed))
+            {
+                return BadAddress(address);
+            }
+
+            var (body, problem) = await ReadBodyAsync<StatusUpdate>(request, ct).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (!Enum.TryParse<AliasStatus>(body!.Status, ignoreCase: true, out var status) || !Enum.IsDefined(status) || int.TryParse(body.Status, out _))
             {
                 return Results.Problem(statusCode: 400, title: "Invalid status", detail: "status must be active, held, dead or disabled");
             }
 
-            return await admin.SetStatusAsync(address, status, ct).ConfigureAwait(false) ? Results.NoContent() : Results.Problem(statusCode: 404, title: "No such alias");
-        });
+            return admin is null ? ReadOnly()
+                : await admin.SetStatusAsync(parsed.Value, status, ct).ConfigureAwait(false) ? Results.NoContent()
+                : Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value);
+        })
+        .WithName("SetAliasStatus").WithSummary("Sets an alias's status: active, held, dead (the original 'mark as dead') or disabled.")
+        .Accepts<StatusUpdate>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
 
         app.MapGet("/queue/stats", async (IOutgoingQueue queue, CancellationToken ct) =>
         {
@@ -96,5 +146,37 @@ public static class ApiEndpoints
     }
 
     private static IResult BadAddress(string address) =>
-        Results.Problem(statusCode: 400, title: "Invalid address", detail: $"'{address}' is not a valid mail address (expected local@domain)");
+        Results.Problem(statusCode: 400, title: "Invalid address", detail: $"'{Printable(address)}' is not a valid mail address (expected local@domain, at most {MailAddress.MaxLength} characters)");
+
+    private static IResult ReadOnly() =>
+        Results.Problem(statusCode: 405, title: "Read-only directory", detail: "the configured alias directory driver is read-only; change its source instead");
+
+    /// <summary>Kestrel decodes the path but leaves <c>%2F</c> alone (it would change the routing), so a '/' in a local part arrives escaped.</summary>
+    private static bool TryAddress(string raw, out MailAddress address) =>
+        MailAddress.TryParse(raw.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out address);
+
+    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, Results.Problem(statusCode: 400, title: "Invalid body", detail: "the body must be JSON (Content-Type: application/json)"));
+        }
+
+        try
+        {
+            var body = await request.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false);
+            return body is null ? (null, Results.Problem(statusCode: 400, title: "Invalid body", detail: "the body must be a JSON object")) : (body, null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Results.Problem(statusCode: 400, title: "Invalid body", detail: "the body is not valid JSON: " + ex.Message));
+        }
+    }
+
+    private static string Printable(string text)
+    {
+        var clean = new string(text.Where(c => c >= 0x20 && c != 0x7f).Take(100).ToArray());
+        return clean.Length < text.Length ? clean + "..." : clean;
+    }
 }

@@ -12,15 +12,17 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddMailTumbleApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddOpenApi();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MailTumbleMetrics.MeterName).AddPrometheusExporter());
         return services;
     }
 
-    /// <summary>Adds the token check, the routes and <c>/metrics</c>.</summary>
+    /// <summary>Adds the token check, the routes, the OpenAPI document (<c>/openapi/v1.json</c>) and <c>/metrics</c>.</summary>
     public static WebApplication UseMailTumbleApi(this WebApplication app, string? token)
     {
         app.UseMiddleware<BearerTokenMiddleware>(token ?? string.Empty);
         app.MapMailTumbleApi();
+        app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

@@ -1,3 +1,4 @@
+using MailTumble.Core.Directory;
 using MailTumble.Core.Sending;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,16 @@ public static class FilesServiceCollectionExtensions
     {
         services.AddOptions<FileStoreOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IRawStore, FileRawStore>();
+        return services;
+    }
+
+    /// <summary>Adds the read-only <c>map</c> <see cref="IAliasDirectory"/> over a JSON or YAML file.</summary>
+    public static IServiceCollection AddMailTumbleMapDirectory(this IServiceCollection services, Action<MapFileOptions> configure)
+    {
+        services.AddOptions<MapFileOptions>().Configure(configure).ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.Path) || File.Exists(o.Path), "MailTumble:Directory:Map:Path names a file that does not exist")
+            .ValidateOnStart();
+        services.AddSingleton<IAliasDirectory, MapAliasDirectory>();
         return services;
     }
 

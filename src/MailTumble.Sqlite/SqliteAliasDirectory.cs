@@ -73,7 +73,30 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin
         await using var connection = _database.Open(durable: true);
         await using var command = connection.CreateCommand();
         command.CommandText = "UPDATE aliases SET status = $status, updated_at = $now WHERE address = $address";
-        command.Parameters.AddWithValue("$status", status.ToString().ToLowerInvariant());
+        command.Parameters.AddWithValue("$status", AliasRules.Format(status));
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$address", address.Trim().ToLowerInvariant());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open(durable: true);
+        await using var command = connection.CreateCommand();
+        // One statement, so concurrent reports cannot lose a count; SET expressions see the old row.
+        command.CommandText = """
+            UPDATE aliases SET
+                count_bounce = count_bounce + $b,
+                count_complaint = count_complaint + $c,
+                count_delivery = count_delivery + $d,
+                status = CASE WHEN status IN ('active', 'held') AND ($c > 0 OR ($b > 0 AND count_bounce + $b > $limit)) THEN 'dead' ELSE status END,
+                updated_at = $now
+            WHERE address = $address
+            """;
+        command.Parameters.AddWithValue("$b", kind is FeedbackKind.Bounce ? 1 : 0);
+        command.Parameters.AddWithValue("$c", kind is FeedbackKind.Complaint ? 1 : 0);
+        command.Parameters.AddWithValue("$d", kind is FeedbackKind.Delivery ? 1 : 0);
+        command.Parameters.AddWithValue("$limit", AliasRules.BounceLimit);
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$address", address.Trim().ToLowerInvariant());
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
@@ -165,7 +188,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin
     private static AliasRecord Read(SqliteDataReader reader) => new(
         reader.GetString(0),
         reader.GetString(1),
-        Enum.TryParse<AliasStatus>(reader.GetString(2), ignoreCase: true, out var status) ? status : AliasStatus.Disabled,
+        AliasRules.ParseStatus(reader.GetString(2)),
         reader.GetInt32(3),
         reader.GetInt32(4),
         reader.GetInt32(5));

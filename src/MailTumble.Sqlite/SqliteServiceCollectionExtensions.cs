@@ -8,7 +8,7 @@ namespace MailTumble.Sqlite;
 /// <summary>Registers the embedded SQLite queue and alias directory.</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Adds <see cref="IOutgoingQueue"/>, <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> backed by one SQLite file.</summary>
+    /// <summary>Adds the <see cref="IOutgoingQueue"/> backed by one SQLite file.</summary>
     public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
     {
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
@@ -16,6 +16,12 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
         services.AddSingleton<SqliteOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
+        return services;
+    }
+
+    /// <summary>Adds the embedded <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> in the same SQLite file (call after <see cref="AddMailTumbleSqlite"/>).</summary>
+    public static IServiceCollection AddMailTumbleSqliteDirectory(this IServiceCollection services)
+    {
         services.AddSingleton<SqliteAliasDirectory>();
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<SqliteAliasDirectory>());
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<SqliteAliasDirectory>());

@@ -15,6 +15,12 @@ public interface IAliasAdmin
     /// <summary>Lists aliases in address order, starting after <paramref name="after"/>.</summary>
     Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Counts one feedback event and applies its consequence (<see cref="AliasRules.AfterFeedback"/>);
+    /// returns false when there is no such alias.
+    /// </summary>
+    Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken);
+
     /// <summary>Creates or updates many aliases in large transactions; reports progress in rows.</summary>
     Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken);
 }

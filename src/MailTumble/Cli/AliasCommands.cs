@@ -20,7 +20,7 @@ internal static class AliasCommands
         {
             var a = MailAddress.Parse(result.GetValue(address)!.Trim());
             var t = MailAddress.Parse(result.GetValue(target)!.Trim());
-            var created = await services.GetRequiredService<IAliasAdmin>().UpsertAsync(a.Value, t.Value, ct).ConfigureAwait(false);
+            var created = await Admin(services).UpsertAsync(a.Value, t.Value, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"{(created ? "added" : "updated")} {a} -> {t}").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
@@ -30,7 +30,7 @@ internal static class AliasCommands
         rm.SetAction((result, ct) => context.RunAsync(async services =>
         {
             var a = result.GetValue(removeAddress)!.Trim();
-            if (await services.GetRequiredService<IAliasAdmin>().RemoveAsync(a, ct).ConfigureAwait(false))
+            if (await Admin(services).RemoveAsync(a, ct).ConfigureAwait(false))
             {
                 await context.Out.WriteLineAsync($"removed {a.ToLowerInvariant()}").ConfigureAwait(false);
                 return ExitCodes.Ok;
@@ -44,7 +44,7 @@ internal static class AliasCommands
         var list = new Command("list", "List aliases") { prefix };
         list.SetAction((result, ct) => context.RunAsync(async services =>
         {
-            var admin = services.GetRequiredService<IAliasAdmin>();
+            var admin = Admin(services);
             string? after = null;
             while (true)
             {
@@ -75,7 +75,7 @@ internal static class AliasCommands
             }
 
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var total = await services.GetRequiredService<IAliasAdmin>().ImportAsync(ReadCsv(path.FullName, ct), new SyncProgress(n => context.Error.Write($"\rimported {n:N0} aliases")), ct).ConfigureAwait(false);
+            var total = await Admin(services).ImportAsync(ReadCsv(path.FullName, ct), new SyncProgress(n => context.Error.Write($"\rimported {n:N0} aliases")), ct).ConfigureAwait(false);
             await context.Error.WriteLineAsync().ConfigureAwait(false);
             await context.Out.WriteLineAsync($"imported {total:N0} aliases in {started.Elapsed.TotalSeconds:0.0} s").ConfigureAwait(false);
             return ExitCodes.Ok;
@@ -121,4 +121,8 @@ internal static class AliasCommands
     {
         public void Report(int value) => report(value);
     }
+
+    /// <summary>The admin port, or a clear refusal when the configured driver is read-only (map, rest).</summary>
+    private static IAliasAdmin Admin(IServiceProvider services) =>
+        services.GetService<IAliasAdmin>() ?? throw new ReadOnlyDirectoryException("the configured alias directory (MailTumble:Directory:Driver) is read-only; change its source instead");
 }

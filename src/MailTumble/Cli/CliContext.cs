@@ -1,3 +1,4 @@
+using MailTumble.Core.Directory;
 using MailTumble.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
@@ -26,6 +27,11 @@ internal sealed class CliContext(IConfigurationRoot configuration, TextWriter ou
         catch (OptionsValidationException ex)
         {
             await Error.WriteLineAsync("mailtumble: invalid setting: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
+            return ExitCodes.Config;
+        }
+        catch (ReadOnlyDirectoryException ex)
+        {
+            await Error.WriteLineAsync("mailtumble: " + ex.Message).ConfigureAwait(false);
             return ExitCodes.Config;
         }
         catch (FormatException ex)

@@ -1,9 +1,14 @@
+using MailTumble.Aws;
 using MailTumble.Core;
+using MailTumble.Core.Directory;
 using MailTumble.Files;
+using MailTumble.Http;
 using MailTumble.Smtp;
+using MailTumble.Sql;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
 
@@ -28,6 +33,8 @@ internal static class ServiceComposition
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
             root.GetSection("Sqlite").Bind(o);
         });
+        services.AddMailTumbleDirectory(root);
+        services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
             o.RawDirectory = Path.Combine(dataDir, "raw");
@@ -44,5 +51,44 @@ internal static class ServiceComposition
         }
 
         return services;
+    }
+
+    /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>
+    public static readonly IReadOnlyList<string> DirectoryDrivers = ["sqlite", "map", "rest", "dynamodb", "mysql", "postgres"];
+
+    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root)
+    {
+        var directory = root.GetSection("Directory");
+        var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
+        switch (driver)
+        {
+            case "sqlite":
+                services.AddMailTumbleSqliteDirectory();
+                break;
+            case "map":
+                services.AddMailTumbleMapDirectory(o => directory.GetSection("Map").Bind(o));
+                break;
+            case "rest":
+                services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
+                break;
+            case "dynamodb":
+                services.AddMailTumbleDynamoDbDirectory(o =>
+                {
+                    o.Region = root["Aws:Region"];
+                    o.ServiceUrl = root["Aws:DynamoDbServiceUrl"];
+                    directory.GetSection("DynamoDb").Bind(o);
+                });
+                break;
+            case "mysql" or "postgres":
+                services.AddMailTumbleSqlDirectory(driver == "mysql" ? SqlEngine.MySql : SqlEngine.Postgres, o =>
+                {
+                    o.ConnectionString = directory["ConnectionString"];
+                    directory.GetSection("Sql").Bind(o);
+                });
+                break;
+            default:
+                throw new OptionsValidationException("MailTumble:Directory:Driver", typeof(string),
+                    [$"MailTumble:Directory:Driver is '{directory["Driver"]}'; expected one of: {string.Join(", ", DirectoryDrivers)}"]);
+        }
     }
 }

@@ -1,0 +1,160 @@
+using MailTumble.Core.Addressing;
+using MailTumble.Core.Directory;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace MailTumble.Files;
+
+/// <summary>
+/// One loaded map file: exact addresses, <c>@domain</c> rules, bare <c>user</c> rules for any of our
+/// domains and the <c>@</c> catch-all. Immutable; a reload builds a new one.
+/// </summary>
+internal sealed record AliasMap(
+    IReadOnlyDictionary<string, AliasMap.Rule> Exact,
+    IReadOnlyDictionary<string, AliasMap.Rule> Domains,
+    IReadOnlyDictionary<string, AliasMap.Rule> Users,
+    AliasMap.Rule? CatchAll,
+    IReadOnlySet<string> OurDomains)
+{
+    /// <summary>Where a rule sends mail.</summary>
+    public sealed record Rule(string Target, AliasStatus Status);
+
+    /// <summary>Applies the rules in order: exact → <c>@domain</c> → <c>user</c> → <c>@</c>; the tag-less form is tried after the tagged one.</summary>
+    public Rule? Resolve(MailAddress address, char? separator)
+    {
+        var locals = new List<string>(2) { address.Local };
+        if (separator is { } sep && address.Local.IndexOf(sep, StringComparison.Ordinal) is > 0 and var cut)
+        {
+            locals.Add(address.Local[..cut]);
+        }
+
+        foreach (var local in locals)
+        {
+            if (Exact.TryGetValue(local + "@" + address.Domain, out var exact))
+            {
+                return exact;
+            }
+        }
+
+        if (Domains.TryGetValue(address.Domain, out var domain))
+        {
+            return domain;
+        }
+
+        if (!OurDomains.Contains(address.Domain))
+        {
+            return null;
+        }
+
+        foreach (var local in locals)
+        {
+            if (Users.TryGetValue(local, out var user))
+            {
+                return user;
+            }
+        }
+
+        return CatchAll;
+    }
+
+    /// <summary>Parses JSON or YAML (YAML is a superset of JSON); errors name the line.</summary>
+    public static AliasMap Parse(string text, string source)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            throw new FormatException($"{source}: line {ex.Start.Line}: {ex.Message}", ex);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new FormatException($"{source}: expected a mapping with 'aliases' (and optionally 'domains')");
+        }
+
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        if (root.Children.TryGetValue(new YamlScalarNode("domains"), out var domainsNode))
+        {
+            foreach (var node in domainsNode is YamlSequenceNode list ? list.Children : throw Error(source, domainsNode, "'domains' must be a list"))
+            {
+                ours.Add(Scalar(source, node).Trim().TrimEnd('.').ToLowerInvariant());
+            }
+        }
+
+        // Either { aliases: {...} } or the rules at the top level.
+        var rules = root.Children.TryGetValue(new YamlScalarNode("aliases"), out var aliasesNode)
+            ? aliasesNode as YamlMappingNode ?? throw Error(source, aliasesNode, "'aliases' must be a mapping")
+            : root;
+
+        var exact = new Dictionary<string, Rule>(StringComparer.Ordinal);
+        var domains = new Dictionary<string, Rule>(StringComparer.Ordinal);
+        var users = new Dictionary<string, Rule>(StringComparer.Ordinal);
+        Rule? catchAll = null;
+        foreach (var (keyNode, valueNode) in rules.Children)
+        {
+            var key = Scalar(source, keyNode).Trim().ToLowerInvariant();
+            if (ReferenceEquals(rules, root) && key == "domains")
+            {
+                continue;
+            }
+
+            var rule = ReadRule(source, valueNode);
+            if (key == "@")
+            {
+                catchAll = rule;
+            }
+            else if (key.StartsWith('@'))
+            {
+                var domain = key[1..].TrimEnd('.');
+                ours.Add(domain);
+                domains[domain] = MailAddress.TryParse("x@" + domain, out _) ? rule : throw Error(source, keyNode, $"'{key}' is not a valid @domain rule");
+            }
+            else if (key.Contains('@', StringComparison.Ordinal))
+            {
+                var address = MailAddress.TryParse(key, out var a) ? a : throw Error(source, keyNode, $"'{key}' is not a valid address");
+                ours.Add(address.Domain);
+                exact[address.Value] = rule;
+            }
+            else
+            {
+                users[MailAddress.TryParse(key + "@example.com", out var u) ? u.Local : throw Error(source, keyNode, $"'{key}' is not a valid local part")] = rule;
+            }
+        }
+
+        return new AliasMap(exact, domains, users, catchAll, ours);
+    }
+
+    private static Rule ReadRule(string source, YamlNode node)
+    {
+        string? target;
+        var status = AliasStatus.Active;
+        if (node is YamlMappingNode map)
+        {
+            target = Optional(source, map, "target") ?? Optional(source, map, "email");
+            if (Optional(source, map, "status") is { } text)
+            {
+                status = Enum.TryParse<AliasStatus>(text, ignoreCase: true, out var s) && Enum.IsDefined(s) && !int.TryParse(text, out _)
+                    ? s
+                    : throw Error(source, node, $"status '{text}' must be active, held, dead or disabled");
+            }
+        }
+        else
+        {
+            target = Scalar(source, node);
+        }
+
+        return MailAddress.TryParse(target?.Trim(), out var to) ? new Rule(to.Value, status) : throw Error(source, node, $"'{target}' is not a valid target address");
+    }
+
+    private static string? Optional(string source, YamlMappingNode map, string key) =>
+        map.Children.TryGetValue(new YamlScalarNode(key), out var node) ? Scalar(source, node) : null;
+
+    private static string Scalar(string source, YamlNode node) =>
+        node is YamlScalarNode { Value: { } value } ? value : throw Error(source, node, "expected a plain value");
+
+    private static FormatException Error(string source, YamlNode node, string message) =>
+        new($"{source}: line {node.Start.Line}: {message}");
+}

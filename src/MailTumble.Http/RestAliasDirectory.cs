@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using MailTumble.Core.Addressing;
+using MailTumble.Core.Directory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace MailTumble.Http;
+
+/// <summary>
+/// The original system's REST lookup: <c>GET {API_URL}/aliases/{address}</c> with a bearer token.
+/// Unlike the original, an outage is a temporary failure (451), never "no such alias", and the address
+/// is always one escaped path segment. Read-only: the API is the source of truth.
+/// </summary>
+internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly RestDirectoryOptions _options;
+    private readonly ILogger<RestAliasDirectory> _logger;
+    private readonly ResiliencePipeline<LookupResult> _pipeline;
+    private readonly string _base;
+
+    public RestAliasDirectory(HttpMessageHandler handler, IOptions<RestDirectoryOptions> options, TimeProvider time, ILogger<RestAliasDirectory> logger)
+    {
+        _options = options.Value;
+        _logger = logger;
+        _base = _options.Url!.TrimEnd('/');
+        // Polly owns the timeout, so the client's own is off; the body is small, so cap it.
+        _http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = 1 << 20 };
+        var failures = new PredicateBuilder<LookupResult>()
+            .Handle<HttpRequestException>()
+            .Handle<TimeoutRejectedException>()
+            .Handle<IOException>()
+            .Handle<JsonException>()
+            .HandleResult(r => r.Outcome is LookupOutcome.TemporaryFailure);
+        _pipeline = new ResiliencePipelineBuilder<LookupResult> { TimeProvider = time }
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LookupResult>
+            {
+                ShouldHandle = failures,
+                FailureRatio = _options.BreakerFailureRatio,
+                MinimumThroughput = _options.BreakerMinimumThroughput,
+                SamplingDuration = _options.BreakerSamplingDuration,
+                BreakDuration = _options.BreakerBreakDuration,
+            })
+            .AddTimeout(_options.Timeout)
+            .Build();
+    }
+
+    public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
+    {
+        // Only a plain mailbox is ever sent; anything else cannot be an alias.
+        if (!MailAddress.TryParse(address, out var parsed))
+        {
+            return LookupResult.NotFound;
+        }
+
+        var uri = new Uri(_base + "/aliases/" + Uri.EscapeDataString(parsed.Value), UriKind.Absolute);
+        try
+        {
+            return await _pipeline.ExecuteAsync(static (state, ct) => state.Self.FetchAsync(state.Uri, state.Address, ct), (Self: this, Uri: uri, Address: parsed.Value), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (BrokenCircuitException)
+        {
+            return LookupResult.TemporaryFailure("rest directory: circuit open after repeated failures");
+        }
+        catch (TimeoutRejectedException)
+        {
+            LogFailure(_logger, parsed.Value, "timeout");
+            return LookupResult.TemporaryFailure($"rest directory: no answer within {_options.Timeout.TotalSeconds:0.###} s");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or OperationCanceledException)
+        {
+            LogFailure(_logger, parsed.Value, ex.Message);
+            return LookupResult.TemporaryFailure("rest directory: " + ex.Message);
+        }
+    }
+
+    /// <summary>The API cannot list domains, so every domain is ours and the lookup decides (set <c>MailTumble:Domains</c> to be strict).</summary>
+    public ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+
+    public void Dispose() => _http.Dispose();
+
+    private async ValueTask<LookupResult> FetchAsync(Uri uri, string address, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (!string.IsNullOrEmpty(_options.Token))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _options.Token);
+        }
+
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return LookupResult.NotFound;
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            // 5xx, 429, and 401/403 (a wrong token is our fault, not the sender's): try again later.
+            LogFailure(_logger, address, $"HTTP {(int)response.StatusCode}");
+            return LookupResult.TemporaryFailure($"rest directory: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return Parse(body, address);
+    }
+
+    /// <summary>Reads the original contract: the target in <c>email</c> (code) or <c>alias</c> (README); counts and <c>optout</c> decide.</summary>
+    internal static LookupResult Parse(ReadOnlySpan<byte> body, string address)
+    {
+        using var document = JsonDocument.Parse(body.ToArray());
+        var root = document.RootElement;
+        if (root.ValueKind is not JsonValueKind.Object)
+        {
+            return LookupResult.TemporaryFailure("rest directory: the answer is not a JSON object");
+        }
+
+        var target = Text(root, "email") ?? Text(root, "alias");
+        if (!MailAddress.TryParse(target, out var to))
+        {
+            return LookupResult.TemporaryFailure("rest directory: the answer names no valid target in 'email' or 'alias'");
+        }
+
+        var bounce = Number(root, "count_bounce");
+        var complaint = Number(root, "count_complaint");
+        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(root, "status")), Flag(root, "optout"), bounce, complaint);
+        return LookupResult.Found(new AliasRecord(address, to.Value, status, bounce, complaint, Number(root, "count_delivery")));
+    }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind is JsonValueKind.String ? value.GetString() : null;
+
+    private static int Number(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value))
+        {
+            return 0;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt32(out var n) => n,
+            JsonValueKind.String when int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) => n,
+            JsonValueKind.Null => 0,
+            _ => throw new JsonException($"'{name}' is not a number"),
+        };
+    }
+
+    private static bool Flag(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && (value.ValueKind is JsonValueKind.True
+            || (value.ValueKind is JsonValueKind.String && bool.TryParse(value.GetString(), out var b) && b)
+            || (value.ValueKind is JsonValueKind.Number && value.TryGetInt32(out var n) && n != 0));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "REST directory lookup for {Address} failed: {Reason}")]
+    private static partial void LogFailure(ILogger logger, string address, string reason);
+}

@@ -1,0 +1,300 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using MailTumble.Core.Addressing;
+using MailTumble.Core.Directory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Sql;
+
+/// <summary>
+/// The <c>mysql</c> and <c>postgres</c> alias directories: one table, parameterized statements only
+/// (the table name is a validated identifier), the original system's column names.
+/// </summary>
+internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, IAsyncDisposable
+{
+    private const int ImportBatch = 1000;
+    private readonly DbDataSource _source;
+    private readonly SqlDialect _dialect;
+    private readonly SqlDirectoryOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SqlAliasDirectory> _logger;
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private readonly string _table;
+    private readonly string _lookup;
+    private volatile bool _schemaReady;
+
+    public SqlAliasDirectory(SqlEngine engine, IOptions<SqlDirectoryOptions> options, TimeProvider time, ILogger<SqlAliasDirectory> logger)
+    {
+        _options = options.Value;
+        _dialect = SqlDialect.For(engine);
+        _source = _dialect.CreateSource(_options.ConnectionString!);
+        _time = time;
+        _logger = logger;
+        _table = _options.Table;
+        _lookup = string.IsNullOrWhiteSpace(_options.LookupQuery)
+            ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout FROM {_table} WHERE alias = @address"
+            : _options.LookupQuery;
+        _schemaReady = !_options.CreateTable;
+    }
+
+    public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
+    {
+        if (!MailAddress.TryParse(address, out var parsed))
+        {
+            return LookupResult.NotFound;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            await using var connection = await OpenAsync(timeout.Token).ConfigureAwait(false);
+            await using var command = Command(connection, _lookup, ("address", parsed.Value));
+            await using var reader = await command.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
+            if (!await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
+            {
+                return LookupResult.NotFound;
+            }
+
+            return LookupResult.Found(Read(reader, parsed.Value));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogFailure(_logger, _dialect.Engine, parsed.Value, "timeout");
+            return LookupResult.TemporaryFailure($"{_dialect.Engine}: no answer within {_options.Timeout.TotalSeconds:0.###} s");
+        }
+        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
+        {
+            LogFailure(_logger, _dialect.Engine, parsed.Value, ex.Message);
+            return LookupResult.TemporaryFailure($"{_dialect.Engine}: {ex.Message}");
+        }
+    }
+
+    public async ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, $"SELECT 1 FROM {_table} WHERE domain = @domain LIMIT 1", ("domain", domain.Trim().TrimEnd('.').ToLowerInvariant()));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null and not DBNull;
+    }
+
+    public async Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)
+    {
+        var alias = MailAddress.Parse(address);
+        var to = MailAddress.Parse(target);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await UpsertAsync(connection, null, alias, to.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) =>
+        await ExecuteAsync($"DELETE FROM {_table} WHERE alias = @address", cancellationToken, ("address", Key(address))).ConfigureAwait(false) > 0;
+
+    public async Task<bool> SetStatusAsync(string address, AliasStatus status, CancellationToken cancellationToken) =>
+        await ExecuteAsync(
+            $"UPDATE {_table} SET status = @status, updated_at = @now WHERE alias = @address",
+            cancellationToken,
+            ("status", AliasRules.Format(status)),
+            ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("address", Key(address))).ConfigureAwait(false) > 0;
+
+    public async Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken) =>
+        // One statement, so concurrent reports cannot lose a count. MySQL evaluates SET left to right
+        // with the new values, so the status comes first and sees the old counts on both servers.
+        await ExecuteAsync(
+            $"""
+            UPDATE {_table} SET
+                status = CASE WHEN status IN ('active', 'held') AND (@c > 0 OR (@b > 0 AND count_bounce + @b > @limit)) THEN 'dead' ELSE status END,
+                count_bounce = count_bounce + @b,
+                count_complaint = count_complaint + @c,
+                count_delivery = count_delivery + @d,
+                updated_at = @now
+            WHERE alias = @address
+            """,
+            cancellationToken,
+            ("b", kind is FeedbackKind.Bounce ? 1 : 0),
+            ("c", kind is FeedbackKind.Complaint ? 1 : 0),
+            ("d", kind is FeedbackKind.Delivery ? 1 : 0),
+            ("limit", AliasRules.BounceLimit),
+            ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("address", Key(address))).ConfigureAwait(false) > 0;
+
+    public async Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
+    {
+        var start = prefix?.ToLowerInvariant() ?? string.Empty;
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        // LEFT() instead of LIKE, so '%' and '_' in a prefix are plain characters.
+        await using var command = Command(
+            connection,
+            $"""
+            SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout FROM {_table}
+            WHERE alias > @after AND LEFT(alias, @length) = @prefix ORDER BY alias LIMIT @limit
+            """,
+            ("after", after?.ToLowerInvariant() ?? string.Empty),
+            ("length", start.Length),
+            ("prefix", start),
+            ("limit", limit));
+        var list = new List<AliasRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Read(reader, reader.GetString(0)));
+        }
+
+        return list;
+    }
+
+    public async Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var total = 0;
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                var alias = MailAddress.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
+                var to = MailAddress.TryParse(target.Trim(), out var t) ? t : throw new FormatException($"row {total + 1}: '{target}' is not a valid target address");
+                await UpsertAsync(connection, transaction, alias, to.Value, cancellationToken).ConfigureAwait(false);
+                if (++total % ImportBatch == 0)
+                {
+                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    await transaction.DisposeAsync().ConfigureAwait(false);
+                    transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                    progress?.Report(total);
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            progress?.Report(total);
+            return total;
+        }
+        finally
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _source.DisposeAsync().ConfigureAwait(false);
+        _schemaGate.Dispose();
+    }
+
+    private static string Key(string address) => address.Trim().ToLowerInvariant();
+
+    private async Task<bool> UpsertAsync(DbConnection connection, DbTransaction? transaction, MailAddress alias, string target, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Update first, insert when there was nothing; a racing insert turns into an update. Portable to both servers.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var update = Command(connection, $"UPDATE {_table} SET email = @email, updated_at = @now WHERE alias = @address", ("email", target), ("now", now), ("address", alias.Value));
+            update.Transaction = transaction;
+            if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
+            {
+                return false;
+            }
+
+            await using var insert = Command(
+                connection,
+                $"INSERT INTO {_table} (alias, email, domain, status, updated_at) VALUES (@address, @email, @domain, 'active', @now)",
+                ("address", alias.Value),
+                ("email", target),
+                ("domain", alias.Domain),
+                ("now", now));
+            insert.Transaction = transaction;
+            try
+            {
+                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (DbException ex) when (_dialect.IsDuplicate(ex) && attempt == 0 && transaction is null)
+            {
+            }
+        }
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _source.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (!_schemaReady)
+        {
+            await EnsureSchemaAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+
+        return connection;
+    }
+
+    private async Task EnsureSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await using var command = Command(connection, _dialect.Schema(_table));
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+
+    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // The text is a constant template with a validated table name; every value is a parameter.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static AliasRecord Read(DbDataReader reader, string address)
+    {
+        var target = reader.GetString(reader.GetOrdinal("email")).Trim().ToLowerInvariant();
+        var bounce = Int(reader, "count_bounce");
+        var complaint = Int(reader, "count_complaint");
+        var stored = AliasRules.ParseStatus(Column(reader, "status") is { } s && !reader.IsDBNull(s) ? reader.GetString(s) : null);
+        var optout = Column(reader, "optout") is { } o && !reader.IsDBNull(o) && Convert.ToBoolean(reader.GetValue(o), System.Globalization.CultureInfo.InvariantCulture);
+        return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint), bounce, complaint, Int(reader, "count_delivery"));
+    }
+
+    private static int? Column(DbDataReader reader, string name)
+    {
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            if (string.Equals(reader.GetName(i), name, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
+    private static int Int(DbDataReader reader, string name) =>
+        Column(reader, name) is { } i && !reader.IsDBNull(i) ? Convert.ToInt32(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Engine} directory lookup for {Address} failed: {Reason}")]
+    private static partial void LogFailure(ILogger logger, SqlEngine engine, string address, string reason);
+}

@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MailTumble.Sql;
+
+/// <summary>
+/// The <c>mysql</c> and <c>postgres</c> alias directories: <c>MailTumble:Directory:ConnectionString</c>
+/// and <c>MailTumble:Directory:Sql:*</c>.
+/// </summary>
+public sealed class SqlDirectoryOptions
+{
+    /// <summary>The server's ADO.NET connection string.</summary>
+    [Required(ErrorMessage = "MailTumble:Directory:ConnectionString is required for the mysql and postgres directory drivers")]
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The alias table (a plain identifier).</summary>
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]{0,62}$", ErrorMessage = "MailTumble:Directory:Sql:Table must be a plain identifier (letters, digits, '_')")]
+    public string Table { get; set; } = "aliases";
+
+    /// <summary>Whether to create the table (and its index) when it is missing.</summary>
+    public bool CreateTable { get; set; } = true;
+
+    /// <summary>
+    /// Optional lookup query for an existing schema. It receives the lower-cased address as <c>@address</c>
+    /// and must return a column <c>email</c> (the target) and may return <c>status</c>, <c>count_bounce</c>,
+    /// <c>count_complaint</c>, <c>count_delivery</c> and <c>optout</c>.
+    /// </summary>
+    public string? LookupQuery { get; set; }
+
+    /// <summary>How long one lookup may take before it counts as an outage (451).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+}

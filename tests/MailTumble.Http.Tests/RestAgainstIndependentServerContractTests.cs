@@ -1,0 +1,59 @@
+using MailTumble.Core.Directory;
+using MailTumble.Testing.Contracts;
+
+namespace MailTumble.Http.Tests;
+
+/// <summary>The rest driver against a minimal server that answers as the seed's API did (no MailTumble code on the server side).</summary>
+public sealed class RestAgainstIndependentServerContractTests : AliasDirectoryContract, IAsyncLifetime
+{
+    private IndependentAliasServer _server = null!;
+    private RestAliasDirectory? _directory;
+
+    protected override bool IsReadOnly => true;
+
+    protected override bool KnowsDomains => false;
+
+    public async Task InitializeAsync() => _server = await IndependentAliasServer.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        _directory?.Dispose();
+
+        // Whatever a test looked up, each request was one escaped path segment with the token.
+        foreach (var raw in _server.RawTargets)
+        {
+            var segment = raw["/prod/aliases/".Length..];
+            Assert.DoesNotContain('/', segment);
+            Assert.DoesNotContain('?', segment);
+            Assert.DoesNotContain('#', segment);
+            Assert.DoesNotContain('\'', segment);
+            Assert.DoesNotContain(segment, c => c > 0x7e || c < 0x21);
+            var address = Uri.UnescapeDataString(segment);
+            Assert.Equal(address.ToLowerInvariant(), address);
+            Assert.Contains('@', address);
+        }
+
+        Assert.All(_server.Authorizations, a => Assert.Equal("Bearer " + IndependentAliasServer.Token, a));
+        await _server.DisposeAsync();
+    }
+
+    protected override Task<IAliasDirectory> CreateAsync(IReadOnlyList<AliasRecord> seed)
+    {
+        var i = 0;
+        foreach (var alias in seed)
+        {
+            // The original shapes: the target in 'email' (the code) or in 'alias' (the README); counts and optout decide.
+            _server.Documents[alias.Address] = alias.Status switch
+            {
+                AliasStatus.Dead => new { email = alias.Target, count_bounce = 4, count_complaint = 0, count_delivery = 7, optout = false },
+                AliasStatus.Disabled => new { email = alias.Target, count_bounce = 0, count_complaint = 0, count_delivery = 0, optout = true },
+                AliasStatus.Held => new { email = alias.Target, status = "held" },
+                _ when i++ % 2 == 0 => new { email = alias.Target, count_bounce = 3, count_complaint = 0, count_delivery = 12, optout = false },
+                _ => (object)new { alias = alias.Target },
+            };
+        }
+
+        _directory = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token);
+        return Task.FromResult<IAliasDirectory>(_directory);
+    }
+}

@@ -1,0 +1,63 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Sockets;
+using MailTumble.Core.Directory;
+using MySqlConnector;
+using Npgsql;
+
+namespace MailTumble.Sql.Tests;
+
+public sealed class SqlDirectoryTests
+{
+    [SkippableTheory]
+    [InlineData(SqlEngine.MySql)]
+    [InlineData(SqlEngine.Postgres)]
+    public async Task A_custom_lookup_query_reads_an_existing_schema_with_the_address_as_a_parameter(SqlEngine engine)
+    {
+        var table = "legacy_" + Guid.NewGuid().ToString("N")[..8];
+        var connectionString = SqlDirectories.ConnectionString(engine);
+        await using var source = engine is SqlEngine.MySql ? (DbDataSource)new MySqlDataSource(connectionString) : NpgsqlDataSource.Create(connectionString);
+        await using (var create = source.CreateCommand($"CREATE TABLE {table} (addr VARCHAR(300) NOT NULL, dest VARCHAR(300) NOT NULL, bounces INT NOT NULL)"))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        await using (var insert = source.CreateCommand($"INSERT INTO {table} VALUES ('o''brien@mask.example.com', 'John@real.example.org', 0), ('gone@mask.example.com', 'x@real.example.org', 9)"))
+        {
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        await using var directory = SqlDirectories.Create(engine, o =>
+        {
+            o.CreateTable = false;
+            o.LookupQuery = $"SELECT dest AS email, bounces AS count_bounce FROM {table} WHERE addr = @address";
+        });
+        var found = await directory.LookupAsync("O'Brien@mask.example.com", default);
+        Assert.Equal((LookupOutcome.Found, "john@real.example.org", AliasStatus.Active), (found.Outcome, found.Alias!.Target, found.Alias.Status));
+        Assert.Equal(AliasStatus.Dead, (await directory.LookupAsync("gone@mask.example.com", default)).Alias!.Status);
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync("x' OR '1'='1@mask.example.com", default)).Outcome);
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync("x'or'1'='1@mask.example.com", default)).Outcome);
+
+        await using var drop = source.CreateCommand($"DROP TABLE {table}");
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    [Theory]
+    [InlineData(SqlEngine.MySql, "Server=127.0.0.1;Port={0};User ID=x;Password=x;Database=x;Connection Timeout=2")]
+    [InlineData(SqlEngine.Postgres, "Host=127.0.0.1;Port={0};Username=x;Database=x;Timeout=2")]
+    public async Task A_server_that_is_down_is_a_temporary_failure(SqlEngine engine, string template)
+    {
+        var options = new SqlDirectoryOptions { ConnectionString = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, FreePort()) };
+        await using var directory = new SqlAliasDirectory(engine, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqlAliasDirectory>.Instance);
+        var result = await directory.LookupAsync("x7g2@mask.example.com", default);
+        Assert.Equal(LookupOutcome.TemporaryFailure, result.Outcome);
+        Assert.NotNull(result.Reason);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,208 @@
+using MailTumble.Core.Directory;
+
+namespace MailTumble.Testing.Contracts;
+
+/// <summary>
+/// What every alias directory driver must do. Subclass once per driver (and once per server it talks to).
+/// Each test uses its own run id in every address, so drivers over a shared server do not see each other's rows.
+/// </summary>
+public abstract class AliasDirectoryContract
+{
+    /// <summary>The domain every seeded alias lives in.</summary>
+    protected const string Domain = "mask.example.com";
+
+    /// <summary>Addresses that must never reach a URL path, a query or a SQL statement as written.</summary>
+    public static readonly TheoryData<string> HostileAddresses = new()
+    {
+        "../../etc/passwd@mask.example.com",
+        "..%2f..%2fadmin@mask.example.com",
+        "a%2fb@mask.example.com",
+        "\"quoted\"@mask.example.com",
+        "x' OR '1'='1@mask.example.com",
+        "x'; DROP TABLE aliases; --@mask.example.com",
+        "x\"; DROP TABLE aliases; --@mask.example.com",
+        "x\\@mask.example.com",
+        "x?admin=1@mask.example.com",
+        "x#frag@mask.example.com",
+        "x\r\nHost: evil.example@mask.example.com",
+        "x@mask.example.com/../../admin",
+        new string('a', 1000) + "@mask.example.com",
+        "ünïcødé-" + new string('é', 300) + "@mask.example.com",
+        "%00@mask.example.com",
+        "",
+    };
+
+    /// <summary>Unique per test, so rows from other tests on a shared server never match.</summary>
+    protected string Run { get; } = "t" + Guid.NewGuid().ToString("N")[..10];
+
+    /// <summary>Whether the driver cannot be changed through MailTumble (map file, remote API).</summary>
+    protected virtual bool IsReadOnly => false;
+
+    /// <summary>Whether <see cref="IAliasDirectory.HasDomainAsync"/> knows which domains are ours (a remote API cannot tell).</summary>
+    protected virtual bool KnowsDomains => true;
+
+    /// <summary>Creates the driver under test holding exactly <paramref name="seed"/> (targets and statuses).</summary>
+    protected abstract Task<IAliasDirectory> CreateAsync(IReadOnlyList<AliasRecord> seed);
+
+    /// <summary>An address in this test's namespace.</summary>
+    protected string A(string local) => $"{Run}-{local}@{Domain}";
+
+    /// <summary>Seeds a writable directory through its admin port.</summary>
+    protected static async Task SeedAsync(IAliasAdmin admin, IEnumerable<AliasRecord> seed)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        foreach (var alias in seed)
+        {
+            await admin.UpsertAsync(alias.Address, alias.Target, default);
+            if (alias.Status is not AliasStatus.Active)
+            {
+                Assert.True(await admin.SetStatusAsync(alias.Address, alias.Status, default));
+            }
+        }
+    }
+
+    private List<AliasRecord> StandardSeed() =>
+    [
+        new(A("x7g2"), "john@real.example.org", AliasStatus.Active),
+        new(A("held"), "mary@real.example.org", AliasStatus.Held),
+        new(A("dead"), "gone@real.example.org", AliasStatus.Dead),
+        new(A("off"), "paused@real.example.org", AliasStatus.Disabled),
+        // Valid addresses that a careless driver would mangle: a slash, a quote mark, non-ASCII, '?', '#', '&', '='.
+        new(A("a/b"), "slash@real.example.org", AliasStatus.Active),
+        new(A("o'brien"), "quote@real.example.org", AliasStatus.Active),
+        new(A("zoë"), "unicode@real.example.org", AliasStatus.Active),
+        new(A("q?x=1&y#z"), "query@real.example.org", AliasStatus.Active),
+    ];
+
+    [SkippableFact]
+    public async Task Seeded_aliases_are_found_with_their_target_and_status()
+    {
+        var seed = StandardSeed();
+        var directory = await CreateAsync(seed);
+        foreach (var alias in seed)
+        {
+            var result = await directory.LookupAsync(alias.Address, default);
+            Assert.True(result.Outcome == LookupOutcome.Found, $"{alias.Address}: {result.Outcome} {result.Reason}");
+            Assert.Equal(alias.Address, result.Alias!.Address);
+            Assert.Equal(alias.Target, result.Alias.Target);
+            Assert.Equal(alias.Status, result.Alias.Status);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Lookups_ignore_case_and_unknown_aliases_are_not_found()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        var upper = await directory.LookupAsync(A("X7G2").ToUpperInvariant(), default);
+        Assert.Equal(LookupOutcome.Found, upper.Outcome);
+        Assert.Equal("john@real.example.org", upper.Alias!.Target);
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync(A("nobody"), default)).Outcome);
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync($"{Run}-x7g2@other.example", default)).Outcome);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(HostileAddresses))]
+    public async Task Hostile_addresses_are_not_found_and_harm_nothing(string hostile)
+    {
+        var directory = await CreateAsync(StandardSeed());
+        var result = await directory.LookupAsync(hostile, default);
+        Assert.True(result.Outcome == LookupOutcome.NotFound, $"{result.Outcome} {result.Reason}");
+        // The table, file or server is still there and still answers.
+        Assert.Equal(LookupOutcome.Found, (await directory.LookupAsync(A("x7g2"), default)).Outcome);
+    }
+
+    [SkippableFact]
+    public async Task The_directory_knows_its_domains()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (!KnowsDomains)
+        {
+            // A remote API cannot list domains: it must accept every domain and let the lookup decide.
+            Assert.True(await directory.HasDomainAsync("anything.example", default));
+            return;
+        }
+
+        Assert.True(await directory.HasDomainAsync(Domain, default));
+        Assert.True(await directory.HasDomainAsync(Domain.ToUpperInvariant(), default));
+        Assert.False(await directory.HasDomainAsync($"{Run}.other.example", default));
+    }
+
+    [SkippableFact]
+    public async Task Changes_through_the_admin_port_are_seen_by_the_next_lookup()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = Assert.IsAssignableFrom<IAliasAdmin>(directory);
+        Assert.False(await admin.UpsertAsync(A("x7g2"), "new@real.example.org", default));
+        Assert.Equal("new@real.example.org", (await directory.LookupAsync(A("x7g2"), default)).Alias!.Target);
+        Assert.True(await admin.UpsertAsync(A("fresh"), "Fresh@Real.Example.org", default));
+        Assert.Equal("fresh@real.example.org", (await directory.LookupAsync(A("fresh"), default)).Alias!.Target);
+
+        Assert.True(await admin.SetStatusAsync(A("dead"), AliasStatus.Active, default));
+        Assert.Equal(AliasStatus.Active, (await directory.LookupAsync(A("dead"), default)).Alias!.Status);
+        Assert.False(await admin.SetStatusAsync(A("missing"), AliasStatus.Held, default));
+
+        Assert.True(await admin.RemoveAsync(A("fresh"), default));
+        Assert.False(await admin.RemoveAsync(A("fresh"), default));
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync(A("fresh"), default)).Outcome);
+    }
+
+    [SkippableFact]
+    public async Task Feedback_is_counted_and_kills_after_a_complaint_or_too_many_bounces()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), FeedbackKind.Delivery, default));
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), FeedbackKind.Delivery, default));
+        for (var i = 0; i < AliasRules.BounceLimit; i++)
+        {
+            Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), FeedbackKind.Bounce, default));
+        }
+
+        var alive = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal((AliasStatus.Active, AliasRules.BounceLimit, 0, 2), (alive.Status, alive.CountBounce, alive.CountComplaint, alive.CountDelivery));
+
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), FeedbackKind.Bounce, default));
+        var dead = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal((AliasStatus.Dead, AliasRules.BounceLimit + 1), (dead.Status, dead.CountBounce));
+
+        Assert.True(await admin.RecordFeedbackAsync(A("held"), FeedbackKind.Complaint, default));
+        var complained = (await directory.LookupAsync(A("held"), default)).Alias!;
+        Assert.Equal((AliasStatus.Dead, 1), (complained.Status, complained.CountComplaint));
+
+        // An operator's "disabled" is not overwritten by feedback.
+        Assert.True(await admin.RecordFeedbackAsync(A("off"), FeedbackKind.Complaint, default));
+        Assert.Equal(AliasStatus.Disabled, (await directory.LookupAsync(A("off"), default)).Alias!.Status);
+        Assert.False(await admin.RecordFeedbackAsync(A("missing"), FeedbackKind.Bounce, default));
+    }
+
+    [SkippableFact]
+    public async Task Aliases_list_in_address_order_by_prefix_and_page()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        var expected = StandardSeed().Select(a => a.Address).Order(StringComparer.Ordinal).ToList();
+        var first = await admin.ListAsync(Run + "-", null, 5, default);
+        Assert.Equal(expected.Take(5), first.Select(a => a.Address));
+        var rest = await admin.ListAsync(Run + "-", first[^1].Address, 5, default);
+        Assert.Equal(expected.Skip(5), rest.Select(a => a.Address));
+        Assert.Empty(await admin.ListAsync(Run + "-zzz", null, 5, default));
+    }
+}
