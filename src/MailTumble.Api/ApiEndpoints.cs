@@ -122,25 +122,7 @@ public static class ApiEndpoints
         .WithName("SetAliasStatus").WithSummary("Sets an alias's status: active, held, dead (the original 'mark as dead') or disabled.")
         .Accepts<StatusUpdate>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
 
-        app.MapGet("/queue/stats", async (IOutgoingQueue queue, CancellationToken ct) =>
-        {
-            var stats = await queue.GetStatsAsync(ct).ConfigureAwait(false);
-            return Results.Ok(new
-            {
-                depth = stats.Depth,
-                ready = stats.Ready,
-                in_flight = stats.InFlight,
-                deferred = stats.Deferred,
-                dead_letters = stats.DeadLetters,
-                sent_last_minute = stats.SentLastMinute,
-            });
-        });
-
-        app.MapGet("/dlq", async (int? limit, IOutgoingQueue queue, CancellationToken ct) =>
-        {
-            var list = await queue.ListDeadAsync(Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false);
-            return Results.Ok(list.Select(d => new { id = d.Item.Id, alias = d.Item.Alias, recipient = d.Item.Recipient, attempts = d.Attempts, reason = d.Reason, dead_at = d.DeadAt }));
-        });
+        app.MapQueueEndpoints();
 
         return app;
     }

@@ -57,6 +57,11 @@ internal sealed class SqliteDatabase
             outcome TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS delivery_log_at ON delivery_log(at);
+        CREATE TABLE IF NOT EXISTS runtime_status (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            json TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
         """;
 
     private readonly string _connectionString;

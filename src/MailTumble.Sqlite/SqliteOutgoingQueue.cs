@@ -7,7 +7,7 @@ namespace MailTumble.Sqlite;
 /// The outgoing queue in SQLite. An item is due when <c>due_at</c> has passed; leasing pushes
 /// <c>due_at</c> to the end of the lease, so an item whose worker died becomes due again by itself.
 /// </summary>
-internal sealed class SqliteOutgoingQueue : IOutgoingQueue
+internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
 {
     private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority";
     private readonly SqliteDatabase _database;
@@ -156,7 +156,8 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue
 
                 return 0;
             },
-            cancellationToken);
+            cancellationToken,
+            durable: true);
     }
 
     public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
@@ -281,6 +282,41 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue
             command.ExecuteNonQuery();
         }
     }
+
+    public async Task<DeadLetter?> GetDeadAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)))
+            : null;
+    }
+
+    public Task<(int Purged, IReadOnlyList<string> ReleasedMessages)> PurgeDeadAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
+        _writer.WriteAsync<(int, IReadOnlyList<string>)>(
+            context =>
+            {
+                var keys = context.Command("SELECT DISTINCT message_key FROM dead_letters WHERE dead_at < $cutoff");
+                keys.Parameters.AddWithValue("$cutoff", olderThan.ToUnixTimeMilliseconds());
+                var candidates = new List<string>();
+                using (var reader = keys.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        candidates.Add(reader.GetString(0));
+                    }
+                }
+
+                var delete = context.Command("DELETE FROM dead_letters WHERE dead_at < $cutoff");
+                delete.Parameters.AddWithValue("$cutoff", olderThan.ToUnixTimeMilliseconds());
+                var purged = delete.ExecuteNonQuery();
+                return (purged, candidates.Where(key => !References(context, key)).ToList());
+            },
+            cancellationToken,
+            durable: true);
 
     private static bool References(SqliteWriter.Context context, string messageKey)
     {

@@ -1,3 +1,4 @@
+using MailTumble.Core.Delivery;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,8 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
         services.AddSingleton<SqliteOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
+        services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
+        services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
         return services;
     }
 

@@ -6,7 +6,9 @@ namespace MailTumble.Sqlite;
 /// <summary>
 /// The one writer of the embedded database. Writes from every session and worker go through a bounded
 /// channel; the writer takes whatever is waiting, runs it in one transaction and commits once
-/// (synchronous=FULL), so concurrent sessions share one fsync: group commit.
+/// (synchronous=FULL), so concurrent sessions share one fsync: group commit. Batches holding only
+/// bookkeeping (leases, acks, retries) commit with synchronous=NORMAL: losing one to a power cut
+/// only means an item is sent again, which at-least-once delivery allows anyway.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -16,6 +18,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Task _loop;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
+    private bool? _synchronousFull;
 
     public SqliteWriter(SqliteDatabase database, int capacity)
     {
@@ -31,15 +34,15 @@ internal sealed class SqliteWriter : IAsyncDisposable
     /// <summary>Queues a write without waiting for room; false when the channel is full.</summary>
     public bool TryWrite<T>(Func<Context, T> work, out Task<T> completion)
     {
-        var operation = new WriteOperation<T>(work);
+        var operation = new WriteOperation<T>(work, durable: true);
         completion = operation.Completion;
         return _channel.Writer.TryWrite(operation);
     }
 
     /// <summary>Queues a write, waiting for room, and returns once it is committed.</summary>
-    public async Task<T> WriteAsync<T>(Func<Context, T> work, CancellationToken cancellationToken)
+    public async Task<T> WriteAsync<T>(Func<Context, T> work, CancellationToken cancellationToken, bool durable = false)
     {
-        var operation = new WriteOperation<T>(work);
+        var operation = new WriteOperation<T>(work, durable);
         await _channel.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
         return await operation.Completion.ConfigureAwait(false);
     }
@@ -83,6 +86,13 @@ internal sealed class SqliteWriter : IAsyncDisposable
         try
         {
             var connection = _connection ??= _database.Open(durable: true);
+            var full = batch.Exists(o => o.Durable);
+            if (_synchronousFull != full)
+            {
+                SqliteDatabase.Execute(connection, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+                _synchronousFull = full;
+            }
+
             using var transaction = connection.BeginTransaction();
             var context = new Context(this, connection, transaction);
             foreach (var operation in batch)
@@ -121,6 +131,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         _commands.Clear();
         _connection?.Dispose();
         _connection = null;
+        _synchronousFull = null;
     }
 
     /// <summary>What a write operation gets: the connection, the open transaction and cached commands.</summary>
@@ -144,8 +155,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
     }
 
-    private abstract class WriteOperation
+    private abstract class WriteOperation(bool durable)
     {
+        public bool Durable { get; } = durable;
+
         public abstract void Execute(Context context);
 
         public abstract void Complete();
@@ -153,7 +166,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class WriteOperation<T>(Func<Context, T> work) : WriteOperation
+    private sealed class WriteOperation<T>(Func<Context, T> work, bool durable) : WriteOperation(durable)
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _result = default!;

@@ -49,7 +49,7 @@ namespace MailTumble
             root.Subcommands.Add(serve);
             root.Subcommands.Add(AliasCommands.Create(context));
             root.Subcommands.Add(QueueCommands.CreateQueue(context));
-            root.Subcommands.Add(QueueCommands.CreateDlq(context));
+            root.Subcommands.Add(DlqCommands.Create(context));
             root.Subcommands.Add(ReceiveCommand.Create(context, stdin));
             root.Subcommands.Add(RewriteCommand.Create(context, stdin));
 

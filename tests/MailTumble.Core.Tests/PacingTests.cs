@@ -29,30 +29,104 @@ public sealed class PacingTests
     }
 
     [Fact]
-    public void Throttling_cuts_the_rate_and_quiet_lets_it_grow_back()
+    public void Throttling_cuts_to_just_under_what_the_provider_accepted_and_quiet_lets_it_grow_back()
     {
         var time = new FakeTimeProvider();
         var bucket = new TokenBucket(100, 1, time);
         var controller = new RateController(bucket, 100, time, TimeSpan.FromSeconds(5));
-        controller.OnThrottled();
-        Assert.Equal(70, controller.CurrentRate, 3);
-        controller.OnThrottled();
-        Assert.Equal(70, controller.CurrentRate, 3);
-        time.Advance(TimeSpan.FromSeconds(3));
-        controller.OnThrottled();
-        Assert.Equal(49, controller.CurrentRate, 3);
+        for (var i = 0; i < 40; i++)
+        {
+            time.Advance(TimeSpan.FromMilliseconds(10));
+            controller.OnSuccess();
+        }
 
+        controller.OnThrottled();
+        Assert.Equal(38, controller.CurrentRate, 3);
+
+        // Replies to sends already under way do not cut again within the second.
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        controller.OnThrottled();
+        Assert.Equal(38, controller.CurrentRate, 3);
+
+        // Quiet for a period: one additive step (2% of the maximum).
+        time.Advance(TimeSpan.FromSeconds(5));
         controller.OnSuccess();
-        Assert.Equal(49, controller.CurrentRate, 3);
-        time.Advance(TimeSpan.FromSeconds(6));
-        controller.OnSuccess();
-        Assert.Equal(54, controller.CurrentRate, 3);
-        for (var i = 0; i < 20; i++)
+        Assert.Equal(40, controller.CurrentRate, 3);
+        for (var i = 0; i < 100; i++)
         {
             time.Advance(TimeSpan.FromSeconds(6));
             controller.OnSuccess();
         }
 
         Assert.Equal(100, controller.CurrentRate, 3);
+
+        // Throttled with nothing accepted in the last second: halve.
+        time.Advance(TimeSpan.FromSeconds(2));
+        controller.OnThrottled();
+        Assert.Equal(50, controller.CurrentRate, 3);
     }
+
+    [Fact]
+    public void The_daily_quota_rolls_over_24_hours()
+    {
+        var time = new FakeTimeProvider();
+        var quota = new DailyQuota(3, time);
+        quota.Seed([time.GetUtcNow() - TimeSpan.FromHours(23)]);
+        Assert.True(quota.TryAcquire(out _));
+        Assert.True(quota.TryAcquire(out _));
+        Assert.False(quota.TryAcquire(out var retryAt));
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromHours(1), retryAt);
+        time.Advance(TimeSpan.FromHours(1));
+        Assert.True(quota.TryAcquire(out _));
+        Assert.Equal(3, quota.Used);
+    }
+
+    [Fact]
+    public async Task The_pacer_pauses_when_the_quota_is_spent_and_reports_it()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new SendPacer(new Delivery.DeliveryOptions { MaxSendRate = 1000, DailyQuota = 2 }, time);
+        Assert.True(await pacer.WaitTurnAsync(default));
+        pacer.Record(Sending.SendOutcome.Sent);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(await pacer.WaitTurnAsync(default));
+        pacer.Record(Sending.SendOutcome.Throttled);
+        Assert.False(await pacer.WaitTurnAsync(default));
+
+        var status = pacer.Snapshot(concurrency: 3);
+        Assert.Equal((1L, 1L, 2, 2), (status.SentLastMinute, status.ThrottledLastMinute, status.DailyQuota!.Value, status.DailyUsed));
+        Assert.Equal(time.GetUtcNow() - TimeSpan.FromSeconds(1) + TimeSpan.FromDays(1), status.PausedUntil);
+        Assert.Contains("daily quota of 2 spent", status.PauseReason, StringComparison.Ordinal);
+        Assert.True(pacer.IsPaused(out _));
+    }
+
+    [Fact]
+    public void The_minute_counter_forgets_after_sixty_seconds()
+    {
+        var time = new FakeTimeProvider();
+        var counter = new SlidingCounter(time);
+        counter.Increment();
+        time.Advance(TimeSpan.FromSeconds(30));
+        counter.Increment();
+        Assert.Equal(2, counter.LastMinute);
+        time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Equal(1, counter.LastMinute);
+    }
+
+    [Theory]
+    [InlineData("7d", 7 * 24 * 60)]
+    [InlineData("12h", 12 * 60)]
+    [InlineData("30m", 30)]
+    [InlineData("1.00:00:00", 24 * 60)]
+    public void Durations_parse(string text, int minutes)
+    {
+        Assert.True(Duration.TryParse(text, out var duration));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), duration);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("seven days")]
+    [InlineData("-1d")]
+    public void Bad_durations_do_not_parse(string text) => Assert.False(Duration.TryParse(text, out _));
 }

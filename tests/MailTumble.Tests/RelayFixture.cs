@@ -61,6 +61,7 @@ internal sealed class RelayFixture : IAsyncDisposable
             ["MailTumble:Outbound:RetryMax"] = "00:00:01",
             ["MailTumble:Outbound:ThrottleRetry"] = "00:00:00.100",
             ["MailTumble:Outbound:IdlePoll"] = "00:00:00.100",
+            ["MailTumble:Outbound:UnreachablePause"] = "00:00:00.300",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? [])

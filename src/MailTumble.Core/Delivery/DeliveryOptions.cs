@@ -32,6 +32,14 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "MailTumble:Outbound:ThrottleRetry must be between {1} and {2}")]
     public TimeSpan ThrottleRetry { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Sends allowed per rolling 24 hours (the provider's daily quota); unset: no limit.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "MailTumble:Outbound:DailyQuota must be a positive number of messages")]
+    public int? DailyQuota { get; set; }
+
+    /// <summary>How long sending pauses when the provider cannot be reached, before one delivery probes again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "MailTumble:Outbound:UnreachablePause must be between {1} and {2}")]
+    public TimeSpan UnreachablePause { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often idle workers look for deferred or externally queued items.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "MailTumble:Outbound:IdlePoll must be between {1} and {2}")]
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);

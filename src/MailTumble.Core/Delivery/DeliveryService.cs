@@ -27,12 +27,11 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly TimeProvider _time;
     private readonly MailTumbleMetrics _metrics;
     private readonly ILogger<DeliveryService> _logger;
-    private readonly TokenBucket _bucket;
-    private readonly RateController _rate;
+    private readonly SendPacer _pacer;
     private readonly RetrySchedule _retry;
+    private readonly IDeliveryStatusStore? _statusStore;
     private volatile int _desired = 1;
     private double _latencySeconds = 0.05;
-    private long _pausedUntilTicks;
 
     /// <summary>Creates the service.</summary>
     public DeliveryService(
@@ -44,7 +43,8 @@ public sealed partial class DeliveryService : BackgroundService
         IOptions<DeliveryOptions> options,
         TimeProvider time,
         MailTumbleMetrics metrics,
-        ILogger<DeliveryService> logger)
+        ILogger<DeliveryService> logger,
+        IDeliveryStatusStore? statusStore = null)
     {
         _queue = queue;
         _raw = raw;
@@ -55,13 +55,17 @@ public sealed partial class DeliveryService : BackgroundService
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _bucket = new TokenBucket(_options.MaxSendRate, 1, time);
-        _rate = new RateController(_bucket, _options.MaxSendRate, time);
+        _statusStore = statusStore;
+        _pacer = new SendPacer(_options, time);
+        metrics.ObserveDelivery(() => Status);
         _retry = new RetrySchedule(_options.RetryInitial, _options.RetryMax);
     }
 
     /// <summary>The send rate in force (lowered while the provider throttles).</summary>
-    public double CurrentRate => _rate.CurrentRate;
+    public double CurrentRate => _pacer.CurrentRate;
+
+    /// <summary>The status as published for <c>queue stats</c>.</summary>
+    public DeliveryStatus Status => _pacer.Snapshot(_desired);
 
     /// <summary>The worker count the queue depth currently justifies.</summary>
     public int DesiredConcurrency => _desired;
@@ -74,6 +78,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
+        await SeedQuotaAsync(stoppingToken).ConfigureAwait(false);
         var workers = Enumerable.Range(0, _options.MaxConcurrency).Select(i => Task.Run(() => WorkerAsync(i, stoppingToken), CancellationToken.None)).ToList();
         try
         {
@@ -82,7 +87,11 @@ public sealed partial class DeliveryService : BackgroundService
                 try
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
-                    _desired = ConcurrencyPolicy.Desired(stats.Ready + stats.InFlight, _rate.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
+                    _desired = ConcurrencyPolicy.Desired(stats.Ready + stats.InFlight, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
+                    if (_statusStore is not null)
+                    {
+                        await _statusStore.SaveAsync(_pacer.Snapshot(_desired), stoppingToken).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -105,13 +114,13 @@ public sealed partial class DeliveryService : BackgroundService
         {
             try
             {
-                if (index >= _desired || IsPaused())
+                if (index >= _desired || _pacer.IsPaused(out _))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(200), _time, stoppingToken).ConfigureAwait(false);
                     continue;
                 }
 
-                var batchSize = (int)Math.Clamp(Math.Ceiling(_rate.CurrentRate / Math.Max(1, _desired)), 1, 10);
+                var batchSize = (int)Math.Clamp(Math.Ceiling(_pacer.CurrentRate / Math.Max(1, _desired)), 1, 10);
                 var batch = await _queue.LeaseAsync(batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
@@ -145,7 +154,7 @@ public sealed partial class DeliveryService : BackgroundService
     {
         for (var i = 0; i < batch.Count; i++)
         {
-            if (stoppingToken.IsCancellationRequested || IsPaused())
+            if (stoppingToken.IsCancellationRequested || _pacer.IsPaused(out _))
             {
                 // Hand the rest back at once rather than letting their leases run out.
                 await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
@@ -202,7 +211,12 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        await _bucket.WaitAsync(1, stoppingToken).ConfigureAwait(false);
+        if (!await _pacer.WaitTurnAsync(stoppingToken).ConfigureAwait(false))
+        {
+            // Paused (quota spent or provider unreachable): hand it back untouched.
+            await _queue.ReleaseAsync([leased], CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
 
         SendResult result;
         var started = Stopwatch.GetTimestamp();
@@ -227,6 +241,7 @@ public sealed partial class DeliveryService : BackgroundService
         var elapsed = Stopwatch.GetElapsedTime(started);
         Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (elapsed.TotalSeconds * 0.1));
         _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
+        _pacer.Record(result.Outcome);
         await ApplyAsync(leased, lookup.Alias.Target, result).ConfigureAwait(false);
     }
 
@@ -237,7 +252,6 @@ public sealed partial class DeliveryService : BackgroundService
         switch (result.Outcome)
         {
             case SendOutcome.Sent:
-                _rate.OnSuccess();
                 var released = await _queue.AckAsync(leased, "sent", CancellationToken.None).ConfigureAwait(false);
                 LogSent(_logger, item.Id, item.Alias, target, result.Reply);
                 if (released)
@@ -247,23 +261,33 @@ public sealed partial class DeliveryService : BackgroundService
 
                 break;
             case SendOutcome.Throttled:
-                _rate.OnThrottled();
-                LogThrottled(_logger, item.Id, result.Reply, _rate.CurrentRate);
+                LogThrottled(_logger, item.Id, result.Reply, _pacer.CurrentRate);
                 await RetryAsync(leased, now + _options.ThrottleRetry, result.Reply).ConfigureAwait(false);
                 break;
             case SendOutcome.QuotaExceeded:
-                Interlocked.Exchange(ref _pausedUntilTicks, (now + TimeSpan.FromMinutes(1)).UtcTicks);
+                _pacer.PauseUntil(now + TimeSpan.FromMinutes(1), "provider says the daily quota is spent");
                 LogQuota(_logger, result.Reply);
                 await RetryAsync(leased, now + TimeSpan.FromMinutes(1), result.Reply).ConfigureAwait(false);
+                break;
+            case SendOutcome.ProviderUnavailable:
+                if (!_pacer.IsPaused(out _))
+                {
+                    LogUnreachable(_logger, result.Reply, _options.UnreachablePause);
+                }
+
+                _pacer.PauseUntil(now + _options.UnreachablePause, "provider unreachable: " + result.Reply);
+                await RetryAsync(leased, now + _options.UnreachablePause, result.Reply).ConfigureAwait(false);
                 break;
             case SendOutcome.TransientFailure:
                 var delay = _retry.Delay(leased.Attempts + 1);
                 LogDeferred(_logger, item.Id, target, result.Reply, delay);
                 await RetryAsync(leased, now + delay, result.Reply).ConfigureAwait(false);
                 break;
-            default:
+            case SendOutcome.PermanentFailure:
                 await DeadLetterAsync(leased, result.Reply).ConfigureAwait(false);
                 break;
+            default:
+                throw new InvalidOperationException($"unhandled send outcome {result.Outcome}");
         }
     }
 
@@ -283,7 +307,22 @@ public sealed partial class DeliveryService : BackgroundService
         LogDeadLettered(_logger, leased.Item.Id, leased.Item.Alias, leased.Item.Recipient, reason);
     }
 
-    private bool IsPaused() => _time.GetUtcNow().UtcTicks < Interlocked.Read(ref _pausedUntilTicks);
+    private async Task SeedQuotaAsync(CancellationToken stoppingToken)
+    {
+        if (_pacer.Quota is null || _statusStore is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _pacer.Quota.Seed(await _statusStore.SentSinceAsync(_time.GetUtcNow() - TimeSpan.FromDays(1), stoppingToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStatsFailed(_logger, ex);
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
     private static partial void LogSent(ILogger logger, string deliveryId, string alias, string target, string reply);
@@ -296,6 +335,9 @@ public sealed partial class DeliveryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provider quota spent ({Reply}); sending paused for a minute")]
     private static partial void LogQuota(ILogger logger, string reply);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider unreachable ({Reply}); pausing sends for {Pause}, then probing again")]
+    private static partial void LogUnreachable(ILogger logger, string reply, TimeSpan pause);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string deliveryId, string alias, string target, string reason);

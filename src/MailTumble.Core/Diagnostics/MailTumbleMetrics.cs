@@ -48,6 +48,14 @@ public sealed class MailTumbleMetrics : IDisposable
         _sendLatency.Record(duration.TotalSeconds);
     }
 
+    /// <summary>Publishes the send-out stage's live rate, worker count and throttling as gauges.</summary>
+    public void ObserveDelivery(Func<Delivery.DeliveryStatus> status)
+    {
+        _meter.CreateObservableGauge("mailtumble.send.rate", () => status().Rate, "{recipient}/s", "Send rate in force (lower while the provider throttles).");
+        _meter.CreateObservableGauge("mailtumble.send.workers", () => status().Concurrency, "{worker}", "Send workers the queue depth justifies.");
+        _meter.CreateObservableGauge("mailtumble.send.throttled_last_minute", () => status().ThrottledLastMinute, "{reply}", "Throttling replies in the last minute.");
+    }
+
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 }

@@ -1,23 +1,33 @@
 namespace MailTumble.Core.Pacing;
 
 /// <summary>
-/// Additive-increase / multiplicative-decrease of the send rate: a throttling reply cuts the rate,
-/// a quiet spell lets it grow back toward the configured maximum.
+/// Throttle discovery, additive-increase / multiplicative-decrease: a throttling reply cuts the rate
+/// to just under what the provider demonstrably accepted in the last second (never more than a fixed
+/// fraction of the current rate); a quiet spell lets it grow back in small steps toward the maximum.
+/// A provider whose real limit is below the configured one is found within a second or two, and
+/// probing above it costs only a few throttled attempts per quiet period.
 /// </summary>
 public sealed class RateController
 {
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
     private readonly TokenBucket _bucket;
     private readonly double _max;
+    private readonly double _min;
+    private readonly double _step;
     private readonly TimeProvider _time;
     private readonly TimeSpan _quietPeriod;
     private readonly Lock _gate = new();
+    private readonly Queue<DateTimeOffset> _recentSuccesses = new();
     private DateTimeOffset _lastChange;
+    private DateTimeOffset _lastCut = DateTimeOffset.MinValue;
 
     /// <summary>Creates a controller driving <paramref name="bucket"/>.</summary>
     public RateController(TokenBucket bucket, double maxRate, TimeProvider time, TimeSpan? quietPeriod = null)
     {
         _bucket = bucket;
         _max = maxRate;
+        _min = Math.Min(maxRate, Math.Max(0.05, maxRate / 100));
+        _step = Math.Max(0.5, maxRate * 0.02);
         _time = time;
         _quietPeriod = quietPeriod ?? TimeSpan.FromSeconds(5);
         _lastChange = time.GetUtcNow();
@@ -26,35 +36,52 @@ public sealed class RateController
     /// <summary>The rate in force.</summary>
     public double CurrentRate => _bucket.Rate;
 
-    /// <summary>Called on a throttling reply: multiplicative decrease (at most once per half quiet period).</summary>
+    /// <summary>The configured maximum.</summary>
+    public double MaxRate => _max;
+
+    /// <summary>Called on a throttling reply. Replies to sends already under way when the first came do not cut again.</summary>
     public void OnThrottled()
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
-            if (now - _lastChange < _quietPeriod / 2 && _bucket.Rate < _max)
+            if (now - _lastCut < Window)
             {
                 return;
             }
 
-            _bucket.Rate = Math.Max(_max / 100, _bucket.Rate * 0.7);
+            Trim(now);
+            var accepted = _recentSuccesses.Count;
+            var cut = accepted > 0 ? Math.Min(_bucket.Rate * 0.85, accepted * 0.95) : _bucket.Rate * 0.5;
+            _bucket.Rate = Math.Max(_min, cut);
+            _lastCut = now;
             _lastChange = now;
         }
     }
 
-    /// <summary>Called on a success: additive increase after a quiet period.</summary>
+    /// <summary>Called on a success: after a quiet period, one additive step up.</summary>
     public void OnSuccess()
     {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
+            _recentSuccesses.Enqueue(now);
+            Trim(now);
             if (_bucket.Rate >= _max || now - _lastChange < _quietPeriod)
             {
                 return;
             }
 
-            _bucket.Rate = Math.Min(_max, _bucket.Rate + Math.Max(_max * 0.05, 0.1));
+            _bucket.Rate = Math.Min(_max, _bucket.Rate + _step);
             _lastChange = now;
+        }
+    }
+
+    private void Trim(DateTimeOffset now)
+    {
+        while (_recentSuccesses.Count > 0 && now - _recentSuccesses.Peek() > Window)
+        {
+            _recentSuccesses.Dequeue();
         }
     }
 }

@@ -12,8 +12,11 @@ public enum SendOutcome
     /// <summary>The provider's daily quota is spent; pause sending.</summary>
     QuotaExceeded,
 
-    /// <summary>A temporary failure (4xx, connection trouble); retry later.</summary>
+    /// <summary>A temporary failure (4xx); retry later with backoff.</summary>
     TransientFailure,
+
+    /// <summary>The provider could not be reached at all; pause sending briefly, then probe again.</summary>
+    ProviderUnavailable,
 
     /// <summary>A permanent failure (5xx); dead-letter.</summary>
     PermanentFailure,

@@ -38,11 +38,13 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         {
             var client = Take();
             var reused = client.IsConnected;
+            var connected = reused;
             try
             {
                 if (!client.IsConnected)
                 {
                     await ConnectAsync(client, cancellationToken).ConfigureAwait(false);
+                    connected = true;
                 }
 
                 var mime = new MimeMessage(ParsedMessage.LoadHeaders(message.Headers.ToArray())) { Body = new RawBodyPart(message.Body) };
@@ -71,7 +73,9 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                     continue;
                 }
 
-                return new SendResult(SendOutcome.TransientFailure, $"451 4.4.1 cannot deliver via {_options.Host}:{_options.Port}: {ex.Message}");
+                // Could not even connect: the provider is down, not this message's fault.
+                var outcome = connected ? SendOutcome.TransientFailure : SendOutcome.ProviderUnavailable;
+                return new SendResult(outcome, $"451 4.4.1 cannot deliver via {_options.Host}:{_options.Port}: {ex.Message}");
             }
             catch (MailKit.Security.AuthenticationException ex)
             {

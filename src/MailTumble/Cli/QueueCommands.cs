@@ -1,67 +1,66 @@
 using System.CommandLine;
+using System.Globalization;
+using MailTumble.Core.Delivery;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
 
-/// <summary><c>queue stats</c> and <c>dlq list|replay</c>.</summary>
+/// <summary><c>queue stats</c>.</summary>
 internal static class QueueCommands
 {
     public static Command CreateQueue(CliContext context)
     {
         var queue = new Command("queue", "Inspect the outgoing queue");
-        var stats = new Command("stats", "Depth, in flight, deferred, dead letters, sent in the last minute");
+        var stats = new Command("stats", "Depth, in flight, deferred, dead letters, send rate, throttling and time to drain");
         stats.SetAction((_, ct) => context.RunAsync(async services =>
         {
             var s = await services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(ct).ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"""
-                depth             {s.Depth}
-                  ready           {s.Ready}
-                  in flight       {s.InFlight}
-                  deferred        {s.Deferred}
-                dead letters      {s.DeadLetters}
-                sent last minute  {s.SentLastMinute}
-                """).ConfigureAwait(false);
+            var store = services.GetService<IDeliveryStatusStore>();
+            var status = store is null ? null : await store.LoadAsync(ct).ConfigureAwait(false);
+            await context.Out.WriteAsync(Format(s, status, services.GetRequiredService<TimeProvider>().GetUtcNow())).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         queue.Subcommands.Add(stats);
         return queue;
     }
 
-    public static Command CreateDlq(CliContext context)
+    internal static string Format(QueueStats s, DeliveryStatus? status, DateTimeOffset now)
     {
-        var dlq = new Command("dlq", "Dead letters: deliveries that failed for good");
-        var limit = new Option<int>("--limit") { Description = "How many to show", DefaultValueFactory = _ => 100 };
-        var list = new Command("list", "List dead letters, newest first") { limit };
-        list.SetAction((result, ct) => context.RunAsync(async services =>
+        var c = CultureInfo.InvariantCulture;
+        var lines = new List<string>
         {
-            foreach (var d in await services.GetRequiredService<IOutgoingQueue>().ListDeadAsync(result.GetValue(limit), ct).ConfigureAwait(false))
+            $"depth             {s.Depth}",
+            $"  ready           {s.Ready}",
+            $"  in flight       {s.InFlight}",
+            $"  deferred        {s.Deferred}",
+            $"dead letters      {s.DeadLetters}",
+            $"sent last minute  {s.SentLastMinute}",
+        };
+
+        // The status is published by a running `serve` every quarter second; older than a few seconds means none runs.
+        if (status is null || now - status.UpdatedAt > TimeSpan.FromSeconds(10))
+        {
+            lines.Add("send-out          not running" + (status is null ? string.Empty : $" (last seen {status.UpdatedAt:u})"));
+        }
+        else
+        {
+            lines.Add(string.Create(c, $"send rate         {status.Rate:0.##}/s of {status.MaxRate:0.##}/s, {status.Concurrency} worker(s)"));
+            lines.Add($"last minute       sent {status.SentLastMinute}, throttled {status.ThrottledLastMinute}, failed {status.FailedLastMinute}");
+            if (status.DailyQuota is { } quota)
             {
-                await context.Out.WriteLineAsync($"{d.Item.Id}\t{d.DeadAt:u}\t{d.Item.Alias} -> {d.Item.Recipient}\tattempts={d.Attempts}\t{d.Reason}").ConfigureAwait(false);
+                lines.Add($"daily quota       {status.DailyUsed} of {quota} used in the last 24 h");
             }
 
-            return ExitCodes.Ok;
-        }));
-
-        var ids = new Argument<string[]>("id") { Description = "Dead letter ids", Arity = ArgumentArity.ZeroOrMore };
-        var all = new Option<bool>("--all") { Description = "Replay every dead letter" };
-        var replay = new Command("replay", "Queue dead letters again") { ids, all };
-        replay.SetAction((result, ct) => context.RunAsync(async services =>
-        {
-            var chosen = result.GetValue(ids) ?? [];
-            if (chosen.Length == 0 && !result.GetValue(all))
+            if (status.PausedUntil is { } until)
             {
-                await context.Error.WriteLineAsync("mailtumble: name dead letter ids, or --all").ConfigureAwait(false);
-                return ExitCodes.Usage;
+                lines.Add($"paused until      {until:u} ({status.PauseReason})");
             }
 
-            var count = await services.GetRequiredService<IOutgoingQueue>().ReplayDeadAsync(result.GetValue(all) ? null : chosen, ct).ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"replayed {count}").ConfigureAwait(false);
-            return ExitCodes.Ok;
-        }));
+            var drain = status.EstimatedDrain(s.Ready + s.InFlight);
+            lines.Add("time to drain     " + (drain is { } d ? d.ToString(@"d\.hh\:mm\:ss", c) : "unknown"));
+        }
 
-        dlq.Subcommands.Add(list);
-        dlq.Subcommands.Add(replay);
-        return dlq;
+        return string.Join('\n', lines) + "\n";
     }
 }
