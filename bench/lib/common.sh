@@ -134,11 +134,14 @@ mailtumble_publish() {
 }
 
 # mailtumble_start SMTP_PORT RELAY_PORT [VAR=VALUE...]: fresh data dir, alias added, relay started.
+# With KEEP_DATA=1 the data dir (and its queue) is kept.
 mailtumble_start() {
   local port=$1 relay=$2; shift 2
   local dir=$BENCH_ROOT/mailtumble
   mailtumble_stop
-  rm -rf "$dir" && mkdir -p "$dir"
+  if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$dir"; fi
+  mkdir -p "$dir"
+  : > "$dir/serve.log"
   (
     cd "$dir"
     export MailTumble__DataDir="$dir/data" MailTumble__Smtp__Listen="127.0.0.1:$port" MailTumble__Api__Listen="127.0.0.1:0"
@@ -155,7 +158,60 @@ mailtumble_start() {
 
 mailtumble_stop() {
   local pid=$BENCH_ROOT/mailtumble/pid
-  if [ -f "$pid" ]; then kill "$(cat "$pid")" 2>/dev/null || true; sleep 1; rm -f "$pid"; fi
+  if [ -f "$pid" ]; then
+    kill "$(cat "$pid")" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$(cat "$pid")" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$pid"
+  fi
+}
+
+# mailtumble_depth: messages still queued (from the SQLite file of the running bench relay).
+mailtumble_depth() {
+  (cd "$BENCH_ROOT/mailtumble" && MailTumble__DataDir="$BENCH_ROOT/mailtumble/data" Logging__LogLevel__Default=Warning \
+    dotnet "$BENCH_ROOT/app/mailtumble.dll" queue stats | awk '/^depth/ {print $2}')
+}
+
+# provider_start NAME PORT [sink options...]: the rate-limiting provider stand-in (bench/MailTumble.Bench.Sink).
+provider_start() {
+  local name=$1 port=$2; shift 2
+  provider_stop "$name"
+  dotnet "$BENCH_ROOT/sink/MailTumble.Bench.Sink.dll" --listen "127.0.0.1:$port" --log "$BENCH_ROOT/$name.log" "$@" \
+    > "$BENCH_ROOT/$name.out" 2>&1 &
+  echo $! > "$BENCH_ROOT/$name.pid"
+  for _ in $(seq 100); do grep -q "sink listening" "$BENCH_ROOT/$name.out" 2>/dev/null && return 0; sleep 0.1; done
+  echo "provider sink did not start" >&2; cat "$BENCH_ROOT/$name.out" >&2; return 1
+}
+
+provider_stop() { [ -f "$BENCH_ROOT/$1.pid" ] && kill "$(cat "$BENCH_ROOT/$1.pid")" 2>/dev/null; rm -f "$BENCH_ROOT/$1.pid"; return 0; }
+
+provider_accepted() { local n; n=$(grep -c '^A ' "$BENCH_ROOT/$1.log" 2>/dev/null); echo "${n:-0}"; }
+provider_throttled() { local n; n=$(grep -c '^T ' "$BENCH_ROOT/$1.log" 2>/dev/null); echo "${n:-0}"; }
+
+# provider_wait NAME N TIMEOUT: waits for N accepted messages; false on timeout.
+provider_wait() {
+  local name=$1 want=$2 timeout=$3 start
+  start=$(now)
+  while [ "$(provider_accepted "$name")" -lt "$want" ]; do
+    awk -v s="$start" -v t="$timeout" -v n="$(now)" 'BEGIN{exit !(n-s>t)}' && return 1
+    sleep 0.2
+  done
+}
+
+# provider_report NAME: "steady_rate max_in_any_1s_window first_ms last_ms" over accepted messages.
+provider_report() {
+  grep '^A ' "$BENCH_ROOT/$1.log" | awk '{print $2}' | sort -n | awk '
+    { t[NR] = $1 }
+    END {
+      if (NR < 2) { print "0 0 0 0"; exit }
+      j = 1; max = 0
+      for (i = 1; i <= NR; i++) { while (t[i] - t[j] >= 1000) j++; if (i - j + 1 > max) max = i - j + 1 }
+      printf "%.2f %d %d %d\n", (NR - 1) * 1000 / (t[NR] - t[1]), max, t[1], t[NR]
+    }'
+}
+
+bench_publish() {
+  mailtumble_publish
+  dotnet publish "$REPO/bench/MailTumble.Bench.Sink" -c Release -o "$BENCH_ROOT/sink" --nologo -v quiet >/dev/null
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

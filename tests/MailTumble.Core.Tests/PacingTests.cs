@@ -33,7 +33,7 @@ public sealed class PacingTests
     {
         var time = new FakeTimeProvider();
         var bucket = new TokenBucket(100, 1, time);
-        var controller = new RateController(bucket, 100, time, TimeSpan.FromSeconds(5));
+        var controller = new RateController(bucket, 100, time, TimeSpan.FromSeconds(3));
         for (var i = 0; i < 40; i++)
         {
             time.Advance(TimeSpan.FromMilliseconds(10));
@@ -43,18 +43,26 @@ public sealed class PacingTests
         controller.OnThrottled();
         Assert.Equal(38, controller.CurrentRate, 3);
 
+        // Sending holds half a second so the provider's window drains.
+        Assert.Equal(TimeSpan.FromMilliseconds(500), bucket.Reserve());
+
         // Replies to sends already under way do not cut again within the second.
         time.Advance(TimeSpan.FromMilliseconds(500));
         controller.OnThrottled();
         Assert.Equal(38, controller.CurrentRate, 3);
 
-        // Quiet for a period: one additive step (2% of the maximum).
-        time.Advance(TimeSpan.FromSeconds(5));
+        // It stays at 95% of where the provider pushed back...
+        time.Advance(TimeSpan.FromSeconds(3));
+        controller.OnSuccess();
+        Assert.Equal(38, controller.CurrentRate, 3);
+
+        // ...and probes one step higher only after twenty quiet periods.
+        time.Advance(TimeSpan.FromSeconds(57));
         controller.OnSuccess();
         Assert.Equal(40, controller.CurrentRate, 3);
         for (var i = 0; i < 100; i++)
         {
-            time.Advance(TimeSpan.FromSeconds(6));
+            time.Advance(TimeSpan.FromSeconds(60));
             controller.OnSuccess();
         }
 

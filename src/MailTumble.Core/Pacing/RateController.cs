@@ -4,12 +4,17 @@ namespace MailTumble.Core.Pacing;
 /// Throttle discovery, additive-increase / multiplicative-decrease: a throttling reply cuts the rate
 /// to just under what the provider demonstrably accepted in the last second (never more than a fixed
 /// fraction of the current rate); a quiet spell lets it grow back in small steps toward the maximum.
-/// A provider whose real limit is below the configured one is found within a second or two, and
-/// probing above it costs only a few throttled attempts per quiet period.
+/// After a cut, sending holds briefly so the provider's rolling count drains instead of throttling
+/// the sends of the next second; the rate then stays at 95% of the discovered limit, probing above it
+/// only after twenty quiet periods. A provider whose real limit is below the configured
+/// one is found within a second or two, and probing above it costs a few throttled attempts.
 /// </summary>
 public sealed class RateController
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(1);
+
+    // Long enough for a provider's one-second count to fall below the cut rate, short enough to lose little.
+    private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(500);
     private readonly TokenBucket _bucket;
     private readonly double _max;
     private readonly double _min;
@@ -18,6 +23,8 @@ public sealed class RateController
     private readonly TimeSpan _quietPeriod;
     private readonly Lock _gate = new();
     private readonly Queue<DateTimeOffset> _recentSuccesses = new();
+    private readonly TimeSpan _probeInterval;
+    private double? _ceiling;
     private DateTimeOffset _lastChange;
     private DateTimeOffset _lastCut = DateTimeOffset.MinValue;
 
@@ -29,7 +36,8 @@ public sealed class RateController
         _min = Math.Min(maxRate, Math.Max(0.05, maxRate / 100));
         _step = Math.Max(0.5, maxRate * 0.02);
         _time = time;
-        _quietPeriod = quietPeriod ?? TimeSpan.FromSeconds(5);
+        _quietPeriod = quietPeriod ?? TimeSpan.FromSeconds(3);
+        _probeInterval = _quietPeriod * 20;
         _lastChange = time.GetUtcNow();
     }
 
@@ -52,8 +60,12 @@ public sealed class RateController
 
             Trim(now);
             var accepted = _recentSuccesses.Count;
+
+            // Remember where the provider pushed back; growing past it again is a probe, made rarely.
+            _ceiling = accepted > 0 ? accepted : _bucket.Rate;
             var cut = accepted > 0 ? Math.Min(_bucket.Rate * 0.85, accepted * 0.95) : _bucket.Rate * 0.5;
             _bucket.Rate = Math.Max(_min, cut);
+            _bucket.HoldUntil(now + Hold);
             _lastCut = now;
             _lastChange = now;
         }
@@ -67,12 +79,33 @@ public sealed class RateController
             var now = _time.GetUtcNow();
             _recentSuccesses.Enqueue(now);
             Trim(now);
-            if (_bucket.Rate >= _max || now - _lastChange < _quietPeriod)
+            if (_bucket.Rate >= _max)
             {
                 return;
             }
 
-            _bucket.Rate = Math.Min(_max, _bucket.Rate + _step);
+            // Below the last ceiling: climb back in quiet-period steps. At it: probe one step higher, rarely.
+            var cap = _ceiling is { } ceiling ? Math.Min(_max, ceiling * 0.95) : _max;
+            if (_bucket.Rate < cap)
+            {
+                if (now - _lastChange < _quietPeriod)
+                {
+                    return;
+                }
+
+                _bucket.Rate = Math.Min(cap, _bucket.Rate + _step);
+            }
+            else
+            {
+                if (now - _lastChange < _probeInterval)
+                {
+                    return;
+                }
+
+                _bucket.Rate = Math.Min(_max, _bucket.Rate + _step);
+                _ceiling = _bucket.Rate / 0.95;
+            }
+
             _lastChange = now;
         }
     }

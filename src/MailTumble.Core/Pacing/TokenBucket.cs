@@ -47,6 +47,15 @@ public sealed class TokenBucket
         }
     }
 
+    /// <summary>No token is handed out before <paramref name="until"/> (lets a provider's rolling window drain).</summary>
+    public void HoldUntil(DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            _nextFreeTicks = Math.Max(_nextFreeTicks, until.UtcTicks);
+        }
+    }
+
     /// <summary>Reserves <paramref name="tokens"/> and returns how long the caller must wait before using them.</summary>
     public TimeSpan Reserve(int tokens = 1)
     {

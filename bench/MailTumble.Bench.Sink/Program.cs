@@ -1,0 +1,58 @@
+using MailTumble.Bench.Sink;
+using SmtpServer;
+using SmtpServer.ComponentModel;
+
+// A provider stand-in for bench/pacing: rate limit with 454 replies, timestamps, and an outage.
+var options = SinkOptions.Parse(args);
+using var log = new StreamWriter(options.Log, append: false) { AutoFlush = true };
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+
+var accepted = 0;
+var outage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+var store = new ProviderStore(options, log, () =>
+{
+    if (Interlocked.Increment(ref accepted) == options.DownAfter)
+    {
+        outage.TrySetResult();
+    }
+});
+
+while (!stop.IsCancellationRequested)
+{
+    var serverOptions = new SmtpServerOptionsBuilder()
+        .ServerName("provider.bench.test")
+        .Endpoint(b => b.Endpoint(options.Listen))
+        .Build();
+    var services = new ServiceProvider();
+    services.Add(store);
+    var server = new SmtpServer.SmtpServer(serverOptions, services);
+    using var running = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+    var task = server.StartAsync(running.Token);
+    Console.WriteLine($"sink listening on {options.Listen} (limit {(options.Limit > 0 ? options.Limit + "/s" : "none")})");
+    await Task.WhenAny(outage.Task, Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+    await running.CancelAsync();
+    try
+    {
+        await task;
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    if (stop.IsCancellationRequested)
+    {
+        break;
+    }
+
+    log.WriteLine("D " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    Console.WriteLine($"sink down for {options.DownFor.TotalSeconds} s");
+    outage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    await Task.Delay(options.DownFor, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+    log.WriteLine("U " + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+}
