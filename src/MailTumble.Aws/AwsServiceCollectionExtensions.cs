@@ -2,6 +2,7 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.SQS;
+using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Storage;
 using MailTumble.Core.Directory;
@@ -9,6 +10,7 @@ using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -66,6 +68,44 @@ public static class AwsServiceCollectionExtensions
         services.TryAddSingleton<DeliveryReferences>();
         services.AddSingleton<SqsOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds SES ingress: a poller on <c>MailTumble:Aws:InboundQueueUrl</c> (the SQS queue subscribed to the receipt
+    /// rule's SNS topic) that runs each <c>Received</c> notification through the receive pipeline. Needs the core
+    /// pipeline (<c>AddMailTumbleCore</c>) and <c>MailTumble:Aws:S3BucketName</c> for its idempotency ledger.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSesIngress(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(o => Uri.TryCreate(o.InboundQueueUrl, UriKind.Absolute, out _), "MailTumble:Aws:InboundQueueUrl must be the absolute URL of the SQS queue subscribed to the SES receipt topic")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for SES ingress (it records taken-in SES message ids there)");
+        services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton(sp => AwsClients.CreateSqs(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton<IngestLedger>();
+        services.TryAddSingleton<SesIngressHandler>();
+        return services.AddMailTumbleSqsPoller(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
+            return (new SqsPollerSettings("ses-inbound", options.InboundQueueUrl!, options.ReceiveWaitSeconds), sp.GetRequiredService<SesIngressHandler>());
+        });
+    }
+
+    /// <summary>
+    /// Adds a hosted poller that long-polls one SQS queue and hands each body to a handler (SES ingress, feedback).
+    /// Call once per queue; the factory picks the queue and the handler.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqsPoller(this IServiceCollection services, Func<IServiceProvider, (SqsPollerSettings Settings, IQueueMessageHandler Handler)> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        services.TryAddSingleton(TimeProvider.System);
+        // Not AddHostedService: it would keep only the first poller of this type.
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var (settings, handler) = create(sp);
+            return new SqsQueuePoller(sp.GetRequiredService<IAmazonSQS>(), handler, settings, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqsQueuePoller>>());
+        });
         return services;
     }
 

@@ -55,8 +55,9 @@ public sealed partial class DeliveryService : BackgroundService
         _time = time;
         _metrics = metrics;
         _logger = logger;
-        _bucket = new TokenBucket(_options.MaxSendRate, 1, time);
-        _rate = new RateController(_bucket, _options.MaxSendRate, time);
+        // Each of several processes on one queue takes its share of the provider's rate.
+        _bucket = new TokenBucket(_options.ProcessSendRate, 1, time);
+        _rate = new RateController(_bucket, _options.ProcessSendRate, time);
         _retry = new RetrySchedule(_options.RetryInitial, _options.RetryMax);
     }
 
