@@ -20,6 +20,7 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
     private readonly ConcurrentDictionary<string, HeldLease> _held = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
+    private int _disposed;
 
     public LeaseKeeper(IAmazonSQS sqs, string queueUrl, TimeSpan maxHold, TimeProvider time, ILogger logger)
     {
@@ -41,6 +42,12 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The container may dispose the queue twice (registered as itself and as the port).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

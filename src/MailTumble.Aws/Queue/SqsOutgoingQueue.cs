@@ -30,6 +30,7 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     private readonly ConcurrentDictionary<string, DateTimeOffset> _deferred = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _deadGate = new(1, 1);
     private string? _deadUrl;
+    private int _disposed;
 
     public SqsOutgoingQueue(IAmazonSQS sqs, DeliveryReferences references, IOptions<AwsOptions> options, TimeProvider time, ILogger<SqsOutgoingQueue> logger)
     {
@@ -201,6 +202,11 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_keeper is not null)
         {
             await _keeper.DisposeAsync().ConfigureAwait(false);
