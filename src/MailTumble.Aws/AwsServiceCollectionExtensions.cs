@@ -1,7 +1,16 @@
 using Amazon;
 using Amazon.DynamoDBv2;
+using Amazon.S3;
+using Amazon.SQS;
+using MailTumble.Aws.Ingress;
+using MailTumble.Aws.Queue;
+using MailTumble.Aws.Storage;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +40,84 @@ public static class AwsServiceCollectionExtensions
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<DynamoDbAliasDirectory>());
         return services;
     }
+
+    /// <summary>Adds the S3 <see cref="IRawStore"/> (<c>MailTumble:Aws:S3BucketName</c> + <c>S3KeyPrefix</c>).</summary>
+    public static IServiceCollection AddMailTumbleS3RawStore(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store");
+        services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.AddSingleton<IRawStore, S3RawStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the SQS <see cref="IOutgoingQueue"/> at <c>MailTumble:Aws:QueueUrl</c> (<c>QUEUE_URL</c>). It keeps per-delivery
+    /// references in the S3 bucket, so <c>MailTumble:Aws:S3BucketName</c> is required too.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqsQueue(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(o => Uri.TryCreate(o.QueueUrl, UriKind.Absolute, out _), "MailTumble:Aws:QueueUrl (QUEUE_URL) must be the absolute URL of the outgoing SQS queue")
+            .Validate(o => string.IsNullOrWhiteSpace(o.DeadLetterQueueUrl) || Uri.TryCreate(o.DeadLetterQueueUrl, UriKind.Absolute, out _), "MailTumble:Aws:DeadLetterQueueUrl must be an absolute SQS queue URL")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the SQS queue (it keeps delivery references there)")
+            .Validate(o => o.ReceiveWaitSeconds is >= 0 and <= 20, "MailTumble:Aws:ReceiveWaitSeconds must be between 0 and 20")
+            .Validate(o => o.MaxLeaseHold > TimeSpan.Zero, "MailTumble:Aws:MaxLeaseHold must be positive");
+        services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton(sp => AwsClients.CreateSqs(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton<DeliveryReferences>();
+        services.AddSingleton<SqsOutgoingQueue>();
+        services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds SES ingress: a poller on <c>MailTumble:Aws:InboundQueueUrl</c> (the SQS queue subscribed to the receipt
+    /// rule's SNS topic) that runs each <c>Received</c> notification through the receive pipeline. Needs the core
+    /// pipeline (<c>AddMailTumbleCore</c>) and <c>MailTumble:Aws:S3BucketName</c> for its idempotency ledger.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSesIngress(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(o => Uri.TryCreate(o.InboundQueueUrl, UriKind.Absolute, out _), "MailTumble:Aws:InboundQueueUrl must be the absolute URL of the SQS queue subscribed to the SES receipt topic")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for SES ingress (it records taken-in SES message ids there)");
+        services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton(sp => AwsClients.CreateSqs(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
+        services.TryAddSingleton<IngestLedger>();
+        services.TryAddSingleton<SesIngressHandler>();
+        return services.AddMailTumbleSqsPoller(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
+            return (new SqsPollerSettings("ses-inbound", options.InboundQueueUrl!, options.ReceiveWaitSeconds), sp.GetRequiredService<SesIngressHandler>());
+        });
+    }
+
+    /// <summary>
+    /// Adds a hosted poller that long-polls one SQS queue and hands each body to a handler (SES ingress, feedback).
+    /// Call once per queue; the factory picks the queue and the handler.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqsPoller(this IServiceCollection services, Func<IServiceProvider, (SqsPollerSettings Settings, IQueueMessageHandler Handler)> create)
+    {
+        ArgumentNullException.ThrowIfNull(create);
+        services.TryAddSingleton(TimeProvider.System);
+        // Not AddHostedService: it would keep only the first poller of this type.
+        services.AddSingleton<IHostedService>(sp =>
+        {
+            var (settings, handler) = create(sp);
+            return new SqsQueuePoller(sp.GetRequiredService<IAmazonSQS>(), handler, settings, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SqsQueuePoller>>());
+        });
+        return services;
+    }
+
+    private static OptionsBuilder<AwsOptions> AddAwsOptions(IServiceCollection services, Action<AwsOptions> configure) =>
+        services.AddOptions<AwsOptions>().Configure(configure)
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _),
+                "MailTumble:Aws:ServiceUrl must be an absolute URL such as http://127.0.0.1:4566")
+            .Validate(
+                o => !string.IsNullOrWhiteSpace(o.ServiceUrl) || !string.IsNullOrWhiteSpace(o.Region) || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AWS_REGION")),
+                "MailTumble:Aws:Region (or AWS_REGION) is required in AWS mode unless MailTumble:Aws:ServiceUrl is set")
+            .ValidateOnStart();
 
     internal static AmazonDynamoDBConfig Config(DynamoDbDirectoryOptions options)
     {

@@ -24,8 +24,9 @@ public sealed class SendPacer
     public SendPacer(DeliveryOptions options, TimeProvider time)
     {
         _time = time;
-        _bucket = new TokenBucket(options.MaxSendRate, 1, time);
-        _rate = new RateController(_bucket, options.MaxSendRate, time);
+        // Each of several processes on one queue takes its share of the provider's rate.
+        _bucket = new TokenBucket(options.ProcessSendRate, 1, time);
+        _rate = new RateController(_bucket, options.ProcessSendRate, time);
         _quota = options.DailyQuota is { } limit ? new DailyQuota(limit, time) : null;
         _sent = new SlidingCounter(time);
         _throttled = new SlidingCounter(time);

@@ -62,6 +62,14 @@ internal static class RelayHost
         return ExitCodes.Ok;
     }
 
+    private static string Storage(IConfiguration configuration, string dataDir)
+    {
+        var aws = configuration.GetSection("MailTumble:Aws");
+        return ServiceComposition.IsAws(configuration.GetSection("MailTumble"))
+            ? $"queue {aws["QueueUrl"]}, raw messages in s3://{aws["S3BucketName"]}/{aws["S3KeyPrefix"]}, SES ingress {(string.IsNullOrWhiteSpace(aws["InboundQueueUrl"]) ? "off" : aws["InboundQueueUrl"])}"
+            : $"{dataDir} (SQLite mailtumble.db, raw messages in raw/)";
+    }
+
     private static async Task PrintBannerAsync(WebApplication app, IConfiguration configuration, TextWriter output)
     {
         var services = app.Services;
@@ -78,10 +86,10 @@ internal static class RelayHost
             MailTumble is running.
               SMTP       {bound}
               HTTP API   {api}
-              data       {dataDir} (SQLite mailtumble.db, raw messages in raw/)
+              data       {Storage(configuration, dataDir)}
               outbound   {sender.Describe()}
               domains    {(receive.Domains.Count == 0 ? "every domain that has an alias" : string.Join(", ", receive.Domains))}
-              send rate  {delivery.MaxSendRate:0.##} per second
+              send rate  {delivery.ProcessSendRate:0.##} per second{(delivery.Workers > 1 ? $" (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)" : string.Empty)}
             Stop with Ctrl-C; accepted mail stays queued on disk.
             """).ConfigureAwait(false);
         await output.FlushAsync().ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using MailTumble.Aws;
 using MailTumble.Core;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
 using MailTumble.Files;
 using MailTumble.Http;
 using MailTumble.Smtp;
@@ -8,6 +10,7 @@ using MailTumble.Sql;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
@@ -41,6 +44,23 @@ internal static class ServiceComposition
             o.OutboxDirectory = Path.Combine(dataDir, "outbox");
         });
 
+        if (IsAws(root))
+        {
+            // AWS mode: S3 and SQS take the place of the files and the SQLite queue; SQLite may still hold the directory.
+            Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
+            services.RemoveAll<IRawStore>();
+            services.RemoveAll<IOutgoingQueue>();
+            services.AddMailTumbleS3RawStore(aws);
+            services.AddMailTumbleSqsQueue(aws);
+            if (!string.IsNullOrWhiteSpace(root["Aws:InboundQueueUrl"]))
+            {
+                services.AddMailTumbleSesIngress(aws);
+            }
+
+            // MailTumble:Aws:FeedbackQueueUrl: the SES feedback parser (feedback issue) registers its IQueueMessageHandler
+            // here with services.AddMailTumbleSqsPoller(sp => (new SqsPollerSettings("feedback", url), handler)).
+        }
+
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
         {
             services.AddMailTumbleOutboxSender();
@@ -51,6 +71,26 @@ internal static class ServiceComposition
         }
 
         return services;
+    }
+
+    /// <summary>The backends by their <c>MailTumble:Backend</c> name.</summary>
+    public static readonly IReadOnlyList<string> Backends = ["embedded", "aws"];
+
+    /// <summary>
+    /// AWS mode when <c>MailTumble:Backend</c> is <c>aws</c>, or when it is unset and the seed's <c>QUEUE_URL</c> and
+    /// <c>S3_BUCKET_NAME</c> are both present.
+    /// </summary>
+    public static bool IsAws(IConfiguration root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return (root["Backend"]?.Trim().ToLowerInvariant()) switch
+        {
+            "aws" => true,
+            "embedded" => false,
+            null or "" => !string.IsNullOrWhiteSpace(root["Aws:QueueUrl"]) && !string.IsNullOrWhiteSpace(root["Aws:S3BucketName"]),
+            _ => throw new OptionsValidationException("MailTumble:Backend", typeof(string),
+                [$"MailTumble:Backend is '{root["Backend"]}'; expected one of: {string.Join(", ", Backends)}"]),
+        };
     }
 
     /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>

@@ -1,0 +1,76 @@
+using Amazon.S3.Model;
+using Amazon.SQS.Model;
+
+namespace MailTumble.Tests;
+
+/// <summary>
+/// SES ingress end to end on the emulator: raw message in S3, the SES notification published to the SNS topic whose
+/// SQS subscription is the inbound queue, the relay in AWS mode (S3 raw store, SQS queue), and the rewritten message at
+/// a test SMTP server standing in for the SES SMTP interface.
+/// </summary>
+public sealed class AwsIngressEndToEndTests
+{
+    private const string Alias = "x7g2@mask.example.com";
+
+    [SkippableFact]
+    public async Task A_published_ses_notification_is_delivered_rewritten_once_and_verdicts_apply()
+    {
+        using var aws = await AwsEmulator.CreateAsync(inbound: true);
+        foreach (var (name, value) in AwsEmulator.CredentialVariables)
+        {
+            Environment.SetEnvironmentVariable(name, Environment.GetEnvironmentVariable(name) ?? value);
+        }
+
+        await using var relay = await RelayFixture.StartAsync(aws.Settings());
+        await relay.AddAliasAsync(Alias, "john@real.example.org");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var objectKey = $"inbound/{run}/mail1";
+        await aws.S3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = AwsEmulator.SesBucket,
+            Key = objectKey,
+            ContentBody = "From: Alice <alice@sender.example>\r\nTo: x7g2@mask.example.com\r\nSubject: via SES\r\nMessage-ID: <m1@sender.example>\r\n\r\nHello through SES.\r\n",
+        });
+
+        var notification = SesNotifications.Received($"ses-{run}-1", "alice@sender.example", [Alias, "nobody@mask.example.com"], AwsEmulator.SesBucket, objectKey);
+        await aws.PublishAsync(notification);
+
+        var mail = Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(30)));
+        Assert.Equal(["john@real.example.org"], mail.To);
+        Assert.Equal("via SES", mail.Header("Subject"));
+        Assert.DoesNotContain("alice@sender.example", mail.Header("From") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Contains("Hello through SES.", mail.Text, StringComparison.Ordinal);
+
+        // SNS may deliver twice, and a virus verdict drops: neither may reach the sink.
+        await aws.PublishAsync(notification);
+        await aws.PublishAsync(SesNotifications.Received($"ses-{run}-2", "alice@sender.example", [Alias], AwsEmulator.SesBucket, objectKey, virus: "FAIL"));
+        await DrainedAsync(aws, aws.InboundQueueUrl);
+        await DrainedAsync(aws, aws.QueueUrl);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(relay.Sink.Messages);
+
+        // A spam FAIL is "hold", which forwards with a warning until moderation exists.
+        await aws.PublishAsync(SesNotifications.Received($"ses-{run}-3", "alice@sender.example", [Alias], AwsEmulator.SesBucket, objectKey, spam: "FAIL"));
+        Assert.Equal(2, (await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30))).Count);
+    }
+
+    private static async Task DrainedAsync(AwsEmulator aws, string queueUrl)
+    {
+        for (var i = 0; i < 150; i++)
+        {
+            var attributes = (await aws.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+            {
+                QueueUrl = queueUrl,
+                AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+            })).Attributes;
+            if (attributes.Values.All(v => v == "0"))
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+
+        Assert.Fail($"queue {queueUrl} did not drain");
+    }
+}

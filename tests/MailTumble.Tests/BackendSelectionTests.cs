@@ -1,0 +1,64 @@
+using MailTumble.Aws;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
+using MailTumble.Hosting;
+using MailTumble.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Tests;
+
+public sealed class BackendSelectionTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    [Fact]
+    public async Task The_seed_variables_queue_url_and_bucket_select_sqs_and_s3()
+    {
+        await using var provider = Build(new()
+        {
+            ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
+            ["MailTumble:Aws:S3BucketName"] = "raw",
+            ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+        });
+        Assert.Equal("SqsOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
+        Assert.Equal("S3RawStore", provider.GetRequiredService<IRawStore>().GetType().Name);
+    }
+
+    [Fact]
+    public async Task Without_them_the_embedded_backend_stays()
+    {
+        await using var provider = Build(new() { ["MailTumble:Aws:S3BucketName"] = "raw" });
+        Assert.Equal("SqliteOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
+        Assert.Equal("FileRawStore", provider.GetRequiredService<IRawStore>().GetType().Name);
+    }
+
+    [Fact]
+    public void Aws_mode_without_a_queue_url_names_the_setting()
+    {
+        using var provider = Build(new() { ["MailTumble:Backend"] = "aws", ["MailTumble:Aws:S3BucketName"] = "raw", ["MailTumble:Aws:Region"] = "eu-west-1" });
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AwsOptions>>().Value);
+        Assert.Contains("MailTumble:Aws:QueueUrl (QUEUE_URL)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_backend_names_the_setting()
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Build(new() { ["MailTumble:Backend"] = "azure" }));
+        Assert.Contains("MailTumble:Backend", error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        settings["MailTumble:DataDir"] = _dir.Path;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddMailTumbleRelay(configuration);
+        return services.BuildServiceProvider();
+    }
+}
