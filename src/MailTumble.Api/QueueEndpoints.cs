@@ -14,7 +14,7 @@ internal static class QueueEndpoints
 {
     public static IEndpointRouteBuilder MapQueueEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/queue/stats", async (IOutgoingQueue queue, [FromServices] IDeliveryStatusStore? statusStore, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/queue/stats", async ([FromServices] IOutgoingQueue queue, [FromServices] IDeliveryStatusStore? statusStore, [FromServices] TimeProvider time, CancellationToken ct) =>
         {
             var stats = await queue.GetStatsAsync(ct).ConfigureAwait(false);
             var status = statusStore is null ? null : await statusStore.LoadAsync(ct).ConfigureAwait(false);
@@ -44,7 +44,7 @@ internal static class QueueEndpoints
             });
         }).WithName("QueueStats").WithSummary("Queue depth, dead letters and the send-out stage's rate, throttling and time to drain.");
 
-        app.MapGet("/dlq", async (int? limit, IOutgoingQueue queue, CancellationToken ct) =>
+        app.MapGet("/dlq", async (int? limit, [FromServices] IOutgoingQueue queue, CancellationToken ct) =>
         {
             var list = await queue.ListDeadAsync(Math.Clamp(limit ?? 100, 1, 1000), ct).ConfigureAwait(false);
             return Results.Ok(list.Select(Document));
@@ -56,7 +56,7 @@ internal static class QueueEndpoints
             return dead is null ? Results.Problem(statusCode: 404, title: "No such dead letter", detail: id) : Results.Ok(Document(dead));
         }).WithName("GetDeadLetter").WithSummary("One dead letter with its reason and rewritten headers.");
 
-        app.MapPost("/dlq/replay", async (ReplayRequest body, IOutgoingQueue queue, CancellationToken ct) =>
+        app.MapPost("/dlq/replay", async (ReplayRequest body, [FromServices] IOutgoingQueue queue, CancellationToken ct) =>
         {
             if (body.All != true && (body.Ids is null || body.Ids.Count == 0))
             {
@@ -67,7 +67,7 @@ internal static class QueueEndpoints
             return Results.Ok(new { replayed = count });
         }).WithName("ReplayDeadLetters").WithSummary("Queues dead letters again.");
 
-        app.MapDelete("/dlq", async (string? older_than, [FromServices] IDeadLetterAdmin? admin, IRawStore raw, TimeProvider time, CancellationToken ct) =>
+        app.MapDelete("/dlq", async (string? older_than, [FromServices] IDeadLetterAdmin? admin, [FromServices] IRawStore raw, [FromServices] TimeProvider time, CancellationToken ct) =>
         {
             if (!Duration.TryParse(older_than, out var age))
             {
