@@ -211,15 +211,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        if (!await _pacer.WaitTurnAsync(stoppingToken).ConfigureAwait(false))
-        {
-            // Paused (quota spent or provider unreachable): hand it back untouched.
-            await _queue.ReleaseAsync([leased], CancellationToken.None).ConfigureAwait(false);
-            return;
-        }
-
-        SendResult result;
-        var started = Stopwatch.GetTimestamp();
+        // Everything slow happens before the rate-budget slot, so sends leave at the paced times.
         Stream body;
         try
         {
@@ -231,9 +223,20 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
+        SendResult result;
+        long started;
         await using (body.ConfigureAwait(false))
         {
             body.Seek(item.BodyOffset, SeekOrigin.Begin);
+            await _sender.WarmUpAsync(stoppingToken).ConfigureAwait(false);
+            if (!await _pacer.WaitTurnAsync(stoppingToken).ConfigureAwait(false))
+            {
+                // Paused (quota spent or provider unreachable): hand it back untouched.
+                await _queue.ReleaseAsync([leased], CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            started = Stopwatch.GetTimestamp();
             var message = new PreparedMessage(item.Id, item.EnvelopeFrom, lookup.Alias.Target, item.Headers, body, EightBit: true);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
         }

@@ -85,6 +85,26 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         }
     }
 
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var client = Take();
+        if (!client.IsConnected)
+        {
+            try
+            {
+                await ConnectAsync(client, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsConnectionTrouble(ex, cancellationToken) || ex is MailKit.Security.AuthenticationException)
+            {
+                // The send that follows reports the trouble with a proper classification.
+                client.Dispose();
+                return;
+            }
+        }
+
+        Return(client);
+    }
+
     public ValueTask DisposeAsync()
     {
         while (_idle.TryTake(out var client))
