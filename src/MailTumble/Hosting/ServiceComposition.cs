@@ -1,6 +1,7 @@
 using MailTumble.Aws;
 using MailTumble.Core;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Files;
 using MailTumble.Http;
 using MailTumble.Smtp;
@@ -35,6 +36,7 @@ internal static class ServiceComposition
         });
         services.AddMailTumbleDirectory(root);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
+        services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
             o.RawDirectory = Path.Combine(dataDir, "raw");
