@@ -52,6 +52,12 @@ public sealed class SnsEndpointTests : IDisposable
         var alias = await FeedbackEndToEndTests.AliasAsync(relay);
         Assert.Equal((AliasStatus.Dead, 1), (alias.Status, alias.CountComplaint));
         Assert.Single(_sns.CertificateRequests); // cached
+
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "s3cret");
+        var counters = JsonDocument.Parse(await http.GetStringAsync(new Uri("/aliases/x7g2@mask.example.com/feedback", UriKind.Relative))).RootElement;
+        Assert.Equal((1, 0), (counters.GetProperty("complaints").GetInt32(), counters.GetProperty("permanent_bounces").GetInt32()));
+        Assert.Equal(1, JsonDocument.Parse(await http.GetStringAsync(new Uri("/aliases/x7g2@mask.example.com", UriKind.Relative))).RootElement.GetProperty("count_complaint").GetInt32());
     }
 
     [Fact]

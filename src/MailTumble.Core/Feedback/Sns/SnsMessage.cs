@@ -14,7 +14,7 @@ namespace MailTumble.Core.Feedback.Sns;
 /// <param name="SignatureVersion">1 (SHA1withRSA) or 2 (SHA256withRSA).</param>
 /// <param name="Signature">Base64 signature over the canonical string.</param>
 /// <param name="SigningCertUrl">Where SNS's signing certificate is.</param>
-public sealed record SnsMessage(
+internal sealed record SnsMessage(
     string Type,
     string MessageId,
     string TopicArn,

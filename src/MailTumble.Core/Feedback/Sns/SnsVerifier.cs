@@ -35,7 +35,7 @@ public sealed partial class SnsVerifier
     }
 
     /// <summary>Returns null when the message is genuinely signed by SNS, else the reason it is not.</summary>
-    public async Task<string?> VerifyAsync(SnsMessage message, CancellationToken cancellationToken)
+    internal async Task<string?> VerifyAsync(SnsMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var algorithm = message.SignatureVersion switch
