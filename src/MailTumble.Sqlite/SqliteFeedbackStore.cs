@@ -7,18 +7,26 @@ namespace MailTumble.Sqlite;
 internal sealed class SqliteFeedbackStore : IFeedbackStore
 {
     private const string DeliveryColumns = "id, alias, target, provider_message_id, sent_at";
+
+    /// <summary>Sent deliveries are kept this long: past any bounce address lifetime and the slowest MTA's final DSN.</summary>
+    private static readonly TimeSpan Retention = TimeSpan.FromDays(30);
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
+    private readonly TimeProvider _time;
+    private long _recorded;
 
-    public SqliteFeedbackStore(SqliteDatabase database, SqliteWriter writer)
+    public SqliteFeedbackStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
     {
         _database = database;
         _writer = writer;
+        _time = time;
     }
 
     public Task RecordDeliveryAsync(SentDelivery delivery, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        var prune = Interlocked.Increment(ref _recorded) % 1000 == 1;
+        var cutoff = (_time.GetUtcNow() - Retention).ToUnixTimeMilliseconds();
         return _writer.WriteAsync(
             context =>
             {
@@ -28,7 +36,15 @@ internal sealed class SqliteFeedbackStore : IFeedbackStore
                 command.Parameters.AddWithValue("$target", delivery.Target.ToLowerInvariant());
                 command.Parameters.AddWithValue("$provider", (object?)delivery.ProviderMessageId ?? DBNull.Value);
                 command.Parameters.AddWithValue("$at", delivery.SentAt.ToUnixTimeMilliseconds());
-                return command.ExecuteNonQuery();
+                var written = command.ExecuteNonQuery();
+                if (prune)
+                {
+                    var old = context.Command("DELETE FROM sent_deliveries WHERE sent_at < $cutoff");
+                    old.Parameters.AddWithValue("$cutoff", cutoff);
+                    old.ExecuteNonQuery();
+                }
+
+                return written;
             },
             cancellationToken);
     }
