@@ -3,7 +3,6 @@ using System.Text.Json;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Feedback.Sns;
 using MailTumble.Testing.Feedback;
-using MimeKit;
 
 namespace MailTumble.Core.Tests;
 
@@ -20,7 +19,9 @@ public sealed class FeedbackParserTests
     private static IReadOnlyList<FeedbackEvent> Mail(string text, string? envelope = null)
     {
         var bytes = Encoding.ASCII.GetBytes(text);
-        return MailReportParser.Parse(MimeMessage.Load(new MemoryStream(bytes)), bytes, envelope, FeedbackOrigin.Smtp);
+        // Through the parser's own loader, as the processor does: MimeKit must not start before the code-page provider.
+        var message = MailReportParser.LoadAsync(new MemoryStream(bytes), default).GetAwaiter().GetResult();
+        return MailReportParser.Parse(message, bytes, envelope, FeedbackOrigin.Smtp);
     }
 
     [Fact]
@@ -65,11 +66,12 @@ public sealed class FeedbackParserTests
     {
         var feedback = Assert.Single(Mail(MailReportSamples.Dsn(Source, "john@real.example.org", "5.2.2", "dsn-1@mx"), "bounces+zzz@mask.example.com"));
         Assert.Equal((FeedbackType.Bounce, BounceType.Permanent, "MailboxFull", "john@real.example.org"), (feedback.Type, feedback.BounceType, feedback.SubType, feedback.Recipient));
-        Assert.Equal(["bounces+zzz@mask.example.com", Source], feedback.BounceAddresses);
+        Assert.Equal(["bounces+zzz@mask.example.com"], feedback.BounceAddresses);
         Assert.Equal("dsn:dsn-1@mx:john@real.example.org", feedback.Key);
 
         var delayed = Assert.Single(Mail(MailReportSamples.Dsn(Source, "john@real.example.org", "4.4.1", "dsn-2@mx", "delayed")));
         Assert.Equal(BounceType.Transient, delayed.BounceType);
+        Assert.Equal([Source], delayed.BounceAddresses); // a saved report: found in its To and returned headers
         Assert.Equal("MessageTooLarge", Assert.Single(Mail(MailReportSamples.Dsn(Source, "j@x.example", "5.3.4", "dsn-3@mx"))).SubType);
     }
 

@@ -4,7 +4,6 @@ using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback.Sns;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MimeKit;
 
 namespace MailTumble.Core.Feedback;
 
@@ -71,7 +70,7 @@ public sealed partial class FeedbackProcessor
     public async Task<FeedbackResult> ProcessMailAsync(ReadOnlyMemory<byte> message, string? envelopeRecipient, FeedbackOrigin origin, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(message.ToArray(), writable: false);
-        var parsed = await MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+        var parsed = await MailReportParser.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
         var events = MailReportParser.Parse(parsed, message.Span, envelopeRecipient, origin);
         if (events.Count == 0)
         {

@@ -10,6 +10,15 @@ namespace MailTumble.Core.Feedback;
 /// </summary>
 internal static class MailReportParser
 {
+    static MailReportParser()
+    {
+        // MimeKit maps charset names once, when first used: the code-page provider must be there before (see HeaderRewriter).
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    }
+
+    /// <summary>Parses the message with MimeKit, making sure legacy charsets (Shift_JIS, windows-125x) can be decoded.</summary>
+    public static Task<MimeMessage> LoadAsync(Stream stream, CancellationToken cancellationToken) => MimeMessage.LoadAsync(stream, cancellationToken);
+
     /// <summary>
     /// Parses one message. <paramref name="envelopeRecipient"/> is the address it was delivered to, when known:
     /// the signed bounce address, which is the most trustworthy attribution there is.
@@ -27,12 +36,16 @@ internal static class MailReportParser
             return ParseArf(report, id, candidates, returned, origin);
         }
 
-        foreach (var header in new[] { "Delivered-To", "X-Original-To", "To" })
+        // Delivered to a bounce address, that address alone decides; the headers are the sender's to write.
+        if (candidates.Count == 0)
         {
-            Add(candidates, message.Headers[header]);
-        }
+            foreach (var header in new[] { "Delivered-To", "X-Original-To", "To" })
+            {
+                Add(candidates, message.Headers[header]);
+            }
 
-        Add(candidates, returned?["Return-Path"]);
+            Add(candidates, returned?["Return-Path"]);
+        }
         var status = report?.OfType<MessageDeliveryStatus>().FirstOrDefault() ?? Find<MessageDeliveryStatus>(message.Body);
         if (status is not null && status.StatusGroups.Count > 1)
         {
