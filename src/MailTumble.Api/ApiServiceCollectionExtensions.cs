@@ -22,6 +22,7 @@ public static class ApiServiceCollectionExtensions
     {
         app.UseMiddleware<BearerTokenMiddleware>(token ?? string.Empty);
         app.MapMailTumbleApi();
+        app.MapMailTumbleFeedback();
         app.MapOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;

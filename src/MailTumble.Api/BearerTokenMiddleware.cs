@@ -4,14 +4,18 @@ using Microsoft.AspNetCore.Http;
 
 namespace MailTumble.Api;
 
-/// <summary>Requires <c>Authorization: Bearer {token}</c> on every route but <c>/healthz</c> when a token is set.</summary>
+/// <summary>
+/// Requires <c>Authorization: Bearer {token}</c> on every route but <c>/healthz</c> and the SNS subscription
+/// (SNS cannot send a bearer token; every message there must carry a valid SNS signature instead) when a token is set.
+/// </summary>
 internal sealed class BearerTokenMiddleware(RequestDelegate next, string? token)
 {
     private readonly byte[]? _expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_expected is null || context.Request.Path.Equals("/healthz", StringComparison.Ordinal))
+        if (_expected is null || context.Request.Path.Equals("/healthz", StringComparison.Ordinal)
+            || (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(FeedbackEndpoints.SnsPath, StringComparison.Ordinal)))
         {
             return next(context);
         }

@@ -62,6 +62,27 @@ internal sealed class SqliteDatabase
             json TEXT NOT NULL,
             updated_at INTEGER NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS sent_deliveries (
+            id TEXT PRIMARY KEY,
+            alias TEXT NOT NULL,
+            target TEXT NOT NULL,
+            provider_message_id TEXT,
+            sent_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS sent_deliveries_provider ON sent_deliveries(provider_message_id);
+        CREATE TABLE IF NOT EXISTS feedback_events (
+            event_key TEXT PRIMARY KEY,
+            alias TEXT NOT NULL,
+            delivery_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            bounce_type TEXT NOT NULL,
+            sub_type TEXT,
+            recipient TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            detail TEXT,
+            at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS feedback_events_alias ON feedback_events(alias);
         """;
 
     private readonly string _connectionString;

@@ -1,5 +1,6 @@
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace MailTumble.Sqlite;
 /// <summary>Registers the embedded SQLite queue and alias directory.</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Adds the <see cref="IOutgoingQueue"/> backed by one SQLite file.</summary>
+    /// <summary>Adds the <see cref="IOutgoingQueue"/> and the <see cref="IFeedbackStore"/> backed by one SQLite file.</summary>
     public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
     {
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
@@ -19,6 +20,7 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
+        services.AddSingleton<IFeedbackStore, SqliteFeedbackStore>();
         return services;
     }
 

@@ -52,6 +52,7 @@ namespace MailTumble
             root.Subcommands.Add(DlqCommands.Create(context));
             root.Subcommands.Add(ReceiveCommand.Create(context, stdin));
             root.Subcommands.Add(RewriteCommand.Create(context, stdin));
+            root.Subcommands.Add(FeedbackCommand.Create(context, stdin));
 
             var parse = root.Parse(args);
             // The host handles SIGTERM / Ctrl-C itself so that shutdown can drain; do not let the parser kill the process.

@@ -40,6 +40,9 @@ public sealed class TestSmtpSink : IAsyncDisposable
     /// <summary>Decides the reply to each DATA (argument: 1-based attempt number); null means 250.</summary>
     public Func<int, SmtpResponse?> Responder { get; set; } = _ => null;
 
+    /// <summary>The text of the 250 reply to an accepted message (a provider puts its message id here, as SES does).</summary>
+    public Func<ReceivedMail, string>? AcceptText { get; set; }
+
     public int Attempts => _attempts;
 
     /// <summary>SMTP sessions opened against the sink (connection reuse shows as fewer sessions than messages).</summary>
@@ -102,9 +105,11 @@ public sealed class TestSmtpSink : IAsyncDisposable
 
             var from = transaction.From is null ? string.Empty : $"{transaction.From.User}@{transaction.From.Host}";
             var to = transaction.To.Select(m => $"{m.User}@{m.Host}").ToList();
-            sink.Messages.Enqueue(new ReceivedMail(from, to, buffer.ToArray()));
+            var mail = new ReceivedMail(from, to, buffer.ToArray());
+            var text = sink.AcceptText?.Invoke(mail);
+            sink.Messages.Enqueue(mail);
             sink._arrived.Release();
-            return Task.FromResult(SmtpResponse.Ok);
+            return Task.FromResult(text is null ? SmtpResponse.Ok : new SmtpResponse(SmtpReplyCode.Ok, text));
         }
     }
 }

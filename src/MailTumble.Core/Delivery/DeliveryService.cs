@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Sending;
@@ -30,10 +31,11 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly SendPacer _pacer;
     private readonly RetrySchedule _retry;
     private readonly IDeliveryStatusStore? _statusStore;
+    private readonly IFeedbackStore? _feedback;
     private volatile int _desired = 1;
     private double _latencySeconds = 0.05;
 
-    /// <summary>Creates the service.</summary>
+    /// <summary>Creates the service; <paramref name="feedback"/> records sent deliveries so bounces and complaints can be attributed.</summary>
     public DeliveryService(
         IOutgoingQueue queue,
         IRawStore raw,
@@ -44,8 +46,10 @@ public sealed partial class DeliveryService : BackgroundService
         TimeProvider time,
         MailTumbleMetrics metrics,
         ILogger<DeliveryService> logger,
-        IDeliveryStatusStore? statusStore = null)
+        IDeliveryStatusStore? statusStore = null,
+        IFeedbackStore? feedback = null)
     {
+        _feedback = feedback;
         _queue = queue;
         _raw = raw;
         _directory = directory;
@@ -255,6 +259,7 @@ public sealed partial class DeliveryService : BackgroundService
         switch (result.Outcome)
         {
             case SendOutcome.Sent:
+                await RecordSentAsync(item, target, result, now).ConfigureAwait(false);
                 var released = await _queue.AckAsync(leased, "sent", CancellationToken.None).ConfigureAwait(false);
                 LogSent(_logger, item.Id, item.Alias, target, result.Reply);
                 if (released)
@@ -291,6 +296,24 @@ public sealed partial class DeliveryService : BackgroundService
                 break;
             default:
                 throw new InvalidOperationException($"unhandled send outcome {result.Outcome}");
+        }
+    }
+
+    /// <summary>Remembers who a sent delivery was for, before the queue forgets it; a failure here must not resend the message.</summary>
+    private async Task RecordSentAsync(OutgoingItem item, string target, SendResult result, DateTimeOffset now)
+    {
+        if (_feedback is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _feedback.RecordDeliveryAsync(new SentDelivery(item.Id, item.Alias, target, result.ProviderMessageId, now), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(_logger, ex, item.Id);
         }
     }
 
@@ -347,6 +370,9 @@ public sealed partial class DeliveryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped delivery {DeliveryId} alias=<{Alias}>: {Reason}")]
     private static partial void LogDropped(ILogger logger, string deliveryId, string alias, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId}; feedback about it will not be attributed")]
+    private static partial void LogRecordFailed(ILogger logger, Exception exception, string deliveryId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);

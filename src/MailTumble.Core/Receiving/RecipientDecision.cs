@@ -4,9 +4,10 @@ namespace MailTumble.Core.Receiving;
 
 /// <summary>What to answer to one <c>RCPT TO</c>.</summary>
 /// <param name="Reply">The SMTP reply to give.</param>
-/// <param name="Alias">The alias, when the recipient is accepted.</param>
-public sealed record RecipientDecision(SmtpReply Reply, AliasRecord? Alias)
+/// <param name="Alias">The alias, when the recipient is an accepted alias.</param>
+/// <param name="FeedbackAddress">The address, when the recipient is our signed bounce address or the complaints address.</param>
+public sealed record RecipientDecision(SmtpReply Reply, AliasRecord? Alias, string? FeedbackAddress = null)
 {
     /// <summary>Whether the recipient is accepted.</summary>
-    public bool Accepted => Alias is not null && Reply.IsSuccess;
+    public bool Accepted => (Alias is not null || FeedbackAddress is not null) && Reply.IsSuccess;
 }

@@ -1,5 +1,7 @@
 using MailTumble.Core.Addressing;
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -12,11 +14,15 @@ public sealed partial class RecipientPolicy
     private readonly ReceiveOptions _options;
     private readonly ILogger<RecipientPolicy> _logger;
     private readonly HashSet<string> _domains;
+    private readonly BounceAddress? _bounces;
+    private readonly string? _complaints;
 
-    /// <summary>Creates the policy.</summary>
-    public RecipientPolicy(IAliasDirectory directory, IOptions<ReceiveOptions> options, ILogger<RecipientPolicy> logger)
+    /// <summary>Creates the policy; with <paramref name="bounces"/> it accepts our signed bounce addresses, with <paramref name="feedback"/> the complaints address.</summary>
+    public RecipientPolicy(IAliasDirectory directory, IOptions<ReceiveOptions> options, ILogger<RecipientPolicy> logger, BounceAddress? bounces = null, IOptions<FeedbackOptions>? feedback = null)
     {
         _directory = directory;
+        _bounces = bounces;
+        _complaints = feedback?.Value.ComplaintsAddress is { Length: > 0 } c ? c.Trim().ToLowerInvariant() : null;
         _options = options.Value;
         _logger = logger;
         _domains = new HashSet<string>(_options.Domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()), StringComparer.Ordinal);
@@ -29,6 +35,23 @@ public sealed partial class RecipientPolicy
         {
             // %-hacks, '!' paths, quoted local parts and source routes all land here.
             return Refuse(554, "5.7.1 <" + Printable(address) + ">: Relay access denied");
+        }
+
+        if (_complaints is not null && parsed.Value == _complaints)
+        {
+            return new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), null, parsed.Value);
+        }
+
+        if (_bounces is not null)
+        {
+            // A signed bounce address is ours whatever its domain; what arrives there is consumed, never relayed.
+            switch (_bounces.Check(parsed.Value).Status)
+            {
+                case BounceStatus.Valid:
+                    return new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), null, parsed.Value);
+                case BounceStatus.Forged or BounceStatus.Expired or BounceStatus.WrongTarget:
+                    return Refuse(550, $"5.1.1 <{parsed.Value}>: Recipient address rejected: invalid or expired bounce address");
+            }
         }
 
         try

@@ -11,6 +11,7 @@ internal sealed class RelayMailboxFilter(RecipientPolicy policy, SmtpListenerOpt
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         context.Guard().Recipients.Clear();
+        context.Guard().FeedbackRecipients.Clear();
         if (size > options.MaxMessageBytes)
         {
             throw new SmtpReply(552, $"5.3.4 Message size exceeds the limit of {options.MaxMessageBytes} bytes").ToException();
@@ -22,7 +23,7 @@ internal sealed class RelayMailboxFilter(RecipientPolicy policy, SmtpListenerOpt
     public async Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
         var guard = context.Guard();
-        if (guard.Recipients.Count >= options.MaxRecipients)
+        if (guard.RecipientCount >= options.MaxRecipients)
         {
             throw new SmtpReply(452, $"4.5.3 Too many recipients (at most {options.MaxRecipients} per message)").ToException();
         }
@@ -34,7 +35,15 @@ internal sealed class RelayMailboxFilter(RecipientPolicy policy, SmtpListenerOpt
             throw decision.Reply.ToException();
         }
 
-        guard.Recipients[to] = decision.Alias!;
+        if (decision.Alias is null)
+        {
+            guard.FeedbackRecipients[to] = decision.FeedbackAddress!;
+        }
+        else
+        {
+            guard.Recipients[to] = decision.Alias;
+        }
+
         return true;
     }
 }

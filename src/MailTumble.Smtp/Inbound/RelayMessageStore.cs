@@ -1,5 +1,6 @@
 using System.Buffers;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Logging;
@@ -10,7 +11,7 @@ using SmtpServer.Storage;
 namespace MailTumble.Smtp.Inbound;
 
 /// <summary>End of DATA: refuse what the guard flagged, otherwise hand the message to the receiver and answer 250 once it is durable.</summary>
-internal sealed partial class RelayMessageStore(MessageReceiver receiver, SmtpListenerOptions options, ILogger<RelayMessageStore> logger) : IMessageStore
+internal sealed partial class RelayMessageStore(MessageReceiver receiver, FeedbackProcessor? feedback, SmtpListenerOptions options, ILogger<RelayMessageStore> logger) : IMessageStore
 {
     public async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -37,13 +38,23 @@ internal sealed partial class RelayMessageStore(MessageReceiver receiver, SmtpLi
             }
         }
 
-        if (recipients.Count == 0)
+        var reports = transaction.To.Where(guard.FeedbackRecipients.ContainsKey).Select(m => guard.FeedbackRecipients[m]).Distinct().ToList();
+        if (recipients.Count == 0 && reports.Count == 0)
         {
             return new SmtpReply(554, "5.5.1 No valid recipients").ToResponse();
         }
 
         try
         {
+            if (reports.Count > 0)
+            {
+                var failure = await ProcessFeedbackAsync(buffer, reports, guard.Remote, cancellationToken).ConfigureAwait(false);
+                if (failure is not null || recipients.Count == 0)
+                {
+                    return (failure ?? new SmtpReply(250, "2.0.0 Ok: report processed")).ToResponse();
+                }
+            }
+
             var key = await receiver.ReceiveAsync(from, recipients, buffer.WithFinalCrlf(), cancellationToken).ConfigureAwait(false);
             return new SmtpReply(250, "2.0.0 Ok: queued as " + key).ToResponse();
         }
@@ -64,11 +75,41 @@ internal sealed partial class RelayMessageStore(MessageReceiver receiver, SmtpLi
         finally
         {
             guard.Recipients.Clear();
+            guard.FeedbackRecipients.Clear();
         }
+    }
+
+    /// <summary>Bounces and complaints are consumed here; null when done, else the temporary failure to answer.</summary>
+    private async Task<SmtpReply?> ProcessFeedbackAsync(ReadOnlySequence<byte> buffer, List<string> addresses, string remote, CancellationToken cancellationToken)
+    {
+        if (feedback is null)
+        {
+            return new SmtpReply(451, "4.3.0 Feedback processing is not available, try again later");
+        }
+
+        var message = buffer.WithFinalCrlf().ToArray();
+        foreach (var address in addresses)
+        {
+            try
+            {
+                var result = await feedback.ProcessMailAsync(message, address, FeedbackOrigin.Smtp, cancellationToken).ConfigureAwait(false);
+                LogFeedback(logger, remote, address, result.ToString());
+            }
+            catch (FormatException ex)
+            {
+                // Unreadable reports are not worth a retry from the sender: log and drop.
+                LogFeedback(logger, remote, address, "unreadable: " + ex.Message);
+            }
+        }
+
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused message from {Remote} <{From}>: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string from, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Report from {Remote} to <{Address}>: {Result}")]
+    private static partial void LogFeedback(ILogger logger, string remote, string address, string result);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ingest channel full; answered 451 to {Remote}")]
     private static partial void LogBusy(ILogger logger, string remote);

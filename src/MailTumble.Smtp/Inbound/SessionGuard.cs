@@ -17,6 +17,12 @@ internal sealed class SessionGuard
     /// <summary>Accepted recipients of the current transaction and their aliases.</summary>
     public Dictionary<IMailbox, AliasRecord> Recipients { get; } = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>Accepted recipients of the current transaction that are our bounce or complaints address.</summary>
+    public Dictionary<IMailbox, string> FeedbackRecipients { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>How many recipients the current transaction has accepted.</summary>
+    public int RecipientCount => Recipients.Count + FeedbackRecipients.Count;
+
     public string Remote { get; init; } = "unknown";
 
     public void StartData()

@@ -1,4 +1,5 @@
 using System.Net;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,12 +19,14 @@ public sealed partial class SmtpListenerService : BackgroundService
     private readonly RecipientPolicy _policy;
     private readonly MessageReceiver _receiver;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly FeedbackProcessor? _feedback;
     private readonly ILogger<SmtpListenerService> _logger;
     private readonly ListenerState _state = new();
 
-    /// <summary>Creates the service.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, MessageReceiver receiver, ILoggerFactory loggerFactory)
+    /// <summary>Creates the service; <paramref name="feedback"/> takes what arrives at the bounce and complaints addresses.</summary>
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, MessageReceiver receiver, ILoggerFactory loggerFactory, FeedbackProcessor? feedback = null)
     {
+        _feedback = feedback;
         _options = options.Value;
         _policy = policy;
         _receiver = receiver;
@@ -83,7 +86,7 @@ public sealed partial class SmtpListenerService : BackgroundService
         var services = new ServiceProvider();
         services.Add(new GuardedEndpointListenerFactory(_state, _options));
         services.Add(new RelayMailboxFilter(_policy, _options));
-        services.Add(new RelayMessageStore(_receiver, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
+        services.Add(new RelayMessageStore(_receiver, _feedback, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
         var server = new SmtpServer.SmtpServer(serverOptions, services);
         server.SessionFaulted += (_, e) => LogSessionFaulted(_logger, e.Exception);
 

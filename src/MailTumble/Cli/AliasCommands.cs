@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
 
-/// <summary><c>alias add|list|rm|import</c>.</summary>
+/// <summary><c>alias add|list|show|rm|import</c>.</summary>
 internal static class AliasCommands
 {
     public static Command Create(CliContext context)
@@ -63,6 +64,39 @@ internal static class AliasCommands
             }
         }));
 
+        var showAddress = new Argument<string>("address") { Description = "The alias to show" };
+        var show = new Command("show", "Show an alias: target, status and feedback counters") { showAddress };
+        show.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var a = result.GetValue(showAddress)!.Trim().ToLowerInvariant();
+            var lookup = await services.GetRequiredService<IAliasDirectory>().LookupAsync(a, ct).ConfigureAwait(false);
+            if (lookup.Outcome == LookupOutcome.TemporaryFailure)
+            {
+                await context.Error.WriteLineAsync($"mailtumble: directory unavailable: {lookup.Reason}").ConfigureAwait(false);
+                return ExitCodes.TempFail;
+            }
+
+            if (lookup.Alias is not { } record)
+            {
+                await context.Error.WriteLineAsync($"mailtumble: no such alias: {a}").ConfigureAwait(false);
+                return ExitCodes.NoUser;
+            }
+
+            var summary = await services.GetRequiredService<IFeedbackStore>().GetSummaryAsync(record.Address, ct).ConfigureAwait(false);
+            var subTypes = summary.BounceSubTypes.Count == 0 ? "none" : string.Join(", ", summary.BounceSubTypes.Select(p => $"{p.Key}={p.Value}"));
+            await context.Out.WriteLineAsync($"""
+                alias            {record.Address}
+                target           {record.Target}
+                status           {AliasRules.Format(record.Status)}
+                count_bounce     {record.CountBounce}
+                count_complaint  {record.CountComplaint}
+                count_delivery   {record.CountDelivery}
+                transient        {summary.TransientBounces}
+                bounce types     {subTypes}
+                """).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+
         var file = new Argument<FileInfo>("file") { Description = "CSV with alias,target per line (a header line is skipped)" };
         var import = new Command("import", "Create or update aliases from a CSV file") { file };
         import.SetAction((result, ct) => context.RunAsync(async services =>
@@ -83,6 +117,7 @@ internal static class AliasCommands
 
         alias.Subcommands.Add(add);
         alias.Subcommands.Add(list);
+        alias.Subcommands.Add(show);
         alias.Subcommands.Add(rm);
         alias.Subcommands.Add(import);
         return alias;

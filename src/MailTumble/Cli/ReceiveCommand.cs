@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Configuration;
@@ -23,11 +24,16 @@ internal static class ReceiveCommand
         {
             var policy = services.GetRequiredService<RecipientPolicy>();
             var aliases = new List<AliasRecord>();
+            var reports = new List<string>();
             SmtpReply? temporary = null;
             foreach (var recipient in result.GetValue(to)!)
             {
                 var decision = await policy.CheckAsync(recipient.Trim(), ct).ConfigureAwait(false);
-                if (decision.Accepted)
+                if (decision.Accepted && decision.Alias is null)
+                {
+                    reports.Add(decision.FeedbackAddress!);
+                }
+                else if (decision.Accepted)
                 {
                     aliases.Add(decision.Alias!);
                 }
@@ -54,6 +60,18 @@ internal static class ReceiveCommand
             {
                 await context.Error.WriteLineAsync($"mailtumble: 552 5.3.4 message larger than {limit} bytes").ConfigureAwait(false);
                 return ExitCodes.DataError;
+            }
+
+            // Bounces and complaints piped in by an MTA are consumed, as the SMTP listener does.
+            foreach (var address in reports.Distinct())
+            {
+                var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessMailAsync(data, address, FeedbackOrigin.Smtp, ct).ConfigureAwait(false);
+                await context.Out.WriteLineAsync($"report to {address}: {outcome}").ConfigureAwait(false);
+            }
+
+            if (aliases.Count == 0)
+            {
+                return ExitCodes.Ok;
             }
 
             try

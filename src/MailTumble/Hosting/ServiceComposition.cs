@@ -3,6 +3,7 @@ using MailTumble.Core;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
+using MailTumble.Core.Feedback;
 using MailTumble.Files;
 using MailTumble.Http;
 using MailTumble.Smtp;
@@ -38,6 +39,7 @@ internal static class ServiceComposition
         });
         services.AddMailTumbleDirectory(root);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
+        services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
         services.AddMailTumbleFileRawStore(o =>
         {
             o.RawDirectory = Path.Combine(dataDir, "raw");

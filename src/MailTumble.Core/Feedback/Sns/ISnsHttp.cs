@@ -1,0 +1,14 @@
+namespace MailTumble.Core.Feedback.Sns;
+
+/// <summary>
+/// Port: the two HTTPS calls SNS handling makes. The verifier checks every URL's host before calling,
+/// so a test implementation can serve its own certificate without weakening that check.
+/// </summary>
+public interface ISnsHttp
+{
+    /// <summary>Downloads a PEM signing certificate.</summary>
+    Task<string> GetCertificatePemAsync(Uri url, CancellationToken cancellationToken);
+
+    /// <summary>Confirms a subscription by visiting its SubscribeURL.</summary>
+    Task ConfirmSubscriptionAsync(Uri url, CancellationToken cancellationToken);
+}

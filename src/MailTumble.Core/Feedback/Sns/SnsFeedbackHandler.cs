@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Feedback.Sns;
+
+/// <summary>
+/// The SNS HTTPS subscription: only allowlisted topics, only genuinely signed messages; confirms
+/// subscriptions for allowed topics and hands notifications to the <see cref="FeedbackProcessor"/>.
+/// </summary>
+public sealed partial class SnsFeedbackHandler
+{
+    private readonly SnsVerifier _verifier;
+    private readonly ISnsHttp _http;
+    private readonly FeedbackProcessor _processor;
+    private readonly HashSet<string> _topics;
+    private readonly ILogger<SnsFeedbackHandler> _logger;
+
+    /// <summary>Creates the handler.</summary>
+    public SnsFeedbackHandler(SnsVerifier verifier, ISnsHttp http, FeedbackProcessor processor, IOptions<FeedbackOptions> options, ILogger<SnsFeedbackHandler> logger)
+    {
+        _verifier = verifier;
+        _http = http;
+        _processor = processor;
+        _topics = new HashSet<string>(options.Value.SnsTopicArns.Select(t => t.Trim()), StringComparer.Ordinal);
+        _logger = logger;
+    }
+
+    /// <summary>Handles one POSTed SNS message body.</summary>
+    public async Task<SnsResult> HandleAsync(string body, CancellationToken cancellationToken)
+    {
+        SnsMessage message;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            message = SnsMessage.Parse(document.RootElement);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return new SnsResult(SnsOutcome.Malformed, ex.Message);
+        }
+
+        if (!_topics.Contains(message.TopicArn))
+        {
+            return Refuse(message, "topic not on MailTumble:Feedback:SnsTopicArns");
+        }
+
+        var problem = await _verifier.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return Refuse(message, problem);
+        }
+
+        switch (message.Type)
+        {
+            case "Notification":
+                var feedback = await _processor.ProcessSesJsonAsync(message.Message, message.MessageId, FeedbackOrigin.Ses, cancellationToken).ConfigureAwait(false);
+                return new SnsResult(SnsOutcome.Accepted, Feedback: feedback);
+            case "SubscriptionConfirmation":
+                if (!SnsVerifier.IsSnsUrl(message.SubscribeUrl, pem: false))
+                {
+                    return Refuse(message, "SubscribeURL is not an https URL on an sns.<region>.amazonaws.com host");
+                }
+
+                await _http.ConfirmSubscriptionAsync(new Uri(message.SubscribeUrl!), cancellationToken).ConfigureAwait(false);
+                LogConfirmed(_logger, message.TopicArn);
+                return new SnsResult(SnsOutcome.Accepted);
+            case "UnsubscribeConfirmation":
+                LogUnsubscribed(_logger, message.TopicArn);
+                return new SnsResult(SnsOutcome.Accepted);
+            default:
+                return new SnsResult(SnsOutcome.Malformed, $"unknown SNS message type '{message.Type}'");
+        }
+    }
+
+    private SnsResult Refuse(SnsMessage message, string reason)
+    {
+        LogRefused(_logger, message.Type, message.MessageId, message.TopicArn, reason);
+        return new SnsResult(SnsOutcome.Forbidden, reason);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string type, string messageId, string topicArn, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
+    private static partial void LogConfirmed(ILogger logger, string topicArn);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "SNS unsubscribed us from {TopicArn}")]
+    private static partial void LogUnsubscribed(ILogger logger, string topicArn);
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using MailTumble.Core.Feedback;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailTumble.Cli;
+
+/// <summary><c>feedback ingest FILE|-</c>: an operator replays a saved SES/SNS notification, DSN or ARF report.</summary>
+internal static class FeedbackCommand
+{
+    public static Command Create(CliContext context, Func<Stream> stdin)
+    {
+        var file = new Argument<string>("file") { Description = "A saved SNS message or SES notification (JSON), or a DSN / ARF report (a mail message); '-' reads standard input" };
+        var ingest = new Command("ingest", "Process one saved bounce, complaint or delivery report with the same code as the live sources") { file };
+        ingest.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var path = result.GetValue(file)!;
+            byte[] content;
+            if (path == "-")
+            {
+                using var buffer = new MemoryStream();
+                await stdin().CopyToAsync(buffer, ct).ConfigureAwait(false);
+                content = buffer.ToArray();
+            }
+            else if (!File.Exists(path))
+            {
+                await context.Error.WriteLineAsync($"mailtumble: no such file: {Path.GetFullPath(path)}").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+            else
+            {
+                content = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            }
+
+            var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessDocumentAsync(content, ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync(outcome.ToString()).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+
+        var feedback = new Command("feedback", "Bounces, complaints and deliveries");
+        feedback.Subcommands.Add(ingest);
+        return feedback;
+    }
+}
