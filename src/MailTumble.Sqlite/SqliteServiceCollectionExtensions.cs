@@ -1,4 +1,5 @@
 using MailTumble.Core.Directory;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,7 @@ namespace MailTumble.Sqlite;
 /// <summary>Registers the embedded SQLite queue and alias directory.</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Adds the <see cref="IOutgoingQueue"/> backed by one SQLite file.</summary>
+    /// <summary>Adds the <see cref="IOutgoingQueue"/>, <see cref="IHeldStore"/> and <see cref="ISenderRuleStore"/> backed by one SQLite file.</summary>
     public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
     {
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
@@ -16,6 +17,8 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
         services.AddSingleton<SqliteOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
+        services.AddSingleton<IHeldStore, SqliteHeldStore>();
+        services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
         return services;
     }
 
