@@ -118,10 +118,12 @@ public sealed partial class Moderator
     public async Task<int> RejectAsync(HeldQuery query, string by, string? reason, CancellationToken cancellationToken)
     {
         var result = await _held.RejectAsync(query, new HeldDecision(HeldState.Rejected, by, reason, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        foreach (var key in result.ReleasedKeys)
-        {
-            await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-        }
+        // The decision is committed; deleting the copies is I/O-latency bound (about a millisecond
+        // each on a journalled disk), so do many at once.
+        await Parallel.ForEachAsync(
+            result.ReleasedKeys,
+            new ParallelOptions { MaxDegreeOfParallelism = 16 },
+            (key, _) => new ValueTask(_raw.DeleteAsync(key, CancellationToken.None))).ConfigureAwait(false);
 
         LogRejected(_logger, result.Rejected, Describe(query), by, reason ?? string.Empty);
         return result.Rejected;
