@@ -129,6 +129,35 @@ public sealed partial class Moderator
         return result.Rejected;
     }
 
+    /// <summary>One held entry with its original headers and a text preview; null when there is no such entry.</summary>
+    public async Task<HeldDetails?> ShowAsync(string id, int previewChars, CancellationToken cancellationToken)
+    {
+        var message = await _held.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (message is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var stream = await _raw.OpenReadAsync(message.Item.MessageKey, cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var mime = await MimeKit.MimeMessage.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+                using var headers = new MemoryStream();
+                await mime.Headers.WriteToAsync(headers, cancellationToken).ConfigureAwait(false);
+                var text = mime.TextBody ?? mime.HtmlBody ?? string.Empty;
+                var preview = text.Length > previewChars ? text[..previewChars] + "..." : text;
+                return new HeldDetails(message, System.Text.Encoding.UTF8.GetString(headers.ToArray()), preview);
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            // Decided entries outlive their stored copy.
+            return new HeldDetails(message, string.Empty, string.Empty);
+        }
+    }
+
     /// <summary>Applies the expiry action to mail held longer than the TTL and forgets old decisions; returns how many expired.</summary>
     public async Task<int> ExpireAsync(CancellationToken cancellationToken)
     {
