@@ -75,6 +75,11 @@ public sealed class HeldExpiryTests : IDisposable
         Assert.Equal((held.Id, Moderator.ApprovedPriority), (leased.Item.Id, leased.Item.Priority));
         Assert.True(leased.Item.ExpiresAt > _time.GetUtcNow(), "an approved delivery gets a fresh queue lifetime");
         Assert.Equal(held.Item.Headers.ToArray(), leased.Item.Headers.ToArray());
+
+        // Held for eight days, so the original signed bounce address has expired: the queued copy has a fresh one.
+        var bounces = services.GetRequiredService<MailTumble.Core.Bounces.BounceAddress>();
+        Assert.NotEqual(MailTumble.Core.Bounces.BounceStatus.Valid, bounces.Check(held.Item.EnvelopeFrom, held.Item.Recipient).Status);
+        Assert.Equal(MailTumble.Core.Bounces.BounceStatus.Valid, bounces.Check(leased.Item.EnvelopeFrom, held.Item.Recipient).Status);
     }
 
     [Fact]

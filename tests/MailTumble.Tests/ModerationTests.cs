@@ -205,4 +205,35 @@ public sealed class ModerationTests
         Assert.Equal(1, await Moderator(relay).ApproveAsync(HeldQuery.All, "test", null, allowSender: false, default));
         Assert.Equal("queued before the hold", Assert.Single(await late.WaitForAsync(1, TimeSpan.FromSeconds(10))).Header("Subject"));
     }
+
+    [Fact]
+    public async Task Mail_for_a_held_and_an_active_alias_is_delivered_to_one_and_its_stored_copy_kept_for_the_other()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        await relay.AddAliasAsync(Alias, "john@real.example.org");
+        await relay.AddAliasAsync("open@mask.example.com", "jane@real.example.org");
+        await relay.Services.GetRequiredService<IAliasAdmin>().SetStatusAsync(Alias, AliasStatus.Held, default);
+
+        using (var smtp = new SmtpClient())
+        {
+            await smtp.ConnectAsync("127.0.0.1", relay.SmtpPort, MailKit.Security.SecureSocketOptions.None);
+            var message = new MimeMessage();
+            message.From.Add(new MailboxAddress("Shop", "shop@brand.example"));
+            message.To.Add(new MailboxAddress(string.Empty, Alias));
+            message.To.Add(new MailboxAddress(string.Empty, "open@mask.example.com"));
+            message.Subject = "to both";
+            message.Body = new TextPart("plain") { Text = "hi" };
+            await smtp.SendAsync(message);
+            await smtp.DisconnectAsync(true);
+        }
+
+        Assert.Equal(["jane@real.example.org"], Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10))).To);
+        var held = Assert.Single(await WaitForHeldAsync(relay, 1));
+        await Task.Delay(Quiet);
+        Assert.Equal(1, RawFiles(relay));
+
+        Assert.Equal(1, await Moderator(relay).RejectAsync(new HeldQuery(Ids: [held.Id]), "test", null, default));
+        Assert.Equal(0, RawFiles(relay));
+        Assert.Single(relay.Sink.Messages);
+    }
 }

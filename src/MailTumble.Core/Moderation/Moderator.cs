@@ -1,3 +1,4 @@
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Storage;
@@ -18,6 +19,7 @@ public sealed partial class Moderator
     private readonly IRawStore _raw;
     private readonly ISenderRuleStore _rules;
     private readonly QueueSignal _signal;
+    private readonly BounceAddress _bounces;
     private readonly ReceiveOptions _receive;
     private readonly ModerationOptions _options;
     private readonly TimeProvider _time;
@@ -30,6 +32,7 @@ public sealed partial class Moderator
         IRawStore raw,
         ISenderRuleStore rules,
         QueueSignal signal,
+        BounceAddress bounces,
         IOptions<ReceiveOptions> receive,
         IOptions<ModerationOptions> options,
         TimeProvider time,
@@ -42,6 +45,7 @@ public sealed partial class Moderator
         _raw = raw;
         _rules = rules;
         _signal = signal;
+        _bounces = bounces;
         _receive = receive.Value;
         _options = options.Value;
         _time = time;
@@ -73,6 +77,7 @@ public sealed partial class Moderator
             {
                 Priority = ApprovedPriority,
                 ExpiresAt = Later(h.Item.ExpiresAt, now + _receive.MaxQueueLifetime),
+                EnvelopeFrom = FreshBounceAddress(h.Item),
             }).ToList();
             await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
             var marked = await _held.MarkApprovedAsync(batch.Select(h => h.Id).ToList(), decision, CancellationToken.None).ConfigureAwait(false);
@@ -169,6 +174,13 @@ public sealed partial class Moderator
             : await RejectAsync(query, "expiry", reason, cancellationToken).ConfigureAwait(false);
         await _held.PruneAsync(now - _options.KeepDecided, cancellationToken).ConfigureAwait(false);
         return count;
+    }
+
+    /// <summary>The signed bounce address expires; mail held for days gets a new one so its bounces are still attributed.</summary>
+    private string FreshBounceAddress(OutgoingItem item)
+    {
+        var at = item.EnvelopeFrom.LastIndexOf('@');
+        return at < 0 ? item.EnvelopeFrom : _bounces.Create(item.Id, item.Recipient, item.EnvelopeFrom[(at + 1)..]);
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
