@@ -1,6 +1,7 @@
 using MailTumble.Core.Moderation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace MailTumble.Api;
@@ -10,8 +11,13 @@ internal static class ModerationEndpoints
 {
     public static IEndpointRouteBuilder MapModerationApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/held", async (string? alias, string? sender, double? older_than_seconds, int? limit, bool? decided, IHeldStore held, TimeProvider time, CancellationToken ct) =>
+        app.MapGet("/held", async (string? alias, string? sender, double? older_than_seconds, int? limit, bool? decided, [FromServices] IHeldStore? held, TimeProvider time, CancellationToken ct) =>
         {
+            if (held is null)
+            {
+                return NotConfigured();
+            }
+
             if (!TryQuery(null, alias, sender, older_than_seconds, time, out var query, out var problem))
             {
                 return problem!;
@@ -22,8 +28,13 @@ internal static class ModerationEndpoints
         })
         .WithName("ListHeld").WithSummary("Lists held mail, oldest first.");
 
-        app.MapGet("/held/{id}", async (string id, Moderator moderator, CancellationToken ct) =>
+        app.MapGet("/held/{id}", async (string id, [FromServices] Moderator? moderator, CancellationToken ct) =>
         {
+            if (moderator is null)
+            {
+                return NotConfigured();
+            }
+
             var details = await moderator.ShowAsync(id, 2000, ct).ConfigureAwait(false);
             return details is null
                 ? Results.Problem(statusCode: 404, title: "No such held message", detail: id)
@@ -31,13 +42,13 @@ internal static class ModerationEndpoints
         })
         .WithName("ShowHeld").WithSummary("One held message with its decision, original headers and a text preview.");
 
-        app.MapPost("/held/approve", (HttpRequest request, Moderator moderator, TimeProvider time, CancellationToken ct) => DecideAsync(request, moderator, time, approve: true, ct))
+        app.MapPost("/held/approve", (HttpRequest request, [FromServices] Moderator? moderator, TimeProvider time, CancellationToken ct) => DecideAsync(request, moderator, time, approve: true, ct))
             .WithName("ApproveHeld").WithSummary("Queues held mail at once, ahead of bulk mail.");
-        app.MapPost("/held/reject", (HttpRequest request, Moderator moderator, TimeProvider time, CancellationToken ct) => DecideAsync(request, moderator, time, approve: false, ct))
+        app.MapPost("/held/reject", (HttpRequest request, [FromServices] Moderator? moderator, TimeProvider time, CancellationToken ct) => DecideAsync(request, moderator, time, approve: false, ct))
             .WithName("RejectHeld").WithSummary("Rejects held mail; it is never sent.");
 
-        app.MapGet("/senders", async (string? alias, ISenderRuleStore rules, CancellationToken ct) =>
-            Results.Ok((await rules.ListAsync(alias?.Trim(), ct).ConfigureAwait(false)).Select(r => new
+        app.MapGet("/senders", async (string? alias, [FromServices] ISenderRuleStore? rules, CancellationToken ct) =>
+            rules is null ? NotConfigured() : Results.Ok((await rules.ListAsync(alias?.Trim(), ct).ConfigureAwait(false)).Select(r => new
             {
                 sender = r.Pattern,
                 alias = r.Alias,
@@ -49,8 +60,13 @@ internal static class ModerationEndpoints
             })))
             .WithName("ListSenderRules").WithSummary("Lists sender rules (global and, with ?alias=, that alias's).");
 
-        app.MapPut("/senders", async (HttpRequest request, ISenderRuleStore rules, TimeProvider time, CancellationToken ct) =>
+        app.MapPut("/senders", async (HttpRequest request, [FromServices] ISenderRuleStore? rules, TimeProvider time, CancellationToken ct) =>
         {
+            if (rules is null)
+            {
+                return NotConfigured();
+            }
+
             var (body, problem) = await ApiEndpoints.ReadBodyAsync<SenderRuleRequest>(request, ct).ConfigureAwait(false);
             if (problem is not null)
             {
@@ -75,8 +91,13 @@ internal static class ModerationEndpoints
         })
         .WithName("PutSenderRule").WithSummary("Creates or replaces the rule for (sender, alias).");
 
-        app.MapDelete("/senders/{sender}", async (string sender, string? alias, ISenderRuleStore rules, CancellationToken ct) =>
+        app.MapDelete("/senders/{sender}", async (string sender, string? alias, [FromServices] ISenderRuleStore? rules, CancellationToken ct) =>
         {
+            if (rules is null)
+            {
+                return NotConfigured();
+            }
+
             try
             {
                 return await rules.RemoveAsync(SenderPattern.Parse(sender), alias?.Trim(), ct).ConfigureAwait(false)
@@ -93,8 +114,13 @@ internal static class ModerationEndpoints
         return app;
     }
 
-    private static async Task<IResult> DecideAsync(HttpRequest request, Moderator moderator, TimeProvider time, bool approve, CancellationToken ct)
+    private static async Task<IResult> DecideAsync(HttpRequest request, Moderator? moderator, TimeProvider time, bool approve, CancellationToken ct)
     {
+        if (moderator is null)
+        {
+            return NotConfigured();
+        }
+
         var (body, problem) = await ApiEndpoints.ReadBodyAsync<HeldDecisionRequest>(request, ct).ConfigureAwait(false);
         if (problem is not null)
         {
@@ -145,6 +171,9 @@ internal static class ModerationEndpoints
         query = new HeldQuery(ids, alias?.Trim().ToLowerInvariant(), pattern, olderThanSeconds is { } s ? time.GetUtcNow() - TimeSpan.FromSeconds(s) : null);
         return true;
     }
+
+    private static IResult NotConfigured() =>
+        Results.Problem(statusCode: 501, title: "Moderation not available", detail: "this API server runs without the relay's moderation services");
 
     private static object Document(HeldMessage h) => new
     {
