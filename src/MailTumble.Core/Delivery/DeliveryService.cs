@@ -22,7 +22,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
     private readonly IAliasDirectory _directory;
-    private readonly IHeldStore _held;
+    private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
     private readonly QueueSignal _signal;
     private readonly DeliveryOptions _options;
@@ -52,7 +52,7 @@ public sealed partial class DeliveryService : BackgroundService
         _queue = queue;
         _raw = raw;
         _directory = directory;
-        _held = held;
+        _holds = new QueuedHoldMover(held, queue, raw, directory, time, logger);
         _sender = sender;
         _signal = signal;
         _options = options.Value;
@@ -145,15 +145,15 @@ public sealed partial class DeliveryService : BackgroundService
         }
     }
 
-    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> batch, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> leasedBatch, CancellationToken stoppingToken)
     {
-        batch = await MoveHeldAsync(batch, stoppingToken).ConfigureAwait(false);
+        var batch = await _holds.MoveHeldAsync(leasedBatch, stoppingToken).ConfigureAwait(false);
         for (var i = 0; i < batch.Count; i++)
         {
             if (stoppingToken.IsCancellationRequested || IsPaused())
             {
                 // Hand the rest back at once rather than letting their leases run out.
-                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                await _queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
@@ -162,17 +162,17 @@ public sealed partial class DeliveryService : BackgroundService
             using var registration = stoppingToken.Register(() => grace.CancelAfter(ShutdownGrace));
             try
             {
-                await ProcessAsync(batch[i], stoppingToken, grace.Token).ConfigureAwait(false);
+                await ProcessAsync(batch[i].Leased, batch[i].Lookup, stoppingToken, grace.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                await _queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
         }
     }
 
-    private async Task ProcessAsync(LeasedItem leased, CancellationToken stoppingToken, CancellationToken sendToken)
+    private async Task ProcessAsync(LeasedItem leased, LookupResult? prefetched, CancellationToken stoppingToken, CancellationToken sendToken)
     {
         var item = leased.Item;
         var now = _time.GetUtcNow();
@@ -182,7 +182,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        var lookup = await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
+        var lookup = prefetched ?? await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
         if (lookup.Outcome == LookupOutcome.TemporaryFailure)
         {
             await RetryAsync(leased, now + _options.RetryInitial, "directory unavailable: " + lookup.Reason).ConfigureAwait(false);
@@ -201,9 +201,9 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        if (lookup.Alias.Status == AliasStatus.Held && item.Priority < Moderator.ApprovedPriority)
+        if (QueuedHoldMover.IsHeld(leased, lookup))
         {
-            await MoveToHeldAsync([leased], stoppingToken).ConfigureAwait(false);
+            await _holds.MoveAsync([leased], stoppingToken).ConfigureAwait(false);
             return;
         }
 
@@ -233,76 +233,6 @@ public sealed partial class DeliveryService : BackgroundService
         Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (elapsed.TotalSeconds * 0.1));
         _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
         await ApplyAsync(leased, lookup.Alias.Target, result).ConfigureAwait(false);
-    }
-
-    /// <summary>Moves the batch's items for held aliases to the held store in one write; returns the rest.</summary>
-    private async Task<IReadOnlyList<LeasedItem>> MoveHeldAsync(IReadOnlyList<LeasedItem> batch, CancellationToken stoppingToken)
-    {
-        List<LeasedItem>? held = null;
-        List<LeasedItem>? rest = null;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            var leased = batch[i];
-            var isHeld = false;
-            if (leased.Item.Priority < Moderator.ApprovedPriority)
-            {
-                var lookup = await _directory.LookupAsync(leased.Item.Alias, stoppingToken).ConfigureAwait(false);
-                isHeld = lookup.Outcome == LookupOutcome.Found && lookup.Alias!.Status == AliasStatus.Held;
-            }
-
-            if (isHeld)
-            {
-                (held ??= []).Add(leased);
-                rest ??= batch.Take(i).ToList();
-            }
-            else
-            {
-                rest?.Add(leased);
-            }
-        }
-
-        if (held is null)
-        {
-            return batch;
-        }
-
-        await MoveToHeldAsync(held, stoppingToken).ConfigureAwait(false);
-        return rest!;
-    }
-
-    private async Task MoveToHeldAsync(IReadOnlyList<LeasedItem> items, CancellationToken stoppingToken)
-    {
-        var now = _time.GetUtcNow();
-        var entries = new List<HeldMessage>(items.Count);
-        foreach (var l in items)
-        {
-            var (author, subject) = MessageSummary.FromRewritten(l.Item.Headers);
-            entries.Add(new HeldMessage(l.Item, author ?? string.Empty, string.Empty, subject, await SizeAsync(l.Item.MessageKey, stoppingToken).ConfigureAwait(false), "alias held (moved from the queue)", now));
-        }
-
-        // Held first, then acked: a crash in between redelivers the item, and holding it again is a no-op.
-        await _held.HoldAsync(entries, stoppingToken).ConfigureAwait(false);
-        await Task.WhenAll(items.Select(l => _queue.AckAsync(l, "held", CancellationToken.None))).ConfigureAwait(false);
-        foreach (var l in items)
-        {
-            LogMovedToHeld(_logger, l.Item.Id, l.Item.Alias);
-        }
-    }
-
-    private async Task<long> SizeAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var stream = await _raw.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                return stream.Length;
-            }
-        }
-        catch (FileNotFoundException)
-        {
-            return 0;
-        }
     }
 
     private async Task ApplyAsync(LeasedItem leased, string target, SendResult result)
@@ -377,9 +307,6 @@ public sealed partial class DeliveryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped delivery {DeliveryId} alias=<{Alias}>: {Reason}")]
     private static partial void LogDropped(ILogger logger, string deliveryId, string alias, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Moved delivery {DeliveryId} alias=<{Alias}> to the held store: alias held")]
-    private static partial void LogMovedToHeld(ILogger logger, string deliveryId, string alias);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);

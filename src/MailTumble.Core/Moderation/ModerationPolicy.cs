@@ -57,7 +57,4 @@ public sealed class ModerationPolicy
 
         return ModerationDecision.Forward;
     }
-
-    /// <summary>Whether <paramref name="decision"/> came from first-contact moderation.</summary>
-    public static bool IsFirstContact(string reason) => reason.StartsWith("first contact", StringComparison.Ordinal);
 }
