@@ -236,4 +236,13 @@ public sealed class ModerationTests
         Assert.Equal(0, RawFiles(relay));
         Assert.Single(relay.Sink.Messages);
     }
+
+    [Theory]
+    [InlineData("MailTumble:Moderation:HeldTtl", "00:00:01")]
+    [InlineData("MailTumble:Moderation:SweepInterval", "00:00:00")]
+    public async Task A_bad_moderation_setting_stops_start_up_with_its_name(string key, string value)
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => RelayFixture.StartAsync(new() { [key] = value }));
+        Assert.Contains(key, error.Message, StringComparison.Ordinal);
+    }
 }
