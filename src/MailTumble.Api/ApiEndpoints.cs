@@ -12,7 +12,7 @@ namespace MailTumble.Api;
 /// <summary>The API's routes.</summary>
 public static class ApiEndpoints
 {
-    /// <summary>Maps health, alias, queue and dead-letter routes.</summary>
+    /// <summary>Maps health, alias, queue, dead-letter, held-mail and sender-rule routes.</summary>
     public static IEndpointRouteBuilder MapMailTumbleApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -124,6 +124,7 @@ public static class ApiEndpoints
 
         app.MapQueueEndpoints();
 
+        app.MapModerationApi();
         return app;
     }
 
@@ -137,7 +138,7 @@ public static class ApiEndpoints
     private static bool TryAddress(string raw, out MailAddress address) =>
         MailAddress.TryParse(raw.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out address);
 
-    private static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+    internal static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
         if (!request.HasJsonContentType())

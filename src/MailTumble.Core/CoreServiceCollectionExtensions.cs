@@ -1,6 +1,7 @@
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;
@@ -19,7 +20,8 @@ public static class CoreServiceCollectionExtensions
         this IServiceCollection services,
         Action<ReceiveOptions> receive,
         Action<RewriteOptions> rewrite,
-        Action<DeliveryOptions> delivery)
+        Action<DeliveryOptions> delivery,
+        Action<ModerationOptions>? moderation = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
@@ -37,7 +39,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<MailTumbleMetrics>();
         services.TryAddSingleton(new ReplyClassifier());
         services.TryAddSingleton<RecipientPolicy>();
+        services.AddOptions<ModerationOptions>().Configure(moderation ?? (_ => { })).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ModerationPolicy>();
+        services.TryAddSingleton<Moderator>();
         services.TryAddSingleton<MessageReceiver>();
+        return services;
+    }
+
+    /// <summary>Adds the sweeper that applies the expiry action to held mail past its TTL.</summary>
+    public static IServiceCollection AddMailTumbleHeldExpiry(this IServiceCollection services)
+    {
+        services.AddHostedService<HeldExpiryService>();
         return services;
     }
 

@@ -83,6 +83,51 @@ internal sealed class SqliteDatabase
             at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS feedback_events_alias ON feedback_events(alias);
+        CREATE TABLE IF NOT EXISTS held (
+            id TEXT PRIMARY KEY,
+            message_key TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            envelope_from TEXT NOT NULL,
+            headers BLOB NOT NULL,
+            body_offset INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            sender TEXT NOT NULL,
+            envelope_sender TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            held_at INTEGER NOT NULL,
+            state TEXT NOT NULL DEFAULT 'held',
+            decided_at INTEGER,
+            decided_by TEXT,
+            decision_reason TEXT
+        );
+        CREATE INDEX IF NOT EXISTS held_state ON held(state, held_at);
+        CREATE INDEX IF NOT EXISTS held_alias ON held(alias, state);
+        CREATE INDEX IF NOT EXISTS held_message ON held(message_key, state);
+        CREATE TABLE IF NOT EXISTS sender_rules (
+            pattern TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            action TEXT NOT NULL,
+            silent INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            created_by TEXT NOT NULL,
+            note TEXT,
+            PRIMARY KEY (pattern, alias)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS moderation_settings (
+            alias TEXT PRIMARY KEY,
+            first_contact INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS known_senders (
+            alias TEXT NOT NULL,
+            sender TEXT NOT NULL,
+            first_at INTEGER NOT NULL,
+            PRIMARY KEY (alias, sender)
+        ) WITHOUT ROWID;
         """;
 
     private readonly string _connectionString;

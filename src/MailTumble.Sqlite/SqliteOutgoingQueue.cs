@@ -318,9 +318,13 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
             cancellationToken,
             durable: true);
 
+    // Held entries count too: the stored message must outlive a delivery moved to the held store.
     private static bool References(SqliteWriter.Context context, string messageKey)
     {
-        var command = context.Command("SELECT EXISTS(SELECT 1 FROM queue WHERE message_key = $key) OR EXISTS(SELECT 1 FROM dead_letters WHERE message_key = $key)");
+        var command = context.Command("""
+            SELECT EXISTS(SELECT 1 FROM queue WHERE message_key = $key) OR EXISTS(SELECT 1 FROM dead_letters WHERE message_key = $key)
+                OR EXISTS(SELECT 1 FROM held WHERE message_key = $key AND state = 'held')
+            """);
         command.Parameters.AddWithValue("$key", messageKey);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
     }

@@ -1,6 +1,7 @@
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace MailTumble.Sqlite;
 /// <summary>Registers the embedded SQLite queue and alias directory.</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Adds the <see cref="IOutgoingQueue"/> and the <see cref="IFeedbackStore"/> backed by one SQLite file.</summary>
+    /// <summary>Adds the <see cref="IOutgoingQueue"/>, <see cref="IFeedbackStore"/>, <see cref="IHeldStore"/> and <see cref="ISenderRuleStore"/> backed by one SQLite file.</summary>
     public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
     {
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
@@ -21,6 +22,8 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
         services.AddSingleton<IFeedbackStore, SqliteFeedbackStore>();
+        services.AddSingleton<IHeldStore, SqliteHeldStore>();
+        services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
         return services;
     }
 

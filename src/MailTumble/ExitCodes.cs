@@ -9,5 +9,6 @@ internal static class ExitCodes
     public const int DataError = 65;
     public const int NoUser = 67;
     public const int TempFail = 75;
+    public const int NoPerm = 77;
     public const int Config = 78;
 }

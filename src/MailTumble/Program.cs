@@ -50,11 +50,14 @@ namespace MailTumble
             root.Subcommands.Add(AliasCommands.Create(context));
             root.Subcommands.Add(QueueCommands.CreateQueue(context));
             root.Subcommands.Add(DlqCommands.Create(context));
+            root.Subcommands.Add(SenderCommands.Create(context));
+            root.Subcommands.Add(HeldCommands.Create(context));
             root.Subcommands.Add(ReceiveCommand.Create(context, stdin));
             root.Subcommands.Add(RewriteCommand.Create(context, stdin));
             root.Subcommands.Add(FeedbackCommand.Create(context, stdin));
 
-            var parse = root.Parse(args);
+            // '@domain' is a sender pattern here, not a response file.
+            var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             // The host handles SIGTERM / Ctrl-C itself so that shutdown can drain; do not let the parser kill the process.
             return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error }).ConfigureAwait(false);
         }

@@ -2,6 +2,7 @@ using System.Buffers;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;
@@ -19,11 +20,13 @@ public sealed class MessageReceiverTests
     private readonly RecordingQueue _queue = new();
     private readonly RecordingRawStore _raw = new();
     private readonly BounceAddress _bounces;
+    private readonly MemorySenderRules _rules = new();
+    private readonly MemoryHeldStore _held = new();
 
     public MessageReceiverTests() => _bounces = new BounceAddress("0123456789abcdef-secret"u8.ToArray(), TimeSpan.FromDays(7), _time);
 
     private MessageReceiver Receiver(RewriteOptions options) => new(
-        _raw, _queue, Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
+        _raw, _queue, _held, new ModerationPolicy(_rules, Options.Create(new ModerationOptions())), Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
 
     private static ReadOnlySequence<byte> Message(string text) => new(System.Text.Encoding.ASCII.GetBytes(text));
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Sending;
@@ -22,6 +23,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
     private readonly IAliasDirectory _directory;
+    private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
     private readonly QueueSignal _signal;
     private readonly DeliveryOptions _options;
@@ -40,6 +42,7 @@ public sealed partial class DeliveryService : BackgroundService
         IOutgoingQueue queue,
         IRawStore raw,
         IAliasDirectory directory,
+        IHeldStore held,
         IMailSender sender,
         QueueSignal signal,
         IOptions<DeliveryOptions> options,
@@ -53,6 +56,7 @@ public sealed partial class DeliveryService : BackgroundService
         _queue = queue;
         _raw = raw;
         _directory = directory;
+        _holds = new QueuedHoldMover(held, queue, raw, directory, time, logger);
         _sender = sender;
         _signal = signal;
         _options = options.Value;
@@ -154,14 +158,15 @@ public sealed partial class DeliveryService : BackgroundService
         }
     }
 
-    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> batch, CancellationToken stoppingToken)
+    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> leasedBatch, CancellationToken stoppingToken)
     {
+        var batch = await _holds.MoveHeldAsync(leasedBatch, stoppingToken).ConfigureAwait(false);
         for (var i = 0; i < batch.Count; i++)
         {
             if (stoppingToken.IsCancellationRequested || _pacer.IsPaused(out _))
             {
                 // Hand the rest back at once rather than letting their leases run out.
-                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                await _queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
@@ -170,17 +175,17 @@ public sealed partial class DeliveryService : BackgroundService
             using var registration = stoppingToken.Register(() => grace.CancelAfter(ShutdownGrace));
             try
             {
-                await ProcessAsync(batch[i], stoppingToken, grace.Token).ConfigureAwait(false);
+                await ProcessAsync(batch[i].Leased, batch[i].Lookup, stoppingToken, grace.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                await _queue.ReleaseAsync(batch.Skip(i).ToList(), CancellationToken.None).ConfigureAwait(false);
+                await _queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
         }
     }
 
-    private async Task ProcessAsync(LeasedItem leased, CancellationToken stoppingToken, CancellationToken sendToken)
+    private async Task ProcessAsync(LeasedItem leased, LookupResult? prefetched, CancellationToken stoppingToken, CancellationToken sendToken)
     {
         var item = leased.Item;
         var now = _time.GetUtcNow();
@@ -190,7 +195,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        var lookup = await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
+        var lookup = prefetched ?? await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
         if (lookup.Outcome == LookupOutcome.TemporaryFailure)
         {
             await RetryAsync(leased, now + _options.RetryInitial, "directory unavailable: " + lookup.Reason).ConfigureAwait(false);
@@ -209,9 +214,9 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        if (lookup.Alias.Status == AliasStatus.Held)
+        if (QueuedHoldMover.IsHeld(leased, lookup))
         {
-            await RetryAsync(leased, now + TimeSpan.FromMinutes(5), "alias held").ConfigureAwait(false);
+            await _holds.MoveAsync([leased], stoppingToken).ConfigureAwait(false);
             return;
         }
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
@@ -18,6 +19,8 @@ public sealed partial class MessageReceiver
 {
     private readonly IRawStore _raw;
     private readonly IOutgoingQueue _queue;
+    private readonly IHeldStore _held;
+    private readonly ModerationPolicy _moderation;
     private readonly HeaderRewriter _rewriter;
     private readonly BounceAddress _bounces;
     private readonly ReceiveOptions _options;
@@ -30,6 +33,8 @@ public sealed partial class MessageReceiver
     public MessageReceiver(
         IRawStore raw,
         IOutgoingQueue queue,
+        IHeldStore held,
+        ModerationPolicy moderation,
         IOptions<RewriteOptions> rewriteOptions,
         BounceAddress bounces,
         IOptions<ReceiveOptions> options,
@@ -40,6 +45,8 @@ public sealed partial class MessageReceiver
     {
         _raw = raw;
         _queue = queue;
+        _held = held;
+        _moderation = moderation;
         _rewriter = new HeaderRewriter(rewriteOptions.Value, time);
         _bounces = bounces;
         _options = options.Value;
@@ -54,6 +61,8 @@ public sealed partial class MessageReceiver
     /// <see cref="MessageRefusedException"/> when the message cannot be made safe to forward (answer 5xx),
     /// and other exceptions for storage trouble; in all these cases nothing was accepted. A delivery that
     /// has looped through MailTumble too often is accepted but stored as a dead letter, not sent.
+    /// Moderation applies per alias: held mail goes to the held store, silently blocked mail is dropped,
+    /// and a refusing block throws <see cref="MessageBlockedException"/> (answer 550 5.7.1).
     /// </summary>
     /// <returns>The key under which the message is stored.</returns>
     public async Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, CancellationToken cancellationToken)
@@ -63,10 +72,28 @@ public sealed partial class MessageReceiver
         var key = Guid.CreateVersion7(now).ToString("N");
         var parsed = ParsedMessage.Parse(data);
 
+        var (author, subject) = MessageSummary.FromOriginal(parsed);
+        var sender = (author ?? envelopeFrom).Trim().ToLowerInvariant();
+        string[] senders = [sender, envelopeFrom];
+
         var items = new List<OutgoingItem>(recipients.Count);
+        List<HeldMessage>? held = null;
         List<(OutgoingItem Item, string Reason)>? loops = null;
         foreach (var alias in recipients.DistinctBy(a => a.Address))
         {
+            var decision = await _moderation.DecideAsync(alias, senders, cancellationToken).ConfigureAwait(false);
+            if (decision.Verdict == ModerationVerdict.Block)
+            {
+                LogBlocked(_logger, envelopeFrom, alias.Address, decision.Reason);
+                throw new MessageBlockedException($"5.7.1 <{alias.Address}>: Message refused by the recipient's rules");
+            }
+
+            if (decision.Verdict == ModerationVerdict.Drop)
+            {
+                LogDroppedByRule(_logger, envelopeFrom, alias.Address, decision.Reason);
+                continue;
+            }
+
             var id = Guid.CreateVersion7(now).ToString("N");
             var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Address, alias.Target, envelopeFrom, id, key));
             if (result.Verdict == RewriteVerdict.Refuse)
@@ -88,10 +115,19 @@ public sealed partial class MessageReceiver
             {
                 (loops ??= []).Add((item, result.Reason!));
             }
+            else if (decision.Verdict == ModerationVerdict.Hold)
+            {
+                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, data.Length, decision.Reason, now));
+            }
             else
             {
                 items.Add(item);
             }
+        }
+
+        if (items.Count == 0 && held is null && loops is null)
+        {
+            return key; // every recipient dropped it silently: nothing to keep
         }
 
         await _raw.PutAsync(key, data, cancellationToken).ConfigureAwait(false);
@@ -100,6 +136,11 @@ public sealed partial class MessageReceiver
             if (items.Count > 0)
             {
                 await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (held is not null)
+            {
+                await _held.HoldAsync(held, cancellationToken).ConfigureAwait(false);
             }
 
             // A loop is kept (an operator can look and replay) but never forwarded again.
@@ -127,8 +168,22 @@ public sealed partial class MessageReceiver
             LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, data.Length);
         }
 
+        foreach (var h in held ?? [])
+        {
+            LogHeld(_logger, key, h.Id, h.Sender, h.Item.Alias, h.Reason);
+        }
+
         return key;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Held message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}>: {Reason}")]
+    private static partial void LogHeld(ILogger logger, string messageKey, string deliveryId, string from, string alias, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused message from <{From}> to alias <{Alias}>: {Reason}")]
+    private static partial void LogBlocked(ILogger logger, string from, string alias, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped message from <{From}> to alias <{Alias}> silently: {Reason}")]
+    private static partial void LogDroppedByRule(ILogger logger, string from, string alias, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}> to=<{Target}> size={Size}")]
     private static partial void LogQueued(ILogger logger, string messageKey, string deliveryId, string from, string alias, string target, long size);

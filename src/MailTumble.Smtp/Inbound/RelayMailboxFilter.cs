@@ -1,3 +1,4 @@
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using SmtpServer;
 using SmtpServer.Mail;
@@ -5,8 +6,8 @@ using SmtpServer.Storage;
 
 namespace MailTumble.Smtp.Inbound;
 
-/// <summary>MAIL and RCPT checks: size, recipient count, and the recipient policy (relay, unknown, dead, outage).</summary>
-internal sealed class RelayMailboxFilter(RecipientPolicy policy, SmtpListenerOptions options) : IMailboxFilter
+/// <summary>MAIL and RCPT checks: size, recipient count, the recipient policy (relay, unknown, dead, outage) and sender blocks.</summary>
+internal sealed class RelayMailboxFilter(RecipientPolicy policy, ModerationPolicy moderation, SmtpListenerOptions options) : IMailboxFilter
 {
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
@@ -38,12 +39,21 @@ internal sealed class RelayMailboxFilter(RecipientPolicy policy, SmtpListenerOpt
         if (decision.Alias is null)
         {
             guard.FeedbackRecipients[to] = decision.FeedbackAddress!;
-        }
-        else
-        {
-            guard.Recipients[to] = decision.Alias;
+            return true;
         }
 
+        // A refusing block on the envelope sender is answered here; the author (header From) is checked at DATA.
+        var sender = from is null || string.IsNullOrEmpty(from.User) ? string.Empty : from.User + "@" + from.Host;
+        if (sender.Length > 0)
+        {
+            var verdict = await moderation.DecideAsync(decision.Alias!, [sender], cancellationToken).ConfigureAwait(false);
+            if (verdict.Verdict == ModerationVerdict.Block)
+            {
+                throw new SmtpReply(550, $"5.7.1 <{decision.Alias!.Address}>: Message refused by the recipient's rules").ToException();
+            }
+        }
+
+        guard.Recipients[to] = decision.Alias!;
         return true;
     }
 }

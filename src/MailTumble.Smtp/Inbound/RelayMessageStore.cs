@@ -58,6 +58,10 @@ internal sealed partial class RelayMessageStore(MessageReceiver receiver, Feedba
             var key = await receiver.ReceiveAsync(from, recipients, buffer.WithFinalCrlf(), cancellationToken).ConfigureAwait(false);
             return new SmtpReply(250, "2.0.0 Ok: queued as " + key).ToResponse();
         }
+        catch (MessageBlockedException ex)
+        {
+            return new SmtpReply(550, ex.Message).ToResponse();
+        }
         catch (MessageRefusedException ex)
         {
             return new SmtpReply(554, "5.6.0 " + ex.Message).ToResponse();

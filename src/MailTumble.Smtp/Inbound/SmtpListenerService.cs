@@ -1,5 +1,6 @@
 using System.Net;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed partial class SmtpListenerService : BackgroundService
 {
     private readonly SmtpListenerOptions _options;
     private readonly RecipientPolicy _policy;
+    private readonly ModerationPolicy _moderation;
     private readonly MessageReceiver _receiver;
     private readonly ILoggerFactory _loggerFactory;
     private readonly FeedbackProcessor? _feedback;
@@ -24,11 +26,12 @@ public sealed partial class SmtpListenerService : BackgroundService
     private readonly ListenerState _state = new();
 
     /// <summary>Creates the service; <paramref name="feedback"/> takes what arrives at the bounce and complaints addresses.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, MessageReceiver receiver, ILoggerFactory loggerFactory, FeedbackProcessor? feedback = null)
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, ILoggerFactory loggerFactory, FeedbackProcessor? feedback = null)
     {
         _feedback = feedback;
         _options = options.Value;
         _policy = policy;
+        _moderation = moderation;
         _receiver = receiver;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SmtpListenerService>();
@@ -85,7 +88,7 @@ public sealed partial class SmtpListenerService : BackgroundService
 
         var services = new ServiceProvider();
         services.Add(new GuardedEndpointListenerFactory(_state, _options));
-        services.Add(new RelayMailboxFilter(_policy, _options));
+        services.Add(new RelayMailboxFilter(_policy, _moderation, _options));
         services.Add(new RelayMessageStore(_receiver, _feedback, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
         var server = new SmtpServer.SmtpServer(serverOptions, services);
         server.SessionFaulted += (_, e) => LogSessionFaulted(_logger, e.Exception);

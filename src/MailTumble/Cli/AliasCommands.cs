@@ -3,11 +3,12 @@ using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
 
-/// <summary><c>alias add|list|show|rm|import</c>.</summary>
+/// <summary><c>alias add|list|show|rm|import|hold|release</c>.</summary>
 internal static class AliasCommands
 {
     public static Command Create(CliContext context)
@@ -120,7 +121,29 @@ internal static class AliasCommands
         alias.Subcommands.Add(show);
         alias.Subcommands.Add(rm);
         alias.Subcommands.Add(import);
+        alias.Subcommands.Add(Status(context, "hold", AliasStatus.Held, "Hold new and queued mail for an alias until approved or rejected"));
+        alias.Subcommands.Add(Status(context, "release", AliasStatus.Active, "Forward an alias's mail again (mail already held stays held)"));
         return alias;
+    }
+
+    private static Command Status(CliContext context, string name, AliasStatus status, string description)
+    {
+        var address = new Argument<string>("address") { Description = "The alias" };
+        var command = new Command(name, description) { address };
+        command.SetAction((result, ct) => context.RunAsync(async services =>
+        {
+            var a = MailAddress.Parse(result.GetValue(address)!.Trim());
+            if (!await Admin(services).SetStatusAsync(a.Value, status, ct).ConfigureAwait(false))
+            {
+                await context.Error.WriteLineAsync($"mailtumble: no such alias: {a}").ConfigureAwait(false);
+                return ExitCodes.NoUser;
+            }
+
+            var waiting = await services.GetRequiredService<IHeldStore>().CountAsync(new HeldQuery(Alias: a.Value), ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"{a} is {status.ToString().ToLowerInvariant()}; {waiting} held message(s) waiting (held list --alias {a})").ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
     }
 
     private static async IAsyncEnumerable<(string Address, string Target)> ReadCsv(string path, [EnumeratorCancellation] CancellationToken ct)

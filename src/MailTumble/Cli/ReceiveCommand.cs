@@ -80,6 +80,11 @@ internal static class ReceiveCommand
                 await context.Out.WriteLineAsync("queued as " + key).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
+            catch (MessageBlockedException ex)
+            {
+                await context.Error.WriteLineAsync("mailtumble: 550 " + ex.Message).ConfigureAwait(false);
+                return ExitCodes.NoPerm;
+            }
             catch (MessageRefusedException ex)
             {
                 await context.Error.WriteLineAsync("mailtumble: 554 5.6.0 " + ex.Message).ConfigureAwait(false);

@@ -34,6 +34,7 @@ internal static class RelayHost
         builder.Services.AddMailTumbleRelay(configuration);
         builder.Services.AddMailTumbleSmtpListener(o => root.GetSection("Smtp").Bind(o));
         builder.Services.AddMailTumbleDelivery();
+        builder.Services.AddMailTumbleHeldExpiry();
         configureServices?.Invoke(builder.Services);
 
         var api = new ApiOptions();

@@ -31,7 +31,8 @@ internal static class ServiceComposition
                 rewrite.BounceKeyFile = Path.Combine(dataDir, "bounce.key");
                 root.GetSection("Rewrite").Bind(rewrite);
             },
-            delivery => root.GetSection("Outbound").Bind(delivery));
+            delivery => root.GetSection("Outbound").Bind(delivery),
+            moderation => root.GetSection("Moderation").Bind(moderation));
         services.AddMailTumbleSqlite(o =>
         {
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");

@@ -1,0 +1,60 @@
+using MailTumble.Core.Directory;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Moderation;
+
+/// <summary>
+/// Decides forward / hold / block / drop for mail from some senders to one alias. The most specific
+/// matching rule wins (per alias over global, address over domain; on a tie block, then allow, then hold);
+/// a block beats an alias hold, an alias hold beats allow, and allow beats first-contact moderation.
+/// </summary>
+public sealed class ModerationPolicy
+{
+    private readonly ISenderRuleStore _rules;
+    private readonly ModerationOptions _options;
+
+    /// <summary>Creates the policy.</summary>
+    public ModerationPolicy(ISenderRuleStore rules, IOptions<ModerationOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _rules = rules;
+        _options = options.Value;
+    }
+
+    /// <summary>Decides for <paramref name="alias"/>; <paramref name="senders"/> are the author first, then the envelope sender.</summary>
+    public async ValueTask<ModerationDecision> DecideAsync(AliasRecord alias, IReadOnlyList<string> senders, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alias);
+        var candidates = senders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var facts = await _rules.GetFactsAsync(alias.Address, candidates, cancellationToken).ConfigureAwait(false);
+        var rule = facts.Rules
+            .OrderByDescending(r => r.Specificity)
+            .ThenByDescending(r => r.Action switch { SenderRuleAction.Block => 2, SenderRuleAction.Allow => 1, _ => 0 })
+            .FirstOrDefault();
+
+        if (rule is { Action: SenderRuleAction.Block })
+        {
+            return new(rule.Silent ? ModerationVerdict.Drop : ModerationVerdict.Block, "sender rule: " + rule);
+        }
+
+        if (alias.Status == AliasStatus.Held)
+        {
+            return new(ModerationVerdict.Hold, "alias held");
+        }
+
+        switch (rule?.Action)
+        {
+            case SenderRuleAction.Hold:
+                return new(ModerationVerdict.Hold, "sender rule: " + rule);
+            case SenderRuleAction.Allow:
+                return new(ModerationVerdict.Forward, "sender rule: " + rule);
+        }
+
+        if ((facts.FirstContact ?? _options.FirstContact) && !facts.Known)
+        {
+            return new(ModerationVerdict.Hold, "first contact from <" + (candidates.FirstOrDefault() ?? string.Empty) + ">");
+        }
+
+        return ModerationDecision.Forward;
+    }
+}

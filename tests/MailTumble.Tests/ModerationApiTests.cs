@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace MailTumble.Tests;
+
+/// <summary>The <c>/held</c> and <c>/senders</c> routes over real HTTP, with mail sent over real SMTP.</summary>
+public sealed class ModerationApiTests
+{
+    [Fact]
+    public async Task Sender_rules_and_held_mail_are_managed_over_the_api_with_the_token()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Api:Token"] = "s3cret" });
+        await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync(new Uri("/held", UriKind.Relative))).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PutAsJsonAsync(new Uri("/senders", UriKind.Relative), new { sender = "@brand.example", action = "hold", note = "review" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PutAsJsonAsync(new Uri("/senders", UriKind.Relative), new { sender = "@brand.example", action = "zap" })).StatusCode);
+        var rules = JsonDocument.Parse(await http.GetStringAsync(new Uri("/senders", UriKind.Relative))).RootElement;
+        Assert.Equal("hold", Assert.Single(rules.EnumerateArray()).GetProperty("action").GetString());
+
+        await ModerationTests.SendAsync(relay, "shop@brand.example", "first");
+        await ModerationTests.SendAsync(relay, "shop@brand.example", "second");
+        await ModerationTests.WaitForHeldAsync(relay, 2);
+        var held = JsonDocument.Parse(await http.GetStringAsync(new Uri("/held?sender=@brand.example", UriKind.Relative))).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["first", "second"], held.Select(h => h.GetProperty("subject").GetString()));
+        var first = held[0].GetProperty("id").GetString()!;
+
+        var show = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/held/{first}", UriKind.Relative))).RootElement;
+        Assert.Contains("hello from shop@brand.example", show.GetProperty("preview").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/held/nope", UriKind.Relative))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync(new Uri("/held/approve", UriKind.Relative), new { reason = "no selection" })).StatusCode);
+        var approved = await http.PostAsJsonAsync(new Uri("/held/approve", UriKind.Relative), new { ids = new[] { first }, reason = "ok", by = "api:alice" });
+        Assert.Equal(1, JsonDocument.Parse(await approved.Content.ReadAsStringAsync()).RootElement.GetProperty("approved").GetInt32());
+        var rejected = await http.PostAsJsonAsync(new Uri("/held/reject", UriKind.Relative), new { alias = "x7g2@mask.example.com" });
+        Assert.Equal(1, JsonDocument.Parse(await rejected.Content.ReadAsStringAsync()).RootElement.GetProperty("rejected").GetInt32());
+
+        Assert.Equal("first", Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10))).Header("Subject"));
+        var decided = JsonDocument.Parse(await http.GetStringAsync(new Uri($"/held/{first}", UriKind.Relative))).RootElement.GetProperty("message");
+        Assert.Equal(("approved", "api:alice"), (decided.GetProperty("state").GetString(), decided.GetProperty("decided_by").GetString()));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(new Uri("/senders/@brand.example", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(new Uri("/senders/@brand.example", UriKind.Relative))).StatusCode);
+        await Task.Delay(1000);
+        Assert.Single(relay.Sink.Messages);
+    }
+}
