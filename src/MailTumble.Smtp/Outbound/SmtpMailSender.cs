@@ -155,7 +155,20 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
             "starttls" => SecureSocketOptions.StartTls,
             _ => SecureSocketOptions.None,
         };
-        await client.ConnectAsync(_options.Host!, _options.Port, security, cancellationToken).ConfigureAwait(false);
+        // Our own socket, so Nagle can be switched off: SMTP is small request/reply writes, and Nagle
+        // with the peer's delayed ACK stalls every message by tens of milliseconds.
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(_options.Host!, _options.Port, cancellationToken).ConfigureAwait(false);
+            await client.ConnectAsync(socket, _options.Host!, _options.Port, security, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         if (!string.IsNullOrEmpty(_options.Username))
         {
             await client.AuthenticateAsync(_options.Username, _options.Password ?? string.Empty, cancellationToken).ConfigureAwait(false);
