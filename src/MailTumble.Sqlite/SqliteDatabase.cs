@@ -154,9 +154,14 @@ internal sealed class SqliteDatabase
         EnsureCreated();
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        Execute(connection, durable
-            ? "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;"
-            : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
+
+        // Reads (most opens, one per lookup) need no pragmas; a busy database is retried up to
+        // DefaultTimeout by Microsoft.Data.Sqlite itself. Writes that must survive power loss ask for FULL.
+        if (durable)
+        {
+            Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000;");
+        }
+
         return connection;
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MailTumble.Core.Moderation;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Sqlite;
 
@@ -9,19 +10,23 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
 {
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
+    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(2);
     private readonly TimeProvider _time;
+    private readonly bool _firstContactDefault;
+    private volatile RuleSnapshot? _snapshot;
 
-    public SqliteSenderRuleStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+    public SqliteSenderRuleStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
+        _firstContactDefault = options?.Value.FirstContact ?? true;
         _database = database;
         _writer = writer;
         _time = time;
     }
 
-    public Task SetAsync(SenderRule rule, CancellationToken cancellationToken)
+    public async Task SetAsync(SenderRule rule, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rule);
-        return _writer.WriteAsync(
+        await _writer.WriteAsync(
             context =>
             {
                 var command = context.Command("""
@@ -37,11 +42,13 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
                 command.Parameters.AddWithValue("$note", (object?)rule.Note ?? DBNull.Value);
                 return command.ExecuteNonQuery();
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        _snapshot = null;
     }
 
-    public Task<bool> RemoveAsync(string pattern, string? alias, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+    public async Task<bool> RemoveAsync(string pattern, string? alias, CancellationToken cancellationToken)
+    {
+        var removed = await _writer.WriteAsync(
             context =>
             {
                 var command = context.Command("DELETE FROM sender_rules WHERE pattern = $pattern AND alias = $alias");
@@ -49,7 +56,10 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
                 command.Parameters.AddWithValue("$alias", Scope(alias));
                 return command.ExecuteNonQuery() > 0;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        _snapshot = null;
+        return removed;
+    }
 
     public async Task<IReadOnlyList<SenderRule>> ListAsync(string? alias, CancellationToken cancellationToken)
     {
@@ -67,37 +77,63 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
     {
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
-        await using var connection = _database.Open();
-        var patterns = senders.SelectMany(SenderPattern.Candidates).Distinct(StringComparer.Ordinal).ToList();
-        IReadOnlyList<SenderRule> rules = [];
-        if (patterns.Count > 0)
+        var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var patterns = senders.SelectMany(SenderPattern.Candidates).ToHashSet(StringComparer.Ordinal);
+        var rules = snapshot.Rules.Where(r => (r.Alias is null || r.Alias == scope) && patterns.Contains(r.Pattern)).ToList();
+        bool? firstContact = snapshot.FirstContact.TryGetValue(scope, out var own) ? own
+            : snapshot.FirstContact.TryGetValue(string.Empty, out var global) ? global : null;
+
+        // Whether the sender is known only matters where first contact may apply; skip the read otherwise.
+        var known = false;
+        if ((firstContact ?? _firstContactDefault) && senders.Count > 0)
         {
+            await using var connection = _database.Open();
             await using var command = connection.CreateCommand();
-            command.CommandText = """
-                SELECT pattern, alias, action, silent, created_at, created_by, note FROM sender_rules
-                WHERE alias IN ('', $alias) AND pattern IN (SELECT value FROM json_each($patterns))
-                """;
+            command.CommandText = "SELECT EXISTS (SELECT 1 FROM known_senders WHERE alias = $alias AND sender = $sender)";
             command.Parameters.AddWithValue("$alias", scope);
-            command.Parameters.AddWithValue("$patterns", JsonSerializer.Serialize(patterns));
-            rules = await ReadRulesAsync(command, cancellationToken).ConfigureAwait(false);
+            command.Parameters.AddWithValue("$sender", senders[0]);
+            known = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0;
         }
 
-        await using var facts = connection.CreateCommand();
-        facts.CommandText = """
-            SELECT
-              COALESCE((SELECT first_contact FROM moderation_settings WHERE alias = $alias), (SELECT first_contact FROM moderation_settings WHERE alias = '')),
-              EXISTS (SELECT 1 FROM known_senders WHERE alias = $alias AND sender = $sender)
-            """;
-        facts.Parameters.AddWithValue("$alias", scope);
-        facts.Parameters.AddWithValue("$sender", senders.Count > 0 ? senders[0] : string.Empty);
-        await using var reader = await facts.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        bool? firstContact = reader.IsDBNull(0) ? null : reader.GetInt64(0) != 0;
-        return new SenderFacts(rules, firstContact, reader.GetInt64(1) != 0);
+        return new SenderFacts(rules, firstContact, known);
     }
 
-    public Task SetFirstContactAsync(string? alias, bool? enabled, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+    /// <summary>
+    /// Rules and first-contact settings are few and read for every message: they are kept in memory,
+    /// reloaded every two seconds (changes made by another process, e.g. the CLI) and at once after a
+    /// change made here.
+    /// </summary>
+    private async Task<RuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
+        {
+            return current;
+        }
+
+        await using var connection = _database.Open();
+        await using var rulesCommand = connection.CreateCommand();
+        rulesCommand.CommandText = "SELECT pattern, alias, action, silent, created_at, created_by, note FROM sender_rules";
+        var rules = await ReadRulesAsync(rulesCommand, cancellationToken).ConfigureAwait(false);
+        await using var settings = connection.CreateCommand();
+        settings.CommandText = "SELECT alias, first_contact FROM moderation_settings";
+        var firstContact = new Dictionary<string, bool>(StringComparer.Ordinal);
+        await using (var reader = await settings.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                firstContact[reader.GetString(0)] = reader.GetInt64(1) != 0;
+            }
+        }
+
+        var snapshot = new RuleSnapshot(rules, firstContact, now);
+        _snapshot = snapshot;
+        return snapshot;
+    }
+
+    public async Task SetFirstContactAsync(string? alias, bool? enabled, CancellationToken cancellationToken)
+    {
+        await _writer.WriteAsync(
             context =>
             {
                 var command = context.Command(enabled is null
@@ -111,7 +147,9 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
 
                 return command.ExecuteNonQuery();
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        _snapshot = null;
+    }
 
     public Task RememberAsync(IReadOnlyCollection<(string Alias, string Sender)> pairs, CancellationToken cancellationToken)
     {

@@ -20,7 +20,13 @@ internal static class RelayHost
 {
     public static WebApplication Build(IConfigurationRoot configuration, Action<IServiceCollection>? configureServices = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
+        // No file watching: configuration is read at start, and a watcher on the working directory would
+        // see every message file the relay writes under ./data.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = Directory.GetCurrentDirectory(),
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
