@@ -109,6 +109,12 @@ public static class AwsServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>Polls the SES feedback queue (<c>MailTumble:Aws:FeedbackQueueUrl</c>) into the feedback processor.</summary>
+    public static IServiceCollection AddMailTumbleSesFeedback(this IServiceCollection services, string queueUrl, int waitSeconds = 20) =>
+        services.AddMailTumbleSqsPoller(sp => (
+            new SqsPollerSettings("feedback", queueUrl, waitSeconds),
+            new Feedback.SesFeedbackHandler(sp.GetRequiredService<Core.Feedback.FeedbackProcessor>())));
+
     private static OptionsBuilder<AwsOptions> AddAwsOptions(IServiceCollection services, Action<AwsOptions> configure) =>
         services.AddOptions<AwsOptions>().Configure(configure)
             .Validate(

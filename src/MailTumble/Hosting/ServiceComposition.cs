@@ -60,8 +60,10 @@ internal static class ServiceComposition
                 services.AddMailTumbleSesIngress(aws);
             }
 
-            // MailTumble:Aws:FeedbackQueueUrl: the SES feedback parser (feedback issue) registers its IQueueMessageHandler
-            // here with services.AddMailTumbleSqsPoller(sp => (new SqsPollerSettings("feedback", url), handler)).
+            if (root["Aws:FeedbackQueueUrl"] is { Length: > 0 } feedbackQueue)
+            {
+                services.AddMailTumbleSesFeedback(feedbackQueue, root.GetValue("Aws:ReceiveWaitSeconds", 20));
+            }
         }
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
