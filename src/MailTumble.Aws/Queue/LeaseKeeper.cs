@@ -11,7 +11,8 @@ namespace MailTumble.Aws.Queue;
 /// </summary>
 internal sealed partial class LeaseKeeper : IAsyncDisposable
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    // Short enough that even a one-second lease is renewed in time; a pass over the held set costs next to nothing.
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(200);
     private readonly IAmazonSQS _sqs;
     private readonly string _queueUrl;
     private readonly TimeSpan _maxHold;
@@ -74,8 +75,8 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
                     continue;
                 }
 
-                // Renew when a third of the lease is left; well before it runs out even with a slow request.
-                if (held.Until - now > held.Visibility / 3)
+                // Renew when half the lease is left: room for a slow request or a late tick on a busy machine.
+                if (held.Until - now > held.Visibility / 2)
                 {
                     continue;
                 }
