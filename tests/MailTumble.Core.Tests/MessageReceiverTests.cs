@@ -72,6 +72,29 @@ public sealed class MessageReceiverTests
         Assert.Empty(_queue.Enqueued);
     }
 
+    [Fact]
+    public async Task An_upstream_hold_reason_sends_every_delivery_to_the_held_store()
+    {
+        var other = new AliasRecord("shop7@mask.example.com", "john@real.example.org", AliasStatus.Active);
+        var key = await Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias, other], Message("From: a@b.example\r\nSubject: cheap\r\n\r\nhi\r\n"), "SES verdict: spam FAIL", default);
+
+        Assert.Empty(_queue.Enqueued);
+        Assert.True(_raw.Keys.Contains(key), "held mail keeps its stored copy");
+        var held = await _held.ListAsync(HeldQuery.All, default);
+        Assert.Equal([other.Address, Alias.Address], held.Select(h => h.Item.Alias).Order(StringComparer.Ordinal));
+        Assert.All(held, h => Assert.Equal(("SES verdict: spam FAIL", "cheap"), (h.Reason, h.Subject)));
+    }
+
+    [Fact]
+    public async Task An_upstream_hold_does_not_weaken_a_block_rule()
+    {
+        await _rules.SetAsync(new SenderRule("a@b.example", null, SenderRuleAction.Block, false, _time.GetUtcNow(), "test"), default);
+
+        await Assert.ThrowsAsync<MessageBlockedException>(() => Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), "SES verdict: spam FAIL", default));
+        Assert.Empty(await _held.ListAsync(HeldQuery.All, default));
+        Assert.Empty(_raw.Keys);
+    }
+
     [Theory]
     [InlineData("FromFormat", "fancy", "MailTumble:Rewrite:FromFormat must be name, name-and-address, address or none")]
     [InlineData("ToHeader", "everyone", "MailTumble:Rewrite:ToHeader must be unchanged or target")]

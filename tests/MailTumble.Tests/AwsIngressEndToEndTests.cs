@@ -1,5 +1,7 @@
 using Amazon.S3.Model;
 using Amazon.SQS.Model;
+using MailTumble.Core.Moderation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Tests;
 
@@ -49,9 +51,20 @@ public sealed class AwsIngressEndToEndTests
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Single(relay.Sink.Messages);
 
-        // A spam FAIL is "hold", which forwards with a warning until moderation exists.
+        // A spam FAIL is "hold": it waits in the held store, with the verdict as the reason, until an operator approves it.
         await aws.PublishAsync(SesNotifications.Received($"ses-{run}-3", "alice@sender.example", [Alias], AwsEmulator.SesBucket, objectKey, spam: "FAIL"));
-        Assert.Equal(2, (await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30))).Count);
+        var held = Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
+        Assert.Equal((Alias, "via SES"), (held.Item.Alias, held.Subject));
+        Assert.Equal("SES verdict: spam FAIL", held.Reason);
+        await DrainedAsync(aws, aws.InboundQueueUrl);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Single(relay.Sink.Messages);
+
+        // Approval queues it on SQS; the stored copy is still in S3, so it goes out whole.
+        Assert.Equal(1, await relay.Services.GetRequiredService<Moderator>().ApproveAsync(new HeldQuery(Ids: [held.Id]), "test", null, allowSender: false, default));
+        var both = await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, both.Count);
+        Assert.Contains("Hello through SES.", both[1].Text, StringComparison.Ordinal);
     }
 
     private static async Task DrainedAsync(AwsEmulator aws, string queueUrl)

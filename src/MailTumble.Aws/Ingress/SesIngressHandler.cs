@@ -66,9 +66,10 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
             return;
         }
 
+        string? holdReason = null;
         if (action == VerdictAction.Hold)
         {
-            // No moderation store yet: forward, but leave a trace an operator can find.
+            holdReason = "SES verdict: " + reason;
             LogHeld(_logger, receipt.MessageId, receipt.Source, reason);
         }
 
@@ -100,12 +101,13 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
         var data = await FetchAsync(receipt, cancellationToken).ConfigureAwait(false);
         try
         {
-            var key = await _receiver.ReceiveAsync(receipt.Source, aliases, new ReadOnlySequence<byte>(data), cancellationToken).ConfigureAwait(false);
+            var key = await _receiver.ReceiveAsync(receipt.Source, aliases, new ReadOnlySequence<byte>(data), holdReason, cancellationToken).ConfigureAwait(false);
             LogReceived(_logger, receipt.MessageId, key, aliases.Count);
             await _ledger.MarkAsync(receipt.MessageId, "queued as " + key, cancellationToken).ConfigureAwait(false);
         }
-        catch (MessageRefusedException ex)
+        catch (Exception ex) when (ex is MessageRefusedException or MessageBlockedException)
         {
+            // SES already accepted it, so there is nobody to answer 5xx to: record why it goes no further.
             LogRefused(_logger, receipt.MessageId, ex.Message);
             await _ledger.MarkAsync(receipt.MessageId, "refused: " + ex.Message, cancellationToken).ConfigureAwait(false);
         }
@@ -129,7 +131,7 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
     [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> dropped by verdict policy: {Reason}")]
     private static partial void LogDropped(ILogger logger, string sesMessageId, string source, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> should be held ({Reason}); no moderation store yet, so it is forwarded")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> goes to the held store: {Reason}")]
     private static partial void LogHeld(ILogger logger, string sesMessageId, string source, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId}: recipient <{Recipient}> refused: {Reply}")]

@@ -65,7 +65,17 @@ public sealed partial class MessageReceiver
     /// and a refusing block throws <see cref="MessageBlockedException"/> (answer 550 5.7.1).
     /// </summary>
     /// <returns>The key under which the message is stored.</returns>
-    public async Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, CancellationToken cancellationToken)
+    public Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, CancellationToken cancellationToken) =>
+        ReceiveAsync(envelopeFrom, recipients, data, holdReason: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ReceiveAsync(string, IReadOnlyList{AliasRecord}, ReadOnlySequence{byte}, CancellationToken)"/>, but
+    /// when <paramref name="holdReason"/> is set (an upstream verdict such as SES's spam check) every delivery that the
+    /// recipient's own rules would forward goes to the held store instead, with that reason. Blocks and drops still apply:
+    /// an operator's rule is never weakened by a verdict.
+    /// </summary>
+    /// <returns>The key under which the message is stored.</returns>
+    public async Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, string? holdReason, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(recipients.Count);
         var now = _time.GetUtcNow();
@@ -115,9 +125,15 @@ public sealed partial class MessageReceiver
             {
                 (loops ??= []).Add((item, result.Reason!));
             }
-            else if (decision.Verdict == ModerationVerdict.Hold)
+            else if (decision.Verdict == ModerationVerdict.Hold || holdReason is not null)
             {
-                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, data.Length, decision.Reason, now));
+                var reason = (decision.Verdict == ModerationVerdict.Hold, holdReason) switch
+                {
+                    (true, null) => decision.Reason,
+                    (true, _) => $"{holdReason}; {decision.Reason}",
+                    _ => holdReason!,
+                };
+                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, data.Length, reason, now));
             }
             else
             {
