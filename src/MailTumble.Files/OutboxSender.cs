@@ -42,6 +42,12 @@ internal sealed class OutboxSender : IMailSender
                 stream.Flush(flushToDisk: true);
             }
 
+            // The rename is the delivery: it happens at the message's slot like the end of DATA would.
+            if (message.BeforeContent is not null)
+            {
+                await message.BeforeContent(cancellationToken).ConfigureAwait(false);
+            }
+
             var final = Path.Combine(_directory, name);
             File.Move(staging, final, overwrite: true);
             return new SendResult(SendOutcome.Sent, "250 2.0.0 written to " + final);

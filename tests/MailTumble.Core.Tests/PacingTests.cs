@@ -18,14 +18,26 @@ public sealed class PacingTests
 
     [Theory]
     [InlineData(0, 14, 1)]
-    [InlineData(5, 14, 1)]
-    [InlineData(35, 14, 3)]
-    [InlineData(35, 100, 4)]
-    [InlineData(10_000, 14, 3)]
+    [InlineData(1, 14, 1)]
+    [InlineData(3, 14, 3)]
+    [InlineData(35, 14, 4)]
+    [InlineData(35, 100, 12)]
+    [InlineData(10_000, 14, 4)]
     [InlineData(10_000, 1000, 16)]
     public void Concurrency_follows_depth_within_the_rate_budget(long depth, double rate, int expected)
     {
         Assert.Equal(expected, ConcurrencyPolicy.Desired(depth, rate, TimeSpan.FromMilliseconds(100), max: 16));
+    }
+
+    [Theory]
+    [InlineData(10_000, 12, 200, 10)]
+    [InlineData(10_000, 4, 14, 4)]
+    [InlineData(100, 12, 200, 3)]
+    [InlineData(12, 12, 200, 1)]
+    [InlineData(0, 1, 14, 1)]
+    public void Batches_shrink_near_the_end_of_the_queue(long depth, int workers, double rate, int expected)
+    {
+        Assert.Equal(expected, ConcurrencyPolicy.BatchSize(depth, workers, rate));
     }
 
     [Fact]

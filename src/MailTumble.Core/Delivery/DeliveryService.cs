@@ -35,6 +35,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IDeliveryStatusStore? _statusStore;
     private readonly IFeedbackStore? _feedback;
     private volatile int _desired = 1;
+    private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
 
     /// <summary>Creates the service; <paramref name="feedback"/> records sent deliveries so bounces and complaints can be attributed.</summary>
@@ -95,7 +96,9 @@ public sealed partial class DeliveryService : BackgroundService
                 try
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
-                    _desired = ConcurrencyPolicy.Desired(stats.Ready + stats.InFlight, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
+                    var depth = stats.Ready + stats.InFlight;
+                    _desired = ConcurrencyPolicy.Desired(depth, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
+                    _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, _pacer.CurrentRate);
                     if (_statusStore is not null)
                     {
                         await _statusStore.SaveAsync(_pacer.Snapshot(_desired), stoppingToken).ConfigureAwait(false);
@@ -128,8 +131,7 @@ public sealed partial class DeliveryService : BackgroundService
                     continue;
                 }
 
-                var batchSize = (int)Math.Clamp(Math.Ceiling(_pacer.CurrentRate / Math.Max(1, _desired)), 1, 10);
-                var batch = await _queue.LeaseAsync(batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                var batch = await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
                     if (index == 0)
@@ -188,6 +190,7 @@ public sealed partial class DeliveryService : BackgroundService
     private async Task ProcessAsync(LeasedItem leased, LookupResult? prefetched, CancellationToken stoppingToken, CancellationToken sendToken)
     {
         var item = leased.Item;
+        var cycleStart = Stopwatch.GetTimestamp();
         var now = _time.GetUtcNow();
         if (now >= item.ExpiresAt)
         {
@@ -220,7 +223,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        // Everything slow happens before the rate-budget slot, so sends leave at the paced times.
+        // Everything slow happens before the rate-budget slot, so sends reach the provider at the paced times.
         Stream body;
         try
         {
@@ -233,28 +236,41 @@ public sealed partial class DeliveryService : BackgroundService
         }
 
         SendResult result;
-        long started;
+        TimeSpan elapsed;
+        TimeSpan waited;
         await using (body.ConfigureAwait(false))
         {
             body.Seek(item.BodyOffset, SeekOrigin.Begin);
             await _sender.WarmUpAsync(stoppingToken).ConfigureAwait(false);
-            if (!await _pacer.WaitTurnAsync(stoppingToken).ConfigureAwait(false))
+            using var turn = _pacer.BeginTurn();
+            if (turn is null)
             {
                 // Paused (quota spent or provider unreachable): hand it back untouched.
                 await _queue.ReleaseAsync([leased], CancellationToken.None).ConfigureAwait(false);
                 return;
             }
 
-            started = Stopwatch.GetTimestamp();
-            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, lookup.Alias.Target, item.Headers, body, EightBit: true);
+            await turn.ApproachAsync(stoppingToken).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, lookup.Alias.Target, item.Headers, body, EightBit: true, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
+            if (result.Outcome == SendOutcome.Sent)
+            {
+                turn.Settle();
+            }
+
+            elapsed = Stopwatch.GetElapsedTime(started) - turn.SlotWait;
+            waited = turn.ApproachWait + turn.SlotWait;
         }
 
-        var elapsed = Stopwatch.GetElapsedTime(started);
-        Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (elapsed.TotalSeconds * 0.1));
         _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
         _pacer.Record(result.Outcome);
         await ApplyAsync(leased, lookup.Alias.Target, result).ConfigureAwait(false);
+
+        // A worker's whole turn without the waits for the budget (send, acknowledgement, clean-up): what sizes the
+        // worker count, so that one is always ready when a slot comes round.
+        var cycle = Math.Max(0, (Stopwatch.GetElapsedTime(cycleStart) - waited).TotalSeconds);
+        Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (cycle * 0.1));
     }
 
     private async Task ApplyAsync(LeasedItem leased, string target, SendResult result)

@@ -17,13 +17,21 @@ public sealed class SendPacer
     private readonly SlidingCounter _throttled;
     private readonly SlidingCounter _failed;
     private readonly Lock _gate = new();
+    // A second and 5 ms: sends may reach the provider a few milliseconds apart from how they left (their own
+    // network and processing), and 5 ms of slack (0.5% of the rate) keeps such jitter from adding one too many.
+    private static readonly TimeSpan Second = TimeSpan.FromMilliseconds(1005);
+    private readonly SlotClock _clock;
+    private readonly Queue<DateTimeOffset> _released = new();
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private int _pending;
+    private long _preliminaryTicks = TimeSpan.TicksPerMillisecond * 5;
     private string? _pauseReason;
 
     /// <summary>Creates a pacer for the configured rate and quota.</summary>
     public SendPacer(DeliveryOptions options, TimeProvider time)
     {
         _time = time;
+        _clock = new SlotClock(time);
         // Each of several processes on one queue takes its share of the provider's rate.
         _bucket = new TokenBucket(options.ProcessSendRate, 1, time);
         _rate = new RateController(_bucket, options.ProcessSendRate, time);
@@ -63,24 +71,91 @@ public sealed class SendPacer
     }
 
     /// <summary>
-    /// Waits for this send's turn. False when sending is paused (or the quota is spent): the caller
-    /// hands the delivery back instead of sending it.
+    /// Claims a send's turn: null when sending is paused (or the quota is spent), and the caller hands the delivery
+    /// back instead of sending it. The turn is timed in two steps (<see cref="SendTurn"/>), so the message reaches
+    /// the provider at its rate-budget slot however long the SMTP exchange before it takes.
     /// </summary>
-    public async ValueTask<bool> WaitTurnAsync(CancellationToken cancellationToken)
+    public SendTurn? BeginTurn()
     {
         if (IsPaused(out _))
         {
-            return false;
+            return null;
         }
 
         if (_quota is not null && !_quota.TryAcquire(out var retryAt))
         {
             PauseUntil(retryAt, $"daily quota of {_quota.Limit} spent");
+            return null;
+        }
+
+        var ahead = Interlocked.Increment(ref _pending) - 1;
+        return new SendTurn(this, ahead);
+    }
+
+    /// <summary>Waits for a turn and its slot in one step, for sends with nothing to do before the content.</summary>
+    public async ValueTask<bool> WaitTurnAsync(CancellationToken cancellationToken)
+    {
+        using var turn = BeginTurn();
+        if (turn is null)
+        {
             return false;
         }
 
-        await _bucket.WaitAsync(1, cancellationToken).ConfigureAwait(false);
+        await turn.EnterAsync(cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// How long before its slot a send should begin: twice what the exchange before the content takes, plus 20 ms. A
+    /// send that arrives early waits a little at the gate; one that arrives late loses its slot for good.
+    /// </summary>
+    internal TimeSpan Lead => TimeSpan.FromTicks(Math.Min((2 * Volatile.Read(ref _preliminaryTicks)) + (20 * TimeSpan.TicksPerMillisecond), 2 * TimeSpan.TicksPerSecond));
+
+    internal TokenBucket Bucket => _bucket;
+
+    internal SlotClock Clock => _clock;
+
+    internal void Entered(TimeSpan preliminaries)
+    {
+        Interlocked.Decrement(ref _pending);
+        var previous = Volatile.Read(ref _preliminaryTicks);
+        Volatile.Write(ref _preliminaryTicks, (long)((previous * 0.9) + (preliminaries.Ticks * 0.1)));
+    }
+
+    internal void Abandoned() => Interlocked.Decrement(ref _pending);
+
+    /// <summary>
+    /// Admits a release now when fewer than the rate's worth were released in the last second, and returns null;
+    /// otherwise returns when the oldest of them leaves the window. Slots are spaced exactly, but a timer that wakes
+    /// a few milliseconds late and then on time would squeeze one send too many into a second; this log of actual
+    /// releases keeps every one-second window at or below the rate, as a provider counts it, with a few milliseconds
+    /// to spare.
+    /// </summary>
+    internal DateTimeOffset? Admit()
+    {
+        lock (_released)
+        {
+            var now = _time.GetUtcNow();
+            while (_released.Count > 0 && now - _released.Peek() >= Second)
+            {
+                _released.Dequeue();
+            }
+
+            var limit = Math.Max(1, (int)Math.Floor(_rate.CurrentRate + 1e-9));
+            if (_released.Count >= limit)
+            {
+                // Trimmed to the limit in force (the rate may have been cut), oldest first.
+                while (_released.Count > limit)
+                {
+                    _released.Dequeue();
+                }
+
+                return _released.Peek() + Second;
+            }
+
+            _released.Enqueue(now);
+            return null;
+        }
     }
 
     /// <summary>Feeds one send outcome into the counters and throttle discovery.</summary>

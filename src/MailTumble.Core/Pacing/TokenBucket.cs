@@ -9,6 +9,7 @@ namespace MailTumble.Core.Pacing;
 public sealed class TokenBucket
 {
     private readonly TimeProvider _time;
+    private readonly SlotClock _clock;
     private readonly Lock _gate = new();
     private double _rate;
     private double _burst;
@@ -20,6 +21,7 @@ public sealed class TokenBucket
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ratePerSecond);
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _time = time;
+        _clock = new SlotClock(time);
         _rate = ratePerSecond;
         _burst = burst;
         _nextFreeTicks = time.GetUtcNow().UtcTicks;
@@ -59,24 +61,46 @@ public sealed class TokenBucket
     /// <summary>Reserves <paramref name="tokens"/> and returns how long the caller must wait before using them.</summary>
     public TimeSpan Reserve(int tokens = 1)
     {
+        var now = _time.GetUtcNow();
+        var slot = ReserveSlot(tokens, now);
+        return slot > now ? slot - now : TimeSpan.Zero;
+    }
+
+    /// <summary>Reserves <paramref name="tokens"/> and returns the instant from which they may be used.</summary>
+    public DateTimeOffset ReserveSlot(int tokens = 1) => ReserveSlot(tokens, _time.GetUtcNow());
+
+    /// <summary>
+    /// When a reservation made now would start, <paramref name="ahead"/> other reservations later; nothing is reserved.
+    /// Lets a sender start its slow preliminaries just in time for a slot it will reserve later.
+    /// </summary>
+    public DateTimeOffset Estimate(int ahead)
+    {
         lock (_gate)
         {
             var now = _time.GetUtcNow().UtcTicks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
             var tolerance = (long)((_burst - 1) * interval);
-            var start = Math.Max(_nextFreeTicks, now - tolerance);
-            _nextFreeTicks = start + (interval * tokens);
-            return start > now ? TimeSpan.FromTicks(start - now) : TimeSpan.Zero;
+            return new DateTimeOffset(Math.Max(_nextFreeTicks, now - tolerance) + (interval * ahead), TimeSpan.Zero);
         }
     }
 
     /// <summary>Waits until <paramref name="tokens"/> may be used.</summary>
     public async ValueTask WaitAsync(int tokens, CancellationToken cancellationToken)
     {
-        var wait = Reserve(tokens);
-        if (wait > TimeSpan.Zero)
+        var slot = ReserveSlot(tokens);
+        await _clock.WaitUntilAsync(slot, cancellationToken).ConfigureAwait(false);
+    }
+
+    private DateTimeOffset ReserveSlot(int tokens, DateTimeOffset at)
+    {
+        lock (_gate)
         {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            var now = at.UtcTicks;
+            var interval = (long)(TimeSpan.TicksPerSecond / _rate);
+            var tolerance = (long)((_burst - 1) * interval);
+            var start = Math.Max(_nextFreeTicks, now - tolerance);
+            _nextFreeTicks = start + (interval * tokens);
+            return new DateTimeOffset(Math.Max(start, now), TimeSpan.Zero);
         }
     }
 }

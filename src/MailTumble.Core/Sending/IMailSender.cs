@@ -12,6 +12,9 @@ public interface IMailSender
     /// </summary>
     Task WarmUpAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Sends the message. Never throws for provider trouble: returns a classified <see cref="SendResult"/>.</summary>
+    /// <summary>
+    /// Sends the message, awaiting <see cref="PreparedMessage.BeforeContent"/> right before the content goes out.
+    /// Never throws for provider trouble: returns a classified <see cref="SendResult"/>.
+    /// </summary>
     Task<SendResult> SendAsync(PreparedMessage message, CancellationToken cancellationToken);
 }

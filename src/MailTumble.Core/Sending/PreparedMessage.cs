@@ -7,10 +7,15 @@ namespace MailTumble.Core.Sending;
 /// <param name="Headers">Rewritten header block including the empty separator line.</param>
 /// <param name="Body">The original body bytes, positioned at their start; read to the end.</param>
 /// <param name="EightBit">Whether the message has bytes above 127 (needs 8BITMIME).</param>
+/// <param name="BeforeContent">
+/// Awaited by the sender right before the content leaves (after the provider accepted the envelope and DATA), once
+/// per attempt: it holds the message until its rate-budget slot, so it reaches the provider on time.
+/// </param>
 public sealed record PreparedMessage(
     string DeliveryId,
     string EnvelopeFrom,
     string Recipient,
     ReadOnlyMemory<byte> Headers,
     Stream Body,
-    bool EightBit);
+    bool EightBit,
+    Func<CancellationToken, ValueTask>? BeforeContent = null);

@@ -9,11 +9,13 @@ namespace MailTumble.Smtp.Outbound;
 internal sealed class RawBodyPart : MimePart
 {
     private readonly Stream _body;
+    private readonly Func<CancellationToken, ValueTask>? _beforeContent;
 
-    public RawBodyPart(Stream body)
+    public RawBodyPart(Stream body, Func<CancellationToken, ValueTask>? beforeContent = null)
         : base("application", "octet-stream")
     {
         _body = body;
+        _beforeContent = beforeContent;
         ContentTransferEncoding = ContentEncoding.EightBit;
         Headers.Clear();
     }
@@ -23,6 +25,13 @@ internal sealed class RawBodyPart : MimePart
 
     public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
+        // MailKit writes the content only after the server's 354 (or with BDAT), and the header block is still in
+        // its output buffer: waiting here times the end of the message, which is when the provider counts it.
+        if (_beforeContent is not null)
+        {
+            await _beforeContent(cancellationToken).ConfigureAwait(false);
+        }
+
         var buffer = new byte[64 * 1024];
         var last = -1;
         int read;

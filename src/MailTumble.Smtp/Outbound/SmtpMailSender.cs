@@ -47,7 +47,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                     connected = true;
                 }
 
-                var mime = new MimeMessage(ParsedMessage.LoadHeaders(message.Headers.ToArray())) { Body = new RawBodyPart(message.Body) };
+                var mime = new MimeMessage(ParsedMessage.LoadHeaders(message.Headers.ToArray())) { Body = new RawBodyPart(message.Body, message.BeforeContent) };
                 client.CurrentSize = message.Headers.Length + 2 + (bodyStart >= 0 ? message.Body.Length - bodyStart : 0);
                 var sender = MailboxAddress.Parse(ParserOptions.Default, message.EnvelopeFrom);
                 var recipient = MailboxAddress.Parse(ParserOptions.Default, message.Recipient);

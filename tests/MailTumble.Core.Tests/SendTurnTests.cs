@@ -1,0 +1,118 @@
+using MailTumble.Core.Delivery;
+using MailTumble.Core.Pacing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace MailTumble.Core.Tests;
+
+/// <summary>The two-step send turn and the release log, on fake time.</summary>
+public sealed class SendTurnTests
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+
+    [Fact]
+    public async Task A_turn_takes_its_slot_when_it_reaches_the_content_not_when_it_begins()
+    {
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 10 }, _time);
+        using var slow = pacer.BeginTurn()!;
+        using var quick = pacer.BeginTurn()!;
+
+        // The quick one reaches its content first and goes at once; the slow one, arriving 30 ms later, gets the next
+        // slot 100 ms after the first instead of going out right behind it.
+        await quick.EnterAsync(default);
+        _time.Advance(TimeSpan.FromMilliseconds(30));
+        var entering = slow.EnterAsync(default).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(69));
+        Assert.False(entering.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await entering;
+        Assert.Equal(TimeSpan.FromMilliseconds(70), slow.SlotWait);
+        Assert.True(quick.Entered && slow.Entered);
+    }
+
+    [Fact]
+    public async Task A_turn_approaches_shortly_before_the_slot_it_will_likely_get()
+    {
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 2 }, _time);
+        await pacer.BeginTurn()!.EnterAsync(default);
+        using var next = pacer.BeginTurn()!;
+
+        // Next slot in 500 ms; the approach ends a lead (twice the exchange before the content, plus 20 ms) before it.
+        var approaching = next.ApproachAsync(default);
+        _time.Advance(TimeSpan.FromMilliseconds(460));
+        await Task.Delay(50); // fake-time delays resume on the thread pool: give it the chance to (wrongly) finish
+        Assert.False(approaching.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        await approaching.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(480), next.ApproachWait);
+    }
+
+    [Fact]
+    public void The_release_log_admits_the_rate_per_second_and_says_when_the_next_may_go()
+    {
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 4 }, _time);
+
+        // Four sends released at once (their timers all woke late together) fill the second; a fifth must wait until
+        // the first is a second (and 5 ms of slack) old, even though the bucket would have let it go.
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Null(pacer.Admit());
+        }
+
+        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromMilliseconds(1005), pacer.Admit());
+        _time.Advance(TimeSpan.FromMilliseconds(1004));
+        Assert.NotNull(pacer.Admit());
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(pacer.Admit());
+    }
+
+    [Fact]
+    public async Task A_turn_whose_slot_came_but_whose_second_is_full_waits_for_room()
+    {
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 2 }, _time);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Null(pacer.Admit()); // two releases from some other path fill the current second
+        }
+
+        using var turn = pacer.BeginTurn()!;
+        var entering = turn.EnterAsync(default).AsTask();
+        _time.Advance(TimeSpan.FromMilliseconds(1000));
+        await Task.Delay(50);
+        Assert.False(entering.IsCompleted);
+        _time.Advance(TimeSpan.FromMilliseconds(5));
+        await entering.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(1005), turn.SlotWait);
+    }
+
+    [Fact]
+    public void An_abandoned_turn_no_longer_counts_as_ahead_of_the_next()
+    {
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 10 }, _time);
+        pacer.BeginTurn()!.Dispose();
+        using var next = pacer.BeginTurn()!;
+        var approaching = next.ApproachAsync(default);
+        Assert.True(approaching.IsCompleted, "nothing ahead: the slot is now");
+    }
+
+    [Fact]
+    public async Task The_system_clock_never_wakes_a_waiter_early()
+    {
+        var clock = new SlotClock(TimeProvider.System);
+        var targets = Enumerable.Range(1, 20).Select(i => DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(3 * i)).ToList();
+        var woke = await Task.WhenAll(targets.Select(async t =>
+        {
+            await clock.WaitUntilAsync(t, default);
+            return DateTimeOffset.UtcNow;
+        }));
+        Assert.All(targets.Zip(woke), p => Assert.True(p.Second >= p.First, $"woke {(p.First - p.Second).TotalMilliseconds} ms early"));
+    }
+
+    [Fact]
+    public async Task A_cancelled_wait_on_the_system_clock_ends_at_once()
+    {
+        using var cancel = new CancellationTokenSource();
+        var waiting = new SlotClock(TimeProvider.System).WaitUntilAsync(DateTimeOffset.UtcNow.AddHours(1), cancel.Token);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+}
