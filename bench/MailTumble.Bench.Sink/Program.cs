@@ -14,6 +14,7 @@ Console.CancelKeyPress += (_, e) =>
 AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
 var accepted = 0;
+var listeners = new DroppingListenerFactory();
 var outage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 var store = new ProviderStore(options, log, () =>
 {
@@ -31,11 +32,13 @@ while (!stop.IsCancellationRequested)
         .Build();
     var services = new ServiceProvider();
     services.Add(store);
+    services.Add((SmtpServer.Net.IEndpointListenerFactory)listeners);
     var server = new SmtpServer.SmtpServer(serverOptions, services);
     using var running = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
     var task = server.StartAsync(running.Token);
     Console.WriteLine($"sink listening on {options.Listen} (limit {(options.Limit > 0 ? options.Limit + "/s" : "none")})");
     await Task.WhenAny(outage.Task, Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default));
+    listeners.DropAll();
     await running.CancelAsync();
     try
     {

@@ -182,7 +182,7 @@ provider_start() {
   echo "provider sink did not start" >&2; cat "$BENCH_ROOT/$name.out" >&2; return 1
 }
 
-provider_stop() { [ -f "$BENCH_ROOT/$1.pid" ] && kill "$(cat "$BENCH_ROOT/$1.pid")" 2>/dev/null; rm -f "$BENCH_ROOT/$1.pid"; return 0; }
+provider_stop() { [ -f "$BENCH_ROOT/$1.pid" ] && { kill "$(cat "$BENCH_ROOT/$1.pid")" 2>/dev/null || true; }; rm -f "$BENCH_ROOT/$1.pid"; return 0; }
 
 provider_accepted() { local n; n=$(grep -c '^A ' "$BENCH_ROOT/$1.log" 2>/dev/null); echo "${n:-0}"; }
 provider_throttled() { local n; n=$(grep -c '^T ' "$BENCH_ROOT/$1.log" 2>/dev/null); echo "${n:-0}"; }
