@@ -40,7 +40,7 @@ public sealed class SlotClock
 
         public PreciseTimer()
         {
-            var thread = new Thread(Run) { IsBackground = true, Name = "MailTumble send clock", Priority = ThreadPriority.AboveNormal };
+            var thread = new Thread(Run) { IsBackground = true, Name = "MailTumble send clock" };
             thread.Start();
         }
 
