@@ -58,7 +58,7 @@ public sealed class SendTurnTests
             Assert.Null(pacer.Admit());
         }
 
-        Assert.Equal(_time.GetUtcNow() + TimeSpan.FromMilliseconds(1005), pacer.Admit());
+        Assert.Equal(pacer.Clock.Now + TimeSpan.FromMilliseconds(1005), pacer.Admit());
         _time.Advance(TimeSpan.FromMilliseconds(1004));
         Assert.NotNull(pacer.Admit());
         _time.Advance(TimeSpan.FromMilliseconds(1));
@@ -85,6 +85,19 @@ public sealed class SendTurnTests
     }
 
     [Fact]
+    public void A_step_of_the_wall_clock_neither_stalls_nor_bursts_the_budget()
+    {
+        var wall = new SteppedWallClock(_time);
+        var bucket = new TokenBucket(10, 1, wall);
+        Assert.Equal(TimeSpan.Zero, bucket.Reserve());
+
+        wall.Step = TimeSpan.FromHours(-1);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), bucket.Reserve());
+        wall.Step = TimeSpan.FromHours(1);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), bucket.Reserve());
+    }
+
+    [Fact]
     public void An_abandoned_turn_no_longer_counts_as_ahead_of_the_next()
     {
         var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 10 }, _time);
@@ -98,11 +111,11 @@ public sealed class SendTurnTests
     public async Task The_system_clock_never_wakes_a_waiter_early()
     {
         var clock = new SlotClock(TimeProvider.System);
-        var targets = Enumerable.Range(1, 20).Select(i => DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(3 * i)).ToList();
+        var targets = Enumerable.Range(1, 20).Select(i => clock.Now + TimeSpan.FromMilliseconds(3 * i)).ToList();
         var woke = await Task.WhenAll(targets.Select(async t =>
         {
             await clock.WaitUntilAsync(t, default);
-            return DateTimeOffset.UtcNow;
+            return clock.Now;
         }));
         Assert.All(targets.Zip(woke), p => Assert.True(p.Second >= p.First, $"woke {(p.First - p.Second).TotalMilliseconds} ms early"));
     }
@@ -111,8 +124,21 @@ public sealed class SendTurnTests
     public async Task A_cancelled_wait_on_the_system_clock_ends_at_once()
     {
         using var cancel = new CancellationTokenSource();
-        var waiting = new SlotClock(TimeProvider.System).WaitUntilAsync(DateTimeOffset.UtcNow.AddHours(1), cancel.Token);
+        var clock = new SlotClock(TimeProvider.System);
+        var waiting = clock.WaitUntilAsync(clock.Now + TimeSpan.FromHours(1), cancel.Token);
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+    }
+
+    /// <summary>A wall clock an operator or NTP can step; the monotonic timestamp runs on undisturbed.</summary>
+    private sealed class SteppedWallClock(FakeTimeProvider inner) : TimeProvider
+    {
+        public TimeSpan Step { get; set; }
+
+        public override long TimestampFrequency => inner.TimestampFrequency;
+
+        public override DateTimeOffset GetUtcNow() => inner.GetUtcNow() + Step;
+
+        public override long GetTimestamp() => inner.GetTimestamp();
     }
 }

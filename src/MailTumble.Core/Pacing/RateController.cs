@@ -65,7 +65,7 @@ public sealed class RateController
             _ceiling = accepted > 0 ? accepted : _bucket.Rate;
             var cut = accepted > 0 ? Math.Min(_bucket.Rate * 0.85, accepted * 0.95) : _bucket.Rate * 0.5;
             _bucket.Rate = Math.Max(_min, cut);
-            _bucket.HoldUntil(now + Hold);
+            _bucket.HoldFor(Hold);
             _lastCut = now;
             _lastChange = now;
         }

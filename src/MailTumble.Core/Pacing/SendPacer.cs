@@ -21,7 +21,7 @@ public sealed class SendPacer
     // network and processing), and 5 ms of slack (0.5% of the rate) keeps such jitter from adding one too many.
     private static readonly TimeSpan Second = TimeSpan.FromMilliseconds(1005);
     private readonly SlotClock _clock;
-    private readonly Queue<DateTimeOffset> _released = new();
+    private readonly Queue<TimeSpan> _released = new(); // instants on _clock
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private int _pending;
     private long _preliminaryTicks = TimeSpan.TicksPerMillisecond * 5;
@@ -31,9 +31,9 @@ public sealed class SendPacer
     public SendPacer(DeliveryOptions options, TimeProvider time)
     {
         _time = time;
-        _clock = new SlotClock(time);
         // Each of several processes on one queue takes its share of the provider's rate.
         _bucket = new TokenBucket(options.ProcessSendRate, 1, time);
+        _clock = _bucket.Clock;
         _rate = new RateController(_bucket, options.ProcessSendRate, time);
         _quota = options.DailyQuota is { } limit ? new DailyQuota(limit, time) : null;
         _sent = new SlidingCounter(time);
@@ -131,11 +131,11 @@ public sealed class SendPacer
     /// releases keeps every one-second window at or below the rate, as a provider counts it, with a few milliseconds
     /// to spare.
     /// </summary>
-    internal DateTimeOffset? Admit()
+    internal TimeSpan? Admit()
     {
         lock (_released)
         {
-            var now = _time.GetUtcNow();
+            var now = _clock.Now;
             while (_released.Count > 0 && now - _released.Peek() >= Second)
             {
                 _released.Dequeue();

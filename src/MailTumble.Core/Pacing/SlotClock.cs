@@ -1,38 +1,49 @@
+using System.Diagnostics;
+
 namespace MailTumble.Core.Pacing;
 
 /// <summary>
-/// Waits until an instant with millisecond precision. <c>Task.Delay</c> wakes 1.5 ms late on average and 5 ms late
-/// at the 99th percentile (measured here), which at 200 sends per second is a whole slot and bunches sends at the
-/// provider. On the system clock one background thread sleeps to the earliest waiter instead (about 0.6 ms late,
-/// rarely more than 1.2 ms); with any other <see cref="TimeProvider"/> (tests) it falls back to
-/// <c>Task.Delay</c> on that provider, so fake time still drives it.
+/// The pacing clock: monotonic instants (time since the clock was made, from <see cref="TimeProvider.GetTimestamp"/>,
+/// so a wall-clock step neither stalls nor bursts the sends) and waits to them with millisecond precision.
+/// <c>Task.Delay</c> wakes 1.5 ms late on average and 5 ms late at the 99th percentile (measured here), which at 200
+/// sends per second is a whole slot and bunches sends at the provider. On the system clock one background thread
+/// sleeps to the earliest waiter instead (about 0.6 ms late, rarely more than 1.2 ms); with any other
+/// <see cref="TimeProvider"/> (tests) it falls back to <c>Task.Delay</c> on that provider, so fake time drives it.
 /// </summary>
 public sealed class SlotClock
 {
     private static readonly Lazy<PreciseTimer> SystemTimer = new(() => new PreciseTimer(), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly TimeProvider _time;
+    private readonly long _origin;
 
     /// <summary>Creates a clock on <paramref name="time"/>.</summary>
-    public SlotClock(TimeProvider time) => _time = time;
+    public SlotClock(TimeProvider time)
+    {
+        _time = time;
+        _origin = time.GetTimestamp();
+    }
 
     /// <summary>The clock's time provider.</summary>
     public TimeProvider Time => _time;
 
-    /// <summary>Completes at <paramref name="when"/> (at once if it has passed).</summary>
-    public Task WaitUntilAsync(DateTimeOffset when, CancellationToken cancellationToken)
+    /// <summary>The current instant: time elapsed since the clock was made.</summary>
+    public TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    /// <summary>Completes at the instant <paramref name="when"/> (at once if it has passed).</summary>
+    public Task WaitUntilAsync(TimeSpan when, CancellationToken cancellationToken)
     {
-        var wait = when - _time.GetUtcNow();
+        var wait = when - Now;
         if (wait <= TimeSpan.Zero)
         {
             return Task.CompletedTask;
         }
 
         return ReferenceEquals(_time, TimeProvider.System)
-            ? SystemTimer.Value.WaitUntilAsync(when.UtcTicks, cancellationToken)
+            ? SystemTimer.Value.WaitUntilAsync(Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency), cancellationToken)
             : Task.Delay(wait, _time, cancellationToken);
     }
 
-    /// <summary>One thread, a heap of due times, and a sleep to the earliest; its waiters resume on the thread pool.</summary>
+    /// <summary>One thread, a heap of due timestamps, and a sleep to the earliest; its waiters resume on the thread pool.</summary>
     private sealed class PreciseTimer
     {
         private readonly PriorityQueue<TaskCompletionSource, long> _due = new();
@@ -44,12 +55,12 @@ public sealed class SlotClock
             thread.Start();
         }
 
-        public Task WaitUntilAsync(long dueTicks, CancellationToken cancellationToken)
+        public Task WaitUntilAsync(long dueTimestamp, CancellationToken cancellationToken)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
             {
-                _due.Enqueue(done, dueTicks);
+                _due.Enqueue(done, dueTimestamp);
                 Monitor.PulseAll(_gate);
             }
 
@@ -74,7 +85,7 @@ public sealed class SlotClock
                 {
                     while (true)
                     {
-                        var now = DateTimeOffset.UtcNow.UtcTicks;
+                        var now = Stopwatch.GetTimestamp();
                         while (_due.TryPeek(out var waiter, out var due) && due <= now)
                         {
                             _due.Dequeue();
@@ -88,7 +99,7 @@ public sealed class SlotClock
 
                         // Rounded up to whole milliseconds: never early, and a sleep wakes about half a millisecond late.
                         var sleep = _due.TryPeek(out _, out var next)
-                            ? (int)Math.Min(int.MaxValue, Math.Max(1, (next - now + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond))
+                            ? (int)Math.Clamp(Math.Ceiling((next - now) * 1000.0 / Stopwatch.Frequency), 1, int.MaxValue)
                             : Timeout.Infinite;
                         Monitor.Wait(_gate, sleep);
                     }

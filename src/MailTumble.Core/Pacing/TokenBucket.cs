@@ -3,7 +3,8 @@ namespace MailTumble.Core.Pacing;
 /// <summary>
 /// A token bucket kept as a "next free slot" time (GCRA): each take reserves the next slot, so callers
 /// are spaced exactly 1/rate apart and the burst never exceeds <see cref="Burst"/> tokens. The rate can
-/// change at any time (throttle discovery). Time comes from an injected <see cref="TimeProvider"/>.
+/// change at any time (throttle discovery). Time comes from an injected <see cref="TimeProvider"/>, as monotonic
+/// instants on <see cref="Clock"/>, so a step of the wall clock does not stall or burst the sends.
 /// System.Threading.RateLimiting's limiters take neither a TimeProvider nor a changing rate, hence this.
 /// </summary>
 public sealed class TokenBucket
@@ -13,7 +14,7 @@ public sealed class TokenBucket
     private readonly Lock _gate = new();
     private double _rate;
     private double _burst;
-    private long _nextFreeTicks;
+    private long _nextFreeTicks; // an instant on _clock, in TimeSpan ticks
 
     /// <summary>Creates a bucket at <paramref name="ratePerSecond"/> allowing <paramref name="burst"/> tokens at once.</summary>
     public TokenBucket(double ratePerSecond, double burst, TimeProvider time)
@@ -24,7 +25,7 @@ public sealed class TokenBucket
         _clock = new SlotClock(time);
         _rate = ratePerSecond;
         _burst = burst;
-        _nextFreeTicks = time.GetUtcNow().UtcTicks;
+        _nextFreeTicks = _clock.Now.Ticks;
     }
 
     /// <summary>Tokens per second.</summary>
@@ -49,38 +50,41 @@ public sealed class TokenBucket
         }
     }
 
-    /// <summary>No token is handed out before <paramref name="until"/> (lets a provider's rolling window drain).</summary>
-    public void HoldUntil(DateTimeOffset until)
+    /// <summary>The clock whose instants <see cref="ReserveSlot"/> and <see cref="Estimate"/> return.</summary>
+    public SlotClock Clock => _clock;
+
+    /// <summary>No token is handed out for <paramref name="pause"/> from now (lets a provider's rolling window drain).</summary>
+    public void HoldFor(TimeSpan pause)
     {
         lock (_gate)
         {
-            _nextFreeTicks = Math.Max(_nextFreeTicks, until.UtcTicks);
+            _nextFreeTicks = Math.Max(_nextFreeTicks, (_clock.Now + pause).Ticks);
         }
     }
 
     /// <summary>Reserves <paramref name="tokens"/> and returns how long the caller must wait before using them.</summary>
     public TimeSpan Reserve(int tokens = 1)
     {
-        var now = _time.GetUtcNow();
+        var now = _clock.Now;
         var slot = ReserveSlot(tokens, now);
         return slot > now ? slot - now : TimeSpan.Zero;
     }
 
-    /// <summary>Reserves <paramref name="tokens"/> and returns the instant from which they may be used.</summary>
-    public DateTimeOffset ReserveSlot(int tokens = 1) => ReserveSlot(tokens, _time.GetUtcNow());
+    /// <summary>Reserves <paramref name="tokens"/> and returns the instant on <see cref="Clock"/> from which they may be used.</summary>
+    public TimeSpan ReserveSlot(int tokens = 1) => ReserveSlot(tokens, _clock.Now);
 
     /// <summary>
     /// When a reservation made now would start, <paramref name="ahead"/> other reservations later; nothing is reserved.
     /// Lets a sender start its slow preliminaries just in time for a slot it will reserve later.
     /// </summary>
-    public DateTimeOffset Estimate(int ahead)
+    public TimeSpan Estimate(int ahead)
     {
         lock (_gate)
         {
-            var now = _time.GetUtcNow().UtcTicks;
+            var now = _clock.Now.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
             var tolerance = (long)((_burst - 1) * interval);
-            return new DateTimeOffset(Math.Max(_nextFreeTicks, now - tolerance) + (interval * ahead), TimeSpan.Zero);
+            return TimeSpan.FromTicks(Math.Max(_nextFreeTicks, now - tolerance) + (interval * ahead));
         }
     }
 
@@ -91,16 +95,16 @@ public sealed class TokenBucket
         await _clock.WaitUntilAsync(slot, cancellationToken).ConfigureAwait(false);
     }
 
-    private DateTimeOffset ReserveSlot(int tokens, DateTimeOffset at)
+    private TimeSpan ReserveSlot(int tokens, TimeSpan at)
     {
         lock (_gate)
         {
-            var now = at.UtcTicks;
+            var now = at.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
             var tolerance = (long)((_burst - 1) * interval);
             var start = Math.Max(_nextFreeTicks, now - tolerance);
             _nextFreeTicks = start + (interval * tokens);
-            return new DateTimeOffset(Math.Max(start, now), TimeSpan.Zero);
+            return TimeSpan.FromTicks(Math.Max(start, now));
         }
     }
 }
