@@ -65,6 +65,23 @@ public sealed class SendTurnTests
         Assert.Null(pacer.Admit());
     }
 
+    [Theory]
+    [InlineData(14.0 / 3, 5, 1076)]
+    [InlineData(0.5, 1, 2005)]
+    public void A_fractional_rate_is_not_rounded_down_by_the_release_log(double rate, int perWindow, int windowMs)
+    {
+        // A process's share of the provider's rate (14/s over three processes) may be fractional.
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = rate }, _time);
+        for (var i = 0; i < perWindow; i++)
+        {
+            Assert.Null(pacer.Admit());
+        }
+
+        var next = pacer.Admit();
+        Assert.NotNull(next);
+        Assert.InRange((next.Value - pacer.Clock.Now).TotalMilliseconds, windowMs - 1, windowMs + 1);
+    }
+
     [Fact]
     public async Task A_turn_whose_slot_came_but_whose_second_is_full_waits_for_room()
     {

@@ -17,9 +17,9 @@ public sealed class SendPacer
     private readonly SlidingCounter _throttled;
     private readonly SlidingCounter _failed;
     private readonly Lock _gate = new();
-    // A second and 5 ms: sends may reach the provider a few milliseconds apart from how they left (their own
-    // network and processing), and 5 ms of slack (0.5% of the rate) keeps such jitter from adding one too many.
-    private static readonly TimeSpan Second = TimeSpan.FromMilliseconds(1005);
+    // Sends may reach the provider a few milliseconds apart from how they left (their own network and
+    // processing); 5 ms of slack per window (0.5% at one second) keeps such jitter from adding one too many.
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(5);
     private readonly SlotClock _clock;
     private readonly Queue<TimeSpan> _released = new(); // instants on _clock
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -125,23 +125,25 @@ public sealed class SendPacer
     internal void Abandoned() => Interlocked.Decrement(ref _pending);
 
     /// <summary>
-    /// Admits a release now when fewer than the rate's worth were released in the last second, and returns null;
-    /// otherwise returns when the oldest of them leaves the window. Slots are spaced exactly, but a timer that wakes
-    /// a few milliseconds late and then on time would squeeze one send too many into a second; this log of actual
-    /// releases keeps every one-second window at or below the rate, as a provider counts it, with a few milliseconds
-    /// to spare.
+    /// Admits a release now and returns null when it keeps every window of N releases at least N / rate apart
+    /// (N = the rate rounded up, so one second at whole rates), plus 5 ms of slack; otherwise returns when it may go.
+    /// Slots are spaced exactly, but a timer that wakes a few milliseconds late and then on time would squeeze one
+    /// send too many into a second; this log of actual releases keeps every second at or below the rate, as a
+    /// provider counts it. Fractional rates (a process's share of the provider's) are not rounded down.
     /// </summary>
     internal TimeSpan? Admit()
     {
         lock (_released)
         {
             var now = _clock.Now;
-            while (_released.Count > 0 && now - _released.Peek() >= Second)
+            var rate = _rate.CurrentRate;
+            var limit = Math.Max(1, (int)Math.Ceiling(rate - 1e-9));
+            var window = TimeSpan.FromSeconds(limit / rate) + Slack;
+            while (_released.Count > 0 && now - _released.Peek() >= window)
             {
                 _released.Dequeue();
             }
 
-            var limit = Math.Max(1, (int)Math.Floor(_rate.CurrentRate + 1e-9));
             if (_released.Count >= limit)
             {
                 // Trimmed to the limit in force (the rate may have been cut), oldest first.
@@ -150,7 +152,7 @@ public sealed class SendPacer
                     _released.Dequeue();
                 }
 
-                return _released.Peek() + Second;
+                return _released.Peek() + window;
             }
 
             _released.Enqueue(now);
