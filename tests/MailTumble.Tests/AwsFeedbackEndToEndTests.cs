@@ -26,25 +26,15 @@ public sealed class AwsFeedbackEndToEndTests
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
         // Forward one message; its envelope sender is the signed bounce address SES reports as mail.source.
-        await using (var client = await Testing.RawSmtpClient.ConnectAsync(relay.SmtpPort))
-        {
-            await client.ReadReplyAsync();
-            await client.CommandAsync("EHLO client.test");
-            await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-            await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>");
-            await client.CommandAsync("DATA");
-            await client.SendAsync("Subject: hello\r\n\r\nhi\r\n.\r\n");
-            Assert.StartsWith("250", await client.ReadReplyAsync());
-        }
-
-        var sent = Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(30)));
-        var bounce = SesSamples.Bounce(sent.From, "ses-message-1", "Permanent", "General", $"fb-{Guid.NewGuid():N}", "john@real.example.org");
+        // The helper also waits for the delivery record, as a real bounce cannot overtake it.
+        var bounceAddress = await FeedbackEndToEndTests.ForwardOneAsync(relay, "hello", Alias);
+        var bounce = SesSamples.Bounce(bounceAddress, "ses-message-1", "Permanent", "General", $"fb-{Guid.NewGuid():N}", "john@real.example.org");
         await aws.Sqs.SendMessageAsync(new SendMessageRequest(feedbackQueue, SesSamples.Envelope(bounce, Guid.NewGuid().ToString())));
 
         // The original policy: more than three permanent bounces kill; send three more distinct ones.
         for (var i = 0; i < 3; i++)
         {
-            var again = SesSamples.Bounce(sent.From, $"ses-message-{i + 2}", "Permanent", "General", $"fb-{Guid.NewGuid():N}", "john@real.example.org");
+            var again = SesSamples.Bounce(bounceAddress, $"ses-message-{i + 2}", "Permanent", "General", $"fb-{Guid.NewGuid():N}", "john@real.example.org");
             await aws.Sqs.SendMessageAsync(new SendMessageRequest(feedbackQueue, SesSamples.Envelope(again, Guid.NewGuid().ToString())));
         }
 
