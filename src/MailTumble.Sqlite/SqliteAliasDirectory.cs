@@ -5,17 +5,64 @@ using Microsoft.Data.Sqlite;
 
 namespace MailTumble.Sqlite;
 
-/// <summary>The embedded alias directory: a table in the same SQLite file as the queue.</summary>
-internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin
+/// <summary>
+/// The embedded alias directory: a table in the same SQLite file as the queue. Triggers count changes of
+/// address, target and status, so a cache in a running <c>serve</c> sees an <c>alias add</c>, <c>rm</c> or
+/// <c>hold</c> made by another process within <see cref="ChangeCheckInterval"/>.
+/// </summary>
+internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVersionedAliasDirectory
 {
+    /// <summary>How often the change counter is read; a cached answer is at most this much stale.</summary>
+    internal static readonly TimeSpan ChangeCheckInterval = TimeSpan.FromSeconds(1);
+
     private const int ImportBatch = 5000;
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
+    private readonly Lock _versionGate = new();
+    private long _version = -1;
+    private long _checkedAt;
 
     public SqliteAliasDirectory(SqliteDatabase database, TimeProvider time)
     {
         _database = database;
         _time = time;
+    }
+
+    public long Version
+    {
+        get
+        {
+            var now = _time.GetTimestamp();
+            if (_time.GetElapsedTime(Volatile.Read(ref _checkedAt), now) < ChangeCheckInterval)
+            {
+                return Volatile.Read(ref _version);
+            }
+
+            // One reader checks; the others use the last value rather than wait.
+            if (!_versionGate.TryEnter())
+            {
+                return Volatile.Read(ref _version);
+            }
+
+            try
+            {
+                using var connection = _database.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT version FROM alias_changes WHERE id = 1";
+                Volatile.Write(ref _version, Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+            {
+                // A busy or broken database: keep the cache as it is; lookups report the trouble themselves.
+            }
+            finally
+            {
+                Volatile.Write(ref _checkedAt, now);
+                _versionGate.Exit();
+            }
+
+            return Volatile.Read(ref _version);
+        }
     }
 
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)

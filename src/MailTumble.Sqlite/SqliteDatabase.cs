@@ -17,6 +17,18 @@ internal sealed class SqliteDatabase
             updated_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS aliases_domain ON aliases(domain);
+        CREATE TABLE IF NOT EXISTS alias_changes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL
+        );
+        INSERT OR IGNORE INTO alias_changes (id, version) VALUES (1, 0);
+        CREATE TRIGGER IF NOT EXISTS aliases_inserted AFTER INSERT ON aliases
+        BEGIN UPDATE alias_changes SET version = version + 1 WHERE id = 1; END;
+        CREATE TRIGGER IF NOT EXISTS aliases_deleted AFTER DELETE ON aliases
+        BEGIN UPDATE alias_changes SET version = version + 1 WHERE id = 1; END;
+        CREATE TRIGGER IF NOT EXISTS aliases_changed AFTER UPDATE OF target, status ON aliases
+        WHEN OLD.target IS NOT NEW.target OR OLD.status IS NOT NEW.status
+        BEGIN UPDATE alias_changes SET version = version + 1 WHERE id = 1; END;
         CREATE TABLE IF NOT EXISTS queue (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             id TEXT NOT NULL UNIQUE,
