@@ -12,4 +12,11 @@ public sealed class SqliteOptions
     /// <summary>Writes waiting for a group commit before new mail is answered 451.</summary>
     [Range(16, 1_000_000, ErrorMessage = "MailTumble:Sqlite:IngestChannelCapacity must be between {1} and {2}")]
     public int IngestChannelCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// How long a live worker may keep renewing the lease on a batch it is still sending (slow provider, long
+    /// timeouts) before the worker is presumed hung and the batch is left to become due again. Zero turns renewal off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "MailTumble:Sqlite:MaxLeaseHold must be between {1} and {2}")]
+    public TimeSpan MaxLeaseHold { get; set; } = TimeSpan.FromHours(1);
 }

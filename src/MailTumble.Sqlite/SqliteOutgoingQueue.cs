@@ -7,20 +7,28 @@ namespace MailTumble.Sqlite;
 /// The outgoing queue in SQLite. An item is due when <c>due_at</c> has passed; leasing pushes
 /// <c>due_at</c> to the end of the lease, so an item whose worker died becomes due again by itself.
 /// </summary>
-internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
+internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
     private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority";
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly TimeProvider _time;
+    private readonly SqliteLeaseKeeper? _keeper;
     private long _logged;
 
-    public SqliteOutgoingQueue(SqliteDatabase database, SqliteWriter writer, TimeProvider time)
+    /// <summary>Creates the queue; with a <paramref name="maxLeaseHold"/> above zero, leases held by live workers are renewed up to that long.</summary>
+    public SqliteOutgoingQueue(SqliteDatabase database, SqliteWriter writer, TimeProvider time, TimeSpan maxLeaseHold = default)
     {
         _database = database;
         _writer = writer;
         _time = time;
+        _keeper = maxLeaseHold > TimeSpan.Zero ? new SqliteLeaseKeeper(writer, maxLeaseHold, time) : null;
     }
+
+    /// <summary>Lease renewals done so far (zero when renewal is off).</summary>
+    internal long LeaseRenewals => _keeper?.Renewals ?? 0;
+
+    public ValueTask DisposeAsync() => _keeper?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
     {
@@ -39,12 +47,12 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
         return completion.WaitAsync(cancellationToken);
     }
 
-    public Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var until = now + visibility;
         var token = Guid.NewGuid().ToString("N");
-        return _writer.WriteAsync<IReadOnlyList<LeasedItem>>(
+        var leased = await _writer.WriteAsync<IReadOnlyList<LeasedItem>>(
             context =>
             {
                 var command = context.Command($"""
@@ -56,16 +64,22 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
                 command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
                 command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
                 command.Parameters.AddWithValue("$max", max);
-                var leased = new List<LeasedItem>();
+                var batch = new List<LeasedItem>();
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    leased.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(10), token, until, reader.IsDBNull(11) ? null : reader.GetString(11)));
+                    batch.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(10), token, until, reader.IsDBNull(11) ? null : reader.GetString(11)));
                 }
 
-                return leased;
+                return batch;
             },
-            cancellationToken);
+            cancellationToken).ConfigureAwait(false);
+        if (leased.Count > 0)
+        {
+            _keeper?.Hold(token, visibility, until);
+        }
+
+        return leased;
     }
 
     public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) =>

@@ -17,7 +17,11 @@ public static class SqliteServiceCollectionExtensions
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value.DatabasePath));
         services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
-        services.AddSingleton<SqliteOutgoingQueue>();
+        services.AddSingleton(sp => new SqliteOutgoingQueue(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<SqliteWriter>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.MaxLeaseHold));
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
