@@ -99,6 +99,18 @@ public sealed class HeaderRewriterTests
         Assert.Contains($"\r\nSubject: {expected}\r\n", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("=?iso-8859-1?q?Gr=FC=DFe?=", "[geschützt] Grüße")]
+    [InlineData("Hello", "[geschützt] Hello")]
+    [InlineData("Re: =?utf-8?b?w6k=?= and more", "[geschützt] Re: é and more")]
+    public void A_non_ASCII_prefix_stays_apart_from_the_subject_when_displayed(string subject, string displayed)
+    {
+        var output = Rewrite($"From: a@b.example\r\nSubject: {subject}\r\n\r\n", new RewriteOptions { SubjectPrefix = "[geschützt] " });
+        var message = MimeKit.MimeMessage.Load(new MemoryStream(System.Text.Encoding.Latin1.GetBytes(output)));
+        Assert.Equal(displayed, message.Subject);
+        Assert.True(output.Split("\r\n").All(line => line.Length <= 78), "a header line is longer than 78 characters");
+    }
+
     [Fact]
     public void Only_the_first_Message_ID_is_kept_and_a_missing_one_is_made_on_our_domain()
     {

@@ -189,15 +189,27 @@ public sealed class HeaderRewriter
         var rest = value.TrimStart(" \t\r\n"u8);
         output.Write(name);
         output.Write(": "u8);
-        output.Write(_prefix!.Encoded);
         if (rest.TrimEnd(" \t\r\n"u8).IsEmpty)
         {
+            output.Write(_prefix!.Encoded);
             output.Crlf();
             return;
         }
 
-        // The blank keeps an encoded word that follows a separate token (RFC 2047 §5).
-        output.Write(" "u8);
+        if (_prefix!.EncodedWithBlank is { } glued && rest.StartsWith("=?"u8))
+        {
+            // Encoded word after encoded word: the blank between them is not displayed (RFC 2047 §6.2), so it
+            // goes inside the prefix's word; the fold keeps the two words apart on the wire.
+            output.Write(glued);
+            output.Write("\r\n "u8);
+        }
+        else
+        {
+            // The blank keeps an encoded word that follows a separate token (RFC 2047 §5).
+            output.Write(_prefix.Encoded);
+            output.Write(" "u8);
+        }
+
         if (!output.WriteLines(rest))
         {
             output.Crlf(); // an unfoldable original subject: the prefix alone is still a valid subject
