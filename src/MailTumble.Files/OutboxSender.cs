@@ -1,4 +1,5 @@
 using System.Text;
+using MailTumble.Core.Rewriting;
 using MailTumble.Core.Sending;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ internal sealed class OutboxSender : IMailSender
                 await stream.WriteAsync(Encoding.UTF8.GetBytes(envelope), cancellationToken).ConfigureAwait(false);
                 await stream.WriteAsync(message.Headers, cancellationToken).ConfigureAwait(false);
                 await stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
-                await message.Body.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                await CrlfBody.CopyAsync(message.Body, stream, cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 

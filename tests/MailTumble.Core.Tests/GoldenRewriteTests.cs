@@ -70,7 +70,18 @@ public sealed class GoldenRewriteTests
         var (output, parsed, _) = Send(input, Options(string.Empty));
         Assert.True(parsed.HeaderBlock.Length < 300);
         AssertBodyKept(input, parsed, output);
-        Assert.Contains("From: Big Sender <relay@mask.example.com>\r\n", Encoding.ASCII.GetString(output, 0, 1000), StringComparison.Ordinal);
+
+        // Byte for byte like the other golden messages: the expected output is the expected header block
+        // (kept as a file; the 20 MB body is generated) followed by the input's body.
+        var headFile = Path.Combine(Directory, "twenty-mb-attachment.expected-head");
+        var update = Environment.GetEnvironmentVariable("MAILTUMBLE_UPDATE_GOLDEN");
+        if (!string.IsNullOrEmpty(update))
+        {
+            File.WriteAllBytes(Path.Combine(update, "twenty-mb-attachment.expected-head"), output.AsSpan(0, output.Length - (input.Length - (int)parsed.BodyOffset)).ToArray());
+        }
+
+        var expected = File.ReadAllBytes(headFile).Concat(input.Skip((int)parsed.BodyOffset)).ToArray();
+        Assert.True(expected.AsSpan().SequenceEqual(output), "the 20 MB message differs from the expected bytes");
     }
 
     /// <summary>What the relay sends: rewritten header block, the empty line, the original body bytes.</summary>
@@ -79,19 +90,32 @@ public sealed class GoldenRewriteTests
         var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(input));
         var result = new HeaderRewriter(settings.Options, Time).Rewrite(parsed, new RewriteInput("x7g2@mask.example.com", "john@real.example.org", settings.EnvelopeFrom, "0192f1a2b3c47d8e9f00112233445566", "0192f1a2b3c47d8e9f0011223344aaaa"));
         Assert.NotEqual(RewriteVerdict.Refuse, result.Verdict);
-        var output = new byte[result.Headers.Length + 2 + (input.Length - parsed.BodyOffset)];
+        var body = CrlfBody.Normalize(input.AsSpan((int)parsed.BodyOffset));
+        var output = new byte[result.Headers.Length + 2 + body.Length];
         result.Headers.CopyTo(output, 0);
         "\r\n"u8.CopyTo(output.AsSpan(result.Headers.Length));
-        input.AsSpan((int)parsed.BodyOffset).CopyTo(output.AsSpan(result.Headers.Length + 2));
+        body.CopyTo(output.AsSpan(result.Headers.Length + 2));
         return (output, parsed, result.Verdict);
     }
 
-    /// <summary>Reading the output back finds a clean CRLF header block and exactly the input's body bytes after it.</summary>
+    /// <summary>
+    /// Reading the output back finds a clean CRLF header block and exactly the input's body bytes after it: byte for
+    /// byte for CRLF input, and with only the line ends changed for LF input.
+    /// </summary>
     private static void AssertBodyKept(byte[] input, ParsedMessage parsed, byte[] output)
     {
         var again = ParsedMessage.Parse(new ReadOnlySequence<byte>(output));
         Assert.False(again.SeparatorInserted);
-        Assert.True(output.AsSpan((int)again.BodyOffset).SequenceEqual(input.AsSpan((int)parsed.BodyOffset)));
+        var inputBody = input.AsSpan((int)parsed.BodyOffset);
+        var outputBody = output.AsSpan((int)again.BodyOffset);
+        Assert.True(inputBody.IndexOf("\n"u8) >= 0 && inputBody.IndexOf("\r\n"u8) < 0
+            ? Encoding.Latin1.GetString(outputBody).Replace("\r\n", "\n", StringComparison.Ordinal) == Encoding.Latin1.GetString(inputBody)
+            : outputBody.SequenceEqual(inputBody), "the body changed beyond its line ends");
+        for (var i = 0; i < outputBody.Length; i++)
+        {
+            Assert.True(outputBody[i] != '\n' || (i > 0 && outputBody[i - 1] == '\r'), "bare LF in the body");
+        }
+
         var block = output.AsSpan(0, (int)again.BodyOffset);
         for (var i = 0; i < block.Length; i++)
         {

@@ -1,5 +1,7 @@
 using System.Text;
+using MailTumble.Core.Sending;
 using MailTumble.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Tests;
 
@@ -63,6 +65,19 @@ public sealed class WireFidelityTests : IAsyncLifetime
         // The sink hands over the data without the CRLF that precedes the final dot.
         Assert.Equal(Encoding.Latin1.GetString(inBody).TrimEnd('\r', '\n'), Encoding.Latin1.GetString(outBody).TrimEnd('\r', '\n'));
         Assert.Single(outHeaders, f => f.StartsWith("From:", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task A_body_with_bare_line_ends_goes_out_with_CRLF_and_nothing_else_changed()
+    {
+        // SMTP ingress refuses bare LFs, but a stored message from S3 or a pipe may have them.
+        var sender = _relay.Services.GetRequiredService<IMailSender>();
+        var message = new PreparedMessage("d1", "relay@mask.example.com", "john@real.example.org", "Subject: lf\r\n"u8.ToArray(), new MemoryStream(Encoding.Latin1.GetBytes("line one\nline two caf\u00e9\n.dot line\rlast")), EightBit: true);
+        Assert.Equal(SendOutcome.Sent, (await sender.SendAsync(message, default)).Outcome);
+
+        var mail = Assert.Single(await _relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
+        Assert.EndsWith("\r\n\r\nline one\r\nline two caf\u00e9\r\n.dot line\r\nlast", mail.Text, StringComparison.Ordinal);
+        Assert.DoesNotMatch("[^\r]\n", mail.Text);
     }
 
     private static byte[] DotStuff(byte[] message)

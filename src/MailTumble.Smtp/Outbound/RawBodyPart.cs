@@ -1,10 +1,11 @@
+using MailTumble.Core.Rewriting;
 using MimeKit;
 
 namespace MailTumble.Smtp.Outbound;
 
 /// <summary>
-/// A MIME part that writes the original body bytes as they are, so MailKit sends them without
-/// decoding or re-encoding. It has no headers of its own; the message's header list carries them all.
+/// A MIME part that writes the original body bytes as they are (line ends made CRLF), so MailKit sends them
+/// without decoding or re-encoding. It has no headers of its own; the message's header list carries them all.
 /// </summary>
 internal sealed class RawBodyPart : MimePart
 {
@@ -32,16 +33,7 @@ internal sealed class RawBodyPart : MimePart
             await _beforeContent(cancellationToken).ConfigureAwait(false);
         }
 
-        var buffer = new byte[64 * 1024];
-        var last = -1;
-        int read;
-        while ((read = await _body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-        {
-            await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            last = buffer[read - 1];
-        }
-
-        if (last != -1 && last != '\n')
+        if (!await CrlfBody.CopyAsync(_body, stream, cancellationToken).ConfigureAwait(false))
         {
             // DATA must end on a line boundary.
             await stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);

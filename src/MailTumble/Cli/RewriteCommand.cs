@@ -63,7 +63,8 @@ internal static class RewriteCommand
             var output = context.Out is StreamWriter writer ? writer.BaseStream : Console.OpenStandardOutput();
             await output.WriteAsync(rewritten.Headers, ct).ConfigureAwait(false);
             await output.WriteAsync("\r\n"u8.ToArray(), ct).ConfigureAwait(false);
-            await output.WriteAsync(data.AsMemory((int)parsed.BodyOffset), ct).ConfigureAwait(false);
+            using var body = new MemoryStream(data, (int)parsed.BodyOffset, data.Length - (int)parsed.BodyOffset, writable: false);
+            await CrlfBody.CopyAsync(body, output, ct).ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
             return ExitCodes.Ok;
         });
