@@ -5,6 +5,9 @@ public sealed record ReceivedMail(string From, IReadOnlyList<string> To, byte[] 
 {
     public string Text => System.Text.Encoding.Latin1.GetString(Data);
 
+    /// <summary>The MAIL FROM parameters (BODY, SMTPUTF8, SIZE…), upper-case keys.</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The value of the first header named <paramref name="name"/> (unfolded), or null.</summary>
     public string? Header(string name)
     {

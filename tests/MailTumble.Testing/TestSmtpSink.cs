@@ -105,7 +105,10 @@ public sealed class TestSmtpSink : IAsyncDisposable
 
             var from = transaction.From is null ? string.Empty : $"{transaction.From.User}@{transaction.From.Host}";
             var to = transaction.To.Select(m => $"{m.User}@{m.Host}").ToList();
-            var mail = new ReceivedMail(from, to, buffer.ToArray());
+            var mail = new ReceivedMail(from, to, buffer.ToArray())
+            {
+                Parameters = transaction.Parameters.ToDictionary(p => p.Key.ToUpperInvariant(), p => p.Value, StringComparer.Ordinal),
+            };
             var text = sink.AcceptText?.Invoke(mail);
             sink.Messages.Enqueue(mail);
             sink._arrived.Release();

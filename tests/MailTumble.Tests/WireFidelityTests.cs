@@ -67,6 +67,27 @@ public sealed class WireFidelityTests : IAsyncLifetime
         Assert.Single(outHeaders, f => f.StartsWith("From:", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [InlineData("eight-bit-headers.eml", true)]
+    [InlineData("plain-text.eml", false)]
+    public async Task SMTPUTF8_is_asked_for_exactly_when_the_headers_carry_8_bit_bytes(string name, bool utf8)
+    {
+        var input = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Golden", name));
+        await using (var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort))
+        {
+            await client.ReadReplyAsync();
+            await client.CommandAsync("EHLO client.test");
+            await client.CommandAsync("MAIL FROM:<shop@brand.example> BODY=8BITMIME");
+            await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>");
+            await client.CommandAsync("DATA");
+            await client.SendAsync(Encoding.Latin1.GetString(DotStuff(input)) + ".\r\n");
+            Assert.StartsWith("250", await client.ReadReplyAsync());
+        }
+
+        var mail = Assert.Single(await _relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
+        Assert.Equal(utf8, mail.Parameters.ContainsKey("SMTPUTF8"));
+    }
+
     [Fact]
     public async Task A_body_with_bare_line_ends_goes_out_with_CRLF_and_nothing_else_changed()
     {

@@ -17,8 +17,12 @@ internal sealed class RawBodyPart : MimePart
     {
         _body = body;
         _beforeContent = beforeContent;
-        ContentTransferEncoding = ContentEncoding.EightBit;
         Headers.Clear();
+    }
+
+    /// <summary>The bytes are sent as they are: no re-encoding for a server without 8BITMIME.</summary>
+    public override void Prepare(EncodingConstraint constraint, int maxLineLength = 78)
+    {
     }
 
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default) =>

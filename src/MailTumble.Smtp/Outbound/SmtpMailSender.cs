@@ -16,7 +16,8 @@ namespace MailTumble.Smtp.Outbound;
 /// </summary>
 internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
 {
-    private static readonly FormatOptions Format = CreateFormat();
+    private static readonly FormatOptions Format = CreateFormat(international: false);
+    private static readonly FormatOptions International = CreateFormat(international: true);
     private readonly OutboundSmtpOptions _options;
     private readonly ReplyClassifier _classifier;
     private readonly TimeProvider _time;
@@ -51,7 +52,9 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                 client.CurrentSize = message.Headers.Length + 2 + (bodyStart >= 0 ? message.Body.Length - bodyStart : 0);
                 var sender = MailboxAddress.Parse(ParserOptions.Default, message.EnvelopeFrom);
                 var recipient = MailboxAddress.Parse(ParserOptions.Default, message.Recipient);
-                var reply = await client.SendAsync(Format, mime, sender, [recipient], cancellationToken).ConfigureAwait(false);
+                // Raw 8-bit header bytes (UTF-8 names and subjects) are what SMTPUTF8 is for; ask for it where it is offered.
+                var format = client.Capabilities.HasFlag(SmtpCapabilities.UTF8) && HasEightBit(message.Headers.Span) ? International : Format;
+                var reply = await client.SendAsync(format, mime, sender, [recipient], cancellationToken).ConfigureAwait(false);
                 Return(client);
                 return new SendResult(SendOutcome.Sent, "250 " + reply, ProviderMessageId(reply));
             }
@@ -182,10 +185,13 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         return parts.Length >= 2 ? parts[^1] : null;
     }
 
-    private static FormatOptions CreateFormat()
+    private static FormatOptions CreateFormat(bool international)
     {
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
+        format.International = international;
         return format;
     }
+
+    private static bool HasEightBit(ReadOnlySpan<byte> headers) => headers.IndexOfAnyExceptInRange((byte)0, (byte)0x7f) >= 0;
 }
