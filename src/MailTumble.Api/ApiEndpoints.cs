@@ -132,7 +132,7 @@ public static class ApiEndpoints
         Results.Problem(statusCode: 400, title: "Invalid address", detail: $"'{Printable(address)}' is not a valid mail address (expected local@domain, at most {MailAddress.MaxLength} characters)");
 
     private static IResult ReadOnly() =>
-        Results.Problem(statusCode: 405, title: "Read-only directory", detail: "the configured alias directory driver is read-only; change its source instead");
+        Results.Problem(statusCode: 405, title: "Read-only directory", detail: "the configured alias directory (MailTumble:Directory:Driver) is read-only; change its source instead");
 
     /// <summary>Kestrel decodes the path but leaves <c>%2F</c> alone (it would change the routing), so a '/' in a local part arrives escaped.</summary>
     private static bool TryAddress(string raw, out MailAddress address) =>

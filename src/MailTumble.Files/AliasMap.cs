@@ -57,8 +57,11 @@ internal sealed record AliasMap(
         return CatchAll;
     }
 
-    /// <summary>Parses JSON or YAML (YAML is a superset of JSON); errors name the line.</summary>
-    public static AliasMap Parse(string text, string source)
+    /// <summary>
+    /// Parses JSON or YAML (YAML is a superset of JSON); errors name the line. <paramref name="configuredDomains"/>
+    /// are ours as well as those the file names (its <c>domains</c> list, <c>@domain</c> rules and exact addresses).
+    /// </summary>
+    public static AliasMap Parse(string text, string source, IEnumerable<string>? configuredDomains = null)
     {
         var stream = new YamlStream();
         try
@@ -76,6 +79,11 @@ internal sealed record AliasMap(
         }
 
         var ours = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var configured in configuredDomains ?? [])
+        {
+            ours.Add(configured.Trim().TrimEnd('.').ToLowerInvariant());
+        }
+
         if (root.Children.TryGetValue(new YamlScalarNode("domains"), out var domainsNode))
         {
             foreach (var node in domainsNode is YamlSequenceNode list ? list.Children : throw Error(source, domainsNode, "'domains' must be a list"))

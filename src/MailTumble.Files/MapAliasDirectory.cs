@@ -97,7 +97,7 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory, IVersionedAli
     {
         var info = new FileInfo(_path);
         var text = File.ReadAllText(_path);
-        return (AliasMap.Parse(text, _path), (info.LastWriteTimeUtc, info.Length));
+        return (AliasMap.Parse(text, _path, _options.Domains), (info.LastWriteTimeUtc, info.Length));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alias map {Path} reloaded: {Rules} rules")]

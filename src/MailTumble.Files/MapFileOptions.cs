@@ -15,6 +15,12 @@ public sealed class MapFileOptions
     /// <summary>The character that starts a sub-address tag.</summary>
     public char SubAddressSeparator { get; set; } = '+';
 
+    /// <summary>
+    /// Domains that count as ours besides those the file names, for the <c>user</c> and <c>@</c> rules.
+    /// The host fills it from <c>MailTumble:Domains</c>.
+    /// </summary>
+    public IList<string> Domains { get; } = [];
+
     /// <summary>How often the file is checked for changes.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ReloadCheckInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -22,6 +22,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private readonly string _table;
     private readonly string _lookup;
+    private readonly string? _domainQuery;
     private volatile bool _schemaReady;
 
     public SqlAliasDirectory(SqlEngine engine, IOptions<SqlDirectoryOptions> options, TimeProvider time, ILogger<SqlAliasDirectory> logger)
@@ -35,6 +36,9 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         _lookup = string.IsNullOrWhiteSpace(_options.LookupQuery)
             ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout FROM {_table} WHERE alias = @address"
             : _options.LookupQuery;
+        _domainQuery = !string.IsNullOrWhiteSpace(_options.DomainQuery) ? _options.DomainQuery
+            : string.IsNullOrWhiteSpace(_options.LookupQuery) ? $"SELECT 1 FROM {_table} WHERE domain = @domain LIMIT 1"
+            : null;
         _schemaReady = !_options.CreateTable;
     }
 
@@ -74,9 +78,27 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
     public async ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, $"SELECT 1 FROM {_table} WHERE domain = @domain LIMIT 1", ("domain", domain.Trim().TrimEnd('.').ToLowerInvariant()));
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null and not DBNull;
+        if (_domainQuery is null)
+        {
+            // The host refuses this combination at start; a direct caller gets the same words.
+            throw new InvalidOperationException("MailTumble:Directory:Sql:LookupQuery reads a custom schema, so our domains must come from MailTumble:Domains or MailTumble:Directory:Sql:DomainQuery");
+        }
+
+        // Bounded like a lookup, so a slow or unreachable server is a 451 in Timeout, not a stalled RCPT.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            await using var connection = await OpenAsync(timeout.Token).ConfigureAwait(false);
+            await using var command = Command(connection, _domainQuery, ("domain", domain.Trim().TrimEnd('.').ToLowerInvariant()));
+            await using var reader = await command.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
+            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not an OperationCanceledException: the caller must see an outage, not its own cancellation.
+            throw new TimeoutException($"{_dialect.Engine}: no answer within {_options.Timeout.TotalSeconds:0.###} s", ex);
+        }
     }
 
     public async Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)

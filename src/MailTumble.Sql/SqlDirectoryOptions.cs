@@ -26,6 +26,13 @@ public sealed class SqlDirectoryOptions
     /// </summary>
     public string? LookupQuery { get; set; }
 
+    /// <summary>
+    /// Optional query that tells whether a domain is ours, for an existing schema when <c>MailTumble:Domains</c> is
+    /// empty. It receives the lower-cased domain as <c>@domain</c> and returns a row when the domain is ours.
+    /// Without it the driver asks its own table's <c>domain</c> column, which a custom <see cref="LookupQuery"/> may not have.
+    /// </summary>
+    public string? DomainQuery { get; set; }
+
     /// <summary>How long one lookup may take before it counts as an outage (451).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);

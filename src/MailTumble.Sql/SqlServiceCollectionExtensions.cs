@@ -15,6 +15,9 @@ public static class SqlServiceCollectionExtensions
             .Validate(
                 o => string.IsNullOrWhiteSpace(o.LookupQuery) || o.LookupQuery.Contains("@address", StringComparison.Ordinal),
                 "MailTumble:Directory:Sql:LookupQuery must use the parameter @address (never paste the address into the text)")
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.DomainQuery) || o.DomainQuery.Contains("@domain", StringComparison.Ordinal),
+                "MailTumble:Directory:Sql:DomainQuery must use the parameter @domain (never paste the domain into the text)")
             .ValidateOnStart();
         services.AddSingleton(sp => new SqlAliasDirectory(
             engine,

@@ -49,6 +49,31 @@ public sealed class MapAliasDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Configured_domains_count_as_ours_for_user_and_catch_all_rules()
+    {
+        // No 'domains:' list and no address naming a domain: only MailTumble:Domains says which domains are ours.
+        var path = Path.Combine(_dir.Path, "bare.yaml");
+        File.WriteAllText(path, "aliases:\n  info: info@real.example.org\n  \"@\": catchall@real.example.org\n");
+        var bare = new MapAliasDirectory(Options.Create(new MapFileOptions { Path = path }), _time, NullLogger<MapAliasDirectory>.Instance);
+        Assert.Equal(LookupOutcome.NotFound, (await bare.LookupAsync("info@mask.example.com", default)).Outcome);
+
+        var options = new MapFileOptions { Path = path };
+        options.Domains.Add("Mask.Example.com.");
+        var map = new MapAliasDirectory(Options.Create(options), _time, NullLogger<MapAliasDirectory>.Instance);
+        Assert.Equal("info@real.example.org", (await map.LookupAsync("info+x@mask.example.com", default)).Alias!.Target);
+        Assert.Equal("catchall@real.example.org", (await map.LookupAsync("anyone@mask.example.com", default)).Alias!.Target);
+        Assert.True(await map.HasDomainAsync("mask.example.com", default));
+        Assert.Equal(LookupOutcome.NotFound, (await map.LookupAsync("info@elsewhere.example", default)).Outcome);
+
+        // Still ours after a reload of the file.
+        File.WriteAllText(path, "aliases:\n  sales: sales@real.example.org\n");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal("sales@real.example.org", (await map.LookupAsync("sales@mask.example.com", default)).Alias!.Target);
+        Assert.Equal(LookupOutcome.NotFound, (await map.LookupAsync("anyone@mask.example.com", default)).Outcome);
+    }
+
+    [Fact]
     public async Task Domains_that_are_not_ours_match_nothing_and_statuses_are_kept()
     {
         var map = Create(Yaml);

@@ -29,6 +29,9 @@ public sealed class MailTumbleApiServer : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Every request's method and raw target, exactly as it arrived on the wire.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(string Method, string RawTarget)> Requests { get; } = new();
+
     public IServiceProvider Services => _app.Services;
 
     public static async Task<MailTumbleApiServer> StartAsync()
@@ -43,8 +46,13 @@ public sealed class MailTumbleApiServer : IAsyncDisposable
         builder.Services.AddMailTumbleDirectoryCache(_ => { });
         builder.Services.AddMailTumbleApi();
         var app = builder.Build();
-        app.UseMailTumbleApi(Token);
         var server = new MailTumbleApiServer(app, dir);
+        app.Use((context, next) =>
+        {
+            server.Requests.Enqueue((context.Request.Method, context.Features.GetRequiredFeature<IHttpRequestFeature>().RawTarget));
+            return next(context);
+        });
+        app.UseMailTumbleApi(Token);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         server.BaseAddress = new Uri(address);

@@ -28,6 +28,8 @@ public sealed class RestAgainstIndependentServerContractTests : AliasDirectoryCo
             Assert.DoesNotContain('#', segment);
             Assert.DoesNotContain('\'', segment);
             Assert.DoesNotContain(segment, c => c > 0x7e || c < 0x21);
+            // Nothing but unreserved characters and %XX escapes: no quote, slash, '?', '&', '=', '*', '{', '|', '`', '$' as written.
+            Assert.Matches("^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+$", segment);
             var address = Uri.UnescapeDataString(segment);
             Assert.Equal(address.ToLowerInvariant(), address);
             Assert.Contains('@', address);

@@ -19,6 +19,14 @@ public sealed class RestAgainstMailTumbleApiContractTests : AliasDirectoryContra
     public async Task DisposeAsync()
     {
         _directory?.Dispose();
+
+        // The driver's lookups (the GETs) each sent the address as one escaped path segment.
+        foreach (var (_, raw) in _server.Requests.Where(r => r.Method == "GET"))
+        {
+            Assert.StartsWith("/aliases/", raw, StringComparison.Ordinal);
+            Assert.Matches("^(?:[A-Za-z0-9._~-]|%[0-9A-F]{2})+$", raw["/aliases/".Length..]);
+        }
+
         await _server.DisposeAsync();
     }
 

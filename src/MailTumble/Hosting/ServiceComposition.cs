@@ -105,13 +105,22 @@ internal static class ServiceComposition
     {
         var directory = root.GetSection("Directory");
         var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
+        var ourDomains = root.GetSection("Domains").Get<string[]>()?.Where(x => !string.IsNullOrWhiteSpace(x)).ToList() ?? [];
         switch (driver)
         {
             case "sqlite":
                 services.AddMailTumbleSqliteDirectory();
                 break;
             case "map":
-                services.AddMailTumbleMapDirectory(o => directory.GetSection("Map").Bind(o));
+                services.AddMailTumbleMapDirectory(o =>
+                {
+                    directory.GetSection("Map").Bind(o);
+                    // The 'user' and '@' rules apply on every domain we accept mail for, not only those the file names.
+                    foreach (var domain in ourDomains)
+                    {
+                        o.Domains.Add(domain);
+                    }
+                });
                 break;
             case "rest":
                 services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
@@ -130,6 +139,10 @@ internal static class ServiceComposition
                     o.ConnectionString = directory["ConnectionString"];
                     directory.GetSection("Sql").Bind(o);
                 });
+                // A custom lookup reads someone else's schema, which has no 'domain' column for RCPT's "is this domain ours?".
+                services.AddOptions<SqlDirectoryOptions>().Validate(
+                    o => ourDomains.Count > 0 || string.IsNullOrWhiteSpace(o.LookupQuery) || !string.IsNullOrWhiteSpace(o.DomainQuery),
+                    "MailTumble:Directory:Sql:LookupQuery is set, so set MailTumble:Domains (the domains we accept mail for) or MailTumble:Directory:Sql:DomainQuery (receives @domain, returns a row when the domain is ours)");
                 break;
             default:
                 throw new OptionsValidationException("MailTumble:Directory:Driver", typeof(string),

@@ -1,3 +1,4 @@
+using MailTumble.Core.Addressing;
 using MailTumble.Core.Directory;
 
 namespace MailTumble.Testing.Contracts;
@@ -30,6 +31,32 @@ public abstract class AliasDirectoryContract
         "ünïcødé-" + new string('é', 300) + "@mask.example.com",
         "%00@mask.example.com",
         "",
+    };
+
+    /// <summary>
+    /// Hostile addresses that the address parser accepts, so they do reach the driver: URL and SQL metacharacters
+    /// that are legal in a local part (quotes, slashes, '?', '&amp;', '=', '#', '*', '{', '|', '~', '`', '$').
+    /// </summary>
+    public static readonly TheoryData<string> ParseableHostileAddresses = new()
+    {
+        "x'or'1'='1@mask.example.com",
+        "x'or''='@mask.example.com",
+        "a'--@mask.example.com",
+        "a'/*@mask.example.com",
+        "x'||'@mask.example.com",
+        "'@mask.example.com",
+        "*@mask.example.com",
+        "x?y=1&z=2@mask.example.com",
+        "x#frag@mask.example.com",
+        "/admin@mask.example.com",
+        "admin/@mask.example.com",
+        "~/.ssh/id@mask.example.com",
+        "a/./b@mask.example.com",
+        "${jndi}@mask.example.com",
+        "x`id`@mask.example.com",
+        "x'+union+select+email+from+aliases--@mask.example.com",
+        string.Concat(Enumerable.Repeat("{}|~", 16)) + "@mask.example.com",
+        "ａｄｍｉｎ@mask.example.com",
     };
 
     /// <summary>Unique per test, so rows from other tests on a shared server never match.</summary>
@@ -72,6 +99,7 @@ public abstract class AliasDirectoryContract
         new(A("o'brien"), "quote@real.example.org", AliasStatus.Active),
         new(A("zoë"), "unicode@real.example.org", AliasStatus.Active),
         new(A("q?x=1&y#z"), "query@real.example.org", AliasStatus.Active),
+        new(A("o'b/c"), "quoteslash@real.example.org", AliasStatus.Active),
     ];
 
     [SkippableFact]
@@ -109,6 +137,35 @@ public abstract class AliasDirectoryContract
         Assert.True(result.Outcome == LookupOutcome.NotFound, $"{result.Outcome} {result.Reason}");
         // The table, file or server is still there and still answers.
         Assert.Equal(LookupOutcome.Found, (await directory.LookupAsync(A("x7g2"), default)).Outcome);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(ParseableHostileAddresses))]
+    public async Task Hostile_addresses_that_parse_reach_the_driver_and_match_nothing(string hostile)
+    {
+        Assert.True(MailAddress.TryParse(hostile, out _), $"'{hostile}' must parse, or it proves nothing about the driver");
+        var directory = await CreateAsync(StandardSeed());
+        var result = await directory.LookupAsync(hostile, default);
+        Assert.True(result.Outcome == LookupOutcome.NotFound, $"{hostile}: {result.Outcome} {result.Reason} {result.Alias?.Target}");
+        var upper = await directory.LookupAsync(hostile.ToUpperInvariant(), default);
+        Assert.True(upper.Outcome == LookupOutcome.NotFound, $"{hostile} (upper case): {upper.Outcome} {upper.Reason}");
+        Assert.Equal("quoteslash@real.example.org", (await directory.LookupAsync(A("o'b/c"), default)).Alias?.Target);
+    }
+
+    [SkippableFact]
+    public async Task An_alias_with_a_quote_and_a_slash_is_found_exactly_and_near_misses_are_not()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        var exact = await directory.LookupAsync(A("O'B/C"), default);
+        Assert.True(exact.Outcome == LookupOutcome.Found, $"{exact.Outcome} {exact.Reason}");
+        Assert.Equal((A("o'b/c"), "quoteslash@real.example.org"), (exact.Alias!.Address, exact.Alias.Target));
+
+        // A LIKE pattern ('_'), a doubled or dropped quote, an extra or missing slash, a prefix: none is the alias.
+        foreach (var near in new[] { A("o'b_c"), A("o''b/c"), A("ob/c"), A("o'bc"), A("o'b//c"), A("o'b/c/"), A("o'b/"), A("o'b"), A("o'b/cc"), A("_'b/c"), $"{Run}-o'b/c@other.example" })
+        {
+            var miss = await directory.LookupAsync(near, default);
+            Assert.True(miss.Outcome == LookupOutcome.NotFound, $"{near}: {miss.Outcome} {miss.Alias?.Target}");
+        }
     }
 
     [SkippableFact]
