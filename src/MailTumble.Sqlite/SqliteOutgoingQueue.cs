@@ -264,8 +264,10 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
     {
         foreach (var item in items)
         {
+            // An id already queued is left as it is: re-approving held mail whose earlier approval stopped
+            // half-way (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
             var command = context.Command($"""
-                INSERT INTO queue ({ItemColumns}, due_at)
+                INSERT OR IGNORE INTO queue ({ItemColumns}, due_at)
                 VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $due)
                 """);
             command.Parameters.AddWithValue("$id", item.Id);
@@ -323,7 +325,7 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
     {
         var command = context.Command("""
             SELECT EXISTS(SELECT 1 FROM queue WHERE message_key = $key) OR EXISTS(SELECT 1 FROM dead_letters WHERE message_key = $key)
-                OR EXISTS(SELECT 1 FROM held WHERE message_key = $key AND state = 'held')
+                OR EXISTS(SELECT 1 FROM held WHERE message_key = $key AND state IN ('held', 'approving'))
             """);
         command.Parameters.AddWithValue("$key", messageKey);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
