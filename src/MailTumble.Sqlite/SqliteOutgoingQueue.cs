@@ -343,7 +343,8 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin
 
         var command = context.Command("INSERT INTO delivery_log (at, outcome) VALUES ($at, $outcome)");
         command.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$outcome", outcome.StartsWith("dropped", StringComparison.Ordinal) ? "dropped" : outcome);
+        // Kept as given (e.g. "dropped: alias dead"), so the file says why a delivery was not sent.
+        command.Parameters.AddWithValue("$outcome", outcome);
         command.ExecuteNonQuery();
     }
 
