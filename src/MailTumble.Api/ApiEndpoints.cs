@@ -1,5 +1,6 @@
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.AspNetCore.Builder;
 using System.Text.Json;
@@ -97,7 +98,7 @@ public static class ApiEndpoints
         .WithName("DeleteAlias").WithSummary("Removes an alias.")
         .Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
 
-        app.MapPut("/aliases/{address}/status", async (string address, HttpRequest request, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
+        app.MapPut("/aliases/{address}/status", async (string address, HttpRequest request, [FromServices] IAliasAdmin? admin, ModerationAudit audit, CancellationToken ct) =>
         {
             if (!TryAddress(address, out var parsed))
             {
@@ -115,9 +116,18 @@ public static class ApiEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid status", detail: "status must be active, held, dead or disabled");
             }
 
-            return admin is null ? ReadOnly()
-                : await admin.SetStatusAsync(parsed.Value, status, ct).ConfigureAwait(false) ? Results.NoContent()
-                : Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value);
+            if (admin is null)
+            {
+                return ReadOnly();
+            }
+
+            if (!await admin.SetStatusAsync(parsed.Value, status, ct).ConfigureAwait(false))
+            {
+                return Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value);
+            }
+
+            audit.AliasStatusSet(parsed.Value, status, body.By ?? "api", body.Reason);
+            return Results.NoContent();
         })
         .WithName("SetAliasStatus").WithSummary("Sets an alias's status: active, held, dead (the original 'mark as dead') or disabled.")
         .Accepts<StatusUpdate>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);

@@ -1,6 +1,8 @@
 using MailTumble.Core.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using MailTumble.Core.Moderation;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpenTelemetry.Metrics;
 
 namespace MailTumble.Api;
@@ -12,6 +14,7 @@ public static class ApiServiceCollectionExtensions
     public static IServiceCollection AddMailTumbleApi(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.TryAddSingleton<ModerationAudit>();
         services.AddOpenApi();
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MailTumbleMetrics.MeterName).AddPrometheusExporter());
         return services;

@@ -44,11 +44,12 @@ public static class FeedbackEndpoints
                     unattributed = result.Feedback?.Unattributed ?? 0,
                 }),
                 SnsOutcome.Forbidden => Results.Problem(statusCode: 403, title: "Forbidden", detail: result.Reason),
+                SnsOutcome.Unavailable => Results.Problem(statusCode: 503, title: "Try again later", detail: result.Reason),
                 _ => Results.Problem(statusCode: 400, title: "Not an SNS message", detail: result.Reason),
             };
         })
         .WithName("SnsFeedback").WithSummary("SNS HTTPS subscription for SES bounce, complaint and delivery notifications (signature-checked).")
-        .Produces(200).ProducesProblem(400).ProducesProblem(403);
+        .Produces(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(503);
 
         app.MapGet("/aliases/{address}/feedback", async (string address, [FromServices] IFeedbackStore? store, CancellationToken ct) =>
         {

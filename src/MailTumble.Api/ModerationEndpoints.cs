@@ -60,7 +60,7 @@ internal static class ModerationEndpoints
             })))
             .WithName("ListSenderRules").WithSummary("Lists sender rules (global and, with ?alias=, that alias's).");
 
-        app.MapPut("/senders", async (HttpRequest request, [FromServices] ISenderRuleStore? rules, TimeProvider time, CancellationToken ct) =>
+        app.MapPut("/senders", async (HttpRequest request, [FromServices] ISenderRuleStore? rules, ModerationAudit audit, TimeProvider time, CancellationToken ct) =>
         {
             if (rules is null)
             {
@@ -82,6 +82,7 @@ internal static class ModerationEndpoints
             {
                 var rule = new SenderRule(SenderPattern.Parse(body.Sender ?? string.Empty), body.Alias?.Trim().ToLowerInvariant(), action, action == SenderRuleAction.Block && body.Silent, time.GetUtcNow(), body.By ?? "api", body.Note);
                 await rules.SetAsync(rule, ct).ConfigureAwait(false);
+                audit.SenderRuleSet(rule);
                 return Results.NoContent();
             }
             catch (FormatException ex)
@@ -91,7 +92,7 @@ internal static class ModerationEndpoints
         })
         .WithName("PutSenderRule").WithSummary("Creates or replaces the rule for (sender, alias).");
 
-        app.MapDelete("/senders/{sender}", async (string sender, string? alias, [FromServices] ISenderRuleStore? rules, CancellationToken ct) =>
+        app.MapDelete("/senders/{sender}", async (string sender, string? alias, string? by, [FromServices] ISenderRuleStore? rules, ModerationAudit audit, CancellationToken ct) =>
         {
             if (rules is null)
             {
@@ -100,9 +101,14 @@ internal static class ModerationEndpoints
 
             try
             {
-                return await rules.RemoveAsync(SenderPattern.Parse(sender), alias?.Trim(), ct).ConfigureAwait(false)
-                    ? Results.NoContent()
-                    : Results.Problem(statusCode: 404, title: "No such sender rule", detail: sender);
+                var pattern = SenderPattern.Parse(sender);
+                if (!await rules.RemoveAsync(pattern, alias?.Trim(), ct).ConfigureAwait(false))
+                {
+                    return Results.Problem(statusCode: 404, title: "No such sender rule", detail: sender);
+                }
+
+                audit.SenderRuleRemoved(pattern, alias?.Trim().ToLowerInvariant(), by ?? "api");
+                return Results.NoContent();
             }
             catch (FormatException ex)
             {

@@ -41,6 +41,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<RecipientPolicy>();
         services.AddOptions<ModerationOptions>().Configure(moderation ?? (_ => { })).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ModerationPolicy>();
+        services.TryAddSingleton<ModerationAudit>();
         services.TryAddSingleton<Moderator>();
         services.TryAddSingleton<MessageReceiver>();
         return services;

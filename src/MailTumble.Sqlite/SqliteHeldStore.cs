@@ -105,30 +105,62 @@ internal sealed class SqliteHeldStore : IHeldStore
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public Task<IReadOnlyList<string>> MarkApprovedAsync(IReadOnlyCollection<string> ids, HeldDecision decision, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(decision);
-        return _writer.WriteAsync<IReadOnlyList<string>>(
+    public Task<IReadOnlyList<string>> ClaimForApprovalAsync(IReadOnlyCollection<string> ids, HeldDecision decision, CancellationToken cancellationToken) =>
+        Transition(ids, decision, from: "held", to: "approving", cancellationToken);
+
+    public Task<IReadOnlyList<string>> MarkApprovedAsync(IReadOnlyCollection<string> ids, HeldDecision decision, CancellationToken cancellationToken) =>
+        Transition(ids, decision, from: "approving", to: "approved", cancellationToken);
+
+    public async Task<int> ReleaseClaimsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
+        (await Transition(ids, decision: null, from: "approving", to: "held", cancellationToken).ConfigureAwait(false)).Count;
+
+    public Task<int> ReopenStaleClaimsAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
             context =>
             {
                 var command = context.Command("""
-                    UPDATE held SET state = 'approved', decided_at = $now, decided_by = $by, decision_reason = $reason
-                    WHERE state = 'held' AND id IN (SELECT value FROM json_each($ids))
+                    UPDATE held SET state = 'held', decided_at = NULL, decided_by = NULL, decision_reason = NULL
+                    WHERE state = 'approving' AND decided_at < $before
+                    """);
+                command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken);
+
+    /// <summary>One conditional state change: only entries in state <paramref name="from"/> move, so two deciders never both win.</summary>
+    private Task<IReadOnlyList<string>> Transition(IReadOnlyCollection<string> ids, HeldDecision? decision, string from, string to, CancellationToken cancellationToken) =>
+        _writer.WriteAsync<IReadOnlyList<string>>(
+            context =>
+            {
+                var command = context.Command("""
+                    UPDATE held SET state = $to, decided_at = $now, decided_by = $by, decision_reason = $reason
+                    WHERE state = $from AND id IN (SELECT value FROM json_each($ids))
                     RETURNING id
                     """);
                 command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids));
-                BindDecision(command, decision);
-                var marked = new List<string>();
+                command.Parameters.AddWithValue("$from", from);
+                command.Parameters.AddWithValue("$to", to);
+                if (decision is null)
+                {
+                    command.Parameters.AddWithValue("$now", DBNull.Value);
+                    command.Parameters.AddWithValue("$by", DBNull.Value);
+                    command.Parameters.AddWithValue("$reason", DBNull.Value);
+                }
+                else
+                {
+                    BindDecision(command, decision);
+                }
+
+                var moved = new List<string>();
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    marked.Add(reader.GetString(0));
+                    moved.Add(reader.GetString(0));
                 }
 
-                return marked;
+                return moved;
             },
             cancellationToken);
-    }
 
     public Task<RejectResult> RejectAsync(HeldQuery query, HeldDecision decision, CancellationToken cancellationToken)
     {
@@ -162,7 +194,7 @@ internal sealed class SqliteHeldStore : IHeldStore
                         SELECT k.value FROM json_each($keys) AS k
                         WHERE NOT EXISTS (SELECT 1 FROM queue WHERE message_key = k.value)
                           AND NOT EXISTS (SELECT 1 FROM dead_letters WHERE message_key = k.value)
-                          AND NOT EXISTS (SELECT 1 FROM held WHERE message_key = k.value AND state = 'held')
+                          AND NOT EXISTS (SELECT 1 FROM held WHERE message_key = k.value AND state IN ('held', 'approving'))
                         """);
                     check.Parameters.AddWithValue("$keys", JsonSerializer.Serialize(keys));
                     using var reader = check.ExecuteReader();
@@ -181,7 +213,7 @@ internal sealed class SqliteHeldStore : IHeldStore
         _writer.WriteAsync(
             context =>
             {
-                var command = context.Command("DELETE FROM held WHERE state <> 'held' AND decided_at < $before");
+                var command = context.Command("DELETE FROM held WHERE state IN ('approved', 'rejected') AND decided_at < $before");
                 command.Parameters.AddWithValue("$before", before.ToUnixTimeMilliseconds());
                 return command.ExecuteNonQuery();
             },
@@ -217,7 +249,7 @@ internal sealed class SqliteHeldStore : IHeldStore
             Priority: reader.GetInt32(9));
         var state = reader.GetString(16);
         var decision = state == "held" ? null : new HeldDecision(
-            state == "approved" ? HeldState.Approved : HeldState.Rejected,
+            state switch { "approved" => HeldState.Approved, "approving" => HeldState.Approving, _ => HeldState.Rejected },
             reader.IsDBNull(18) ? string.Empty : reader.GetString(18),
             reader.IsDBNull(19) ? null : reader.GetString(19),
             DateTimeOffset.FromUnixTimeMilliseconds(reader.IsDBNull(17) ? 0 : reader.GetInt64(17)));

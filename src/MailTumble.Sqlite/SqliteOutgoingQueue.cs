@@ -278,8 +278,10 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
     {
         foreach (var item in items)
         {
+            // An id already queued is left as it is: re-approving held mail whose earlier approval stopped
+            // half-way (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
             var command = context.Command($"""
-                INSERT INTO queue ({ItemColumns}, due_at)
+                INSERT OR IGNORE INTO queue ({ItemColumns}, due_at)
                 VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $due)
                 """);
             command.Parameters.AddWithValue("$id", item.Id);
@@ -337,7 +339,7 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
     {
         var command = context.Command("""
             SELECT EXISTS(SELECT 1 FROM queue WHERE message_key = $key) OR EXISTS(SELECT 1 FROM dead_letters WHERE message_key = $key)
-                OR EXISTS(SELECT 1 FROM held WHERE message_key = $key AND state = 'held')
+                OR EXISTS(SELECT 1 FROM held WHERE message_key = $key AND state IN ('held', 'approving'))
             """);
         command.Parameters.AddWithValue("$key", messageKey);
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
@@ -355,7 +357,8 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
 
         var command = context.Command("INSERT INTO delivery_log (at, outcome) VALUES ($at, $outcome)");
         command.Parameters.AddWithValue("$at", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$outcome", outcome.StartsWith("dropped", StringComparison.Ordinal) ? "dropped" : outcome);
+        // Kept as given (e.g. "dropped: alias dead"), so the file says why a delivery was not sent.
+        command.Parameters.AddWithValue("$outcome", outcome);
         command.ExecuteNonQuery();
     }
 

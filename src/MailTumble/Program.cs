@@ -11,10 +11,16 @@ namespace MailTumble
     /// <summary>The <c>mailtumble</c> command line.</summary>
     internal static class MailTumbleCli
     {
-        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin, Microsoft.Extensions.Configuration.IConfigurationRoot? configurationOverride = null)
+        /// <param name="args">The command line.</param>
+        /// <param name="output">Standard output.</param>
+        /// <param name="error">Standard error.</param>
+        /// <param name="stdin">Opens standard input.</param>
+        /// <param name="configurationOverride">Configuration to use instead of the environment's (tests).</param>
+        /// <param name="services">Extra service registrations for the commands, e.g. a log provider (tests).</param>
+        public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin, Microsoft.Extensions.Configuration.IConfigurationRoot? configurationOverride = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
         {
             var configuration = configurationOverride ?? MailTumbleConfiguration.Build();
-            var context = new CliContext(configuration, output, error);
+            var context = new CliContext(configuration, output, error, services);
             var root = new RootCommand("MailTumble: a masked-address mail relay that absorbs bursts and sends at the provider's pace");
 
             var serve = new Command("serve", "Run the relay: SMTP listener, send-out and HTTP API");

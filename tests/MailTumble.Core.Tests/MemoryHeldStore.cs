@@ -19,6 +19,12 @@ internal sealed class MemoryHeldStore : IHeldStore
 
     public Task<long> CountAsync(HeldQuery query, CancellationToken cancellationToken) => Task.FromResult((long)Held.Count);
 
+    public Task<IReadOnlyList<string>> ClaimForApprovalAsync(IReadOnlyCollection<string> ids, HeldDecision decision, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<int> ReleaseClaimsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<int> ReopenStaleClaimsAsync(DateTimeOffset before, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<IReadOnlyList<string>> MarkApprovedAsync(IReadOnlyCollection<string> ids, HeldDecision decision, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<RejectResult> RejectAsync(HeldQuery query, HeldDecision decision, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -85,6 +85,81 @@ public sealed class FeedbackEndToEndTests
     }
 
     [Fact]
+    public async Task Permanent_bounces_past_the_limit_kill_the_alias_refuse_the_next_rcpt_and_drop_its_queued_mail_on_record()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["Logging:LogLevel:MailTumble.Core.Delivery.DeliveryService"] = "Information" }, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(_logs));
+        await relay.AddAliasAsync(Alias, Target);
+        var processor = relay.Services.GetRequiredService<FeedbackProcessor>();
+        var sources = new List<string>();
+        for (var i = 0; i <= AliasRules.BounceLimit; i++)
+        {
+            sources.Add(await ForwardOneAsync(relay, "p" + i));
+        }
+
+        // Another message is stuck retrying when the last bounce arrives.
+        relay.Sink.Responder = _ => new SmtpResponse((SmtpReplyCode)451, "4.3.0 try later");
+        var attempts = relay.Sink.Attempts;
+        await SendAsync(relay.SmtpPort, "stuck");
+        await Until(async () => relay.Sink.Attempts > attempts);
+
+        for (var i = 0; i < AliasRules.BounceLimit; i++)
+        {
+            Assert.Equal(1, (await processor.ProcessSnsEnvelopeAsync(SesSamples.Bounce(sources[i], "0100-p" + i, "Permanent", "General", "fb-p" + i, Target), default)).Applied);
+        }
+
+        Assert.Equal(AliasStatus.Active, (await AliasAsync(relay)).Status);
+        Assert.StartsWith("250", await RcptAsync(relay, Alias));
+        await processor.ProcessSnsEnvelopeAsync(SesSamples.Bounce(sources[^1], "0100-last", "Permanent", "General", "fb-last", Target), default);
+        Assert.Equal((AliasStatus.Dead, AliasRules.BounceLimit + 1), ((await AliasAsync(relay)).Status, (await AliasAsync(relay)).CountBounce));
+
+        Assert.StartsWith("550 5.1.1 <x7g2@mask.example.com>: Recipient address rejected: this address no longer accepts mail", await RcptAsync(relay, Alias));
+
+        relay.Sink.Responder = _ => null;
+        var queue = relay.Services.GetRequiredService<IOutgoingQueue>();
+        await Until(async () => (await queue.GetStatsAsync(default)).Depth == 0);
+        await Task.Delay(300);
+        Assert.DoesNotContain(relay.Sink.Messages, m => m.Header("Subject") == "stuck");
+        Assert.Equal(0, (await queue.GetStatsAsync(default)).DeadLetters);
+
+        // Recorded: in the queue's delivery log in the data directory, and in the log with the delivery id.
+        Assert.Equal(1, await DeliveryLogCountAsync(relay, "dropped: alias dead"));
+        Assert.Single(_logs.Messages("MailTumble.Core.Delivery.DeliveryService"), m => m.StartsWith("Dropped delivery ", StringComparison.Ordinal) && m.EndsWith($"alias=<{Alias}>: alias dead", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_expired_signed_bounce_address_is_refused_at_rcpt_over_smtp()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        await relay.AddAliasAsync(Alias, Target);
+        var source = await ForwardOneAsync(relay, "first");
+        var id = relay.Services.GetRequiredService<Core.Bounces.BounceAddress>().Check(source).DeliveryId!;
+
+        // The same delivery, signed with the relay's own key, but eight days ago with the default seven-day lifetime.
+        var key = await File.ReadAllBytesAsync(Path.Combine(relay.DataDir, "bounce.key"));
+        var past = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow - TimeSpan.FromDays(8));
+        var domain = source[(source.LastIndexOf('@') + 1)..];
+        var expired = new Core.Bounces.BounceAddress(key, TimeSpan.FromDays(7), past).Create(id, Target, domain);
+        var fresh = new Core.Bounces.BounceAddress(key, TimeSpan.FromDays(7), TimeProvider.System).Create(id, Target, domain);
+        Assert.NotEqual(expired, fresh);
+
+        Assert.StartsWith("550 5.1.1", await RcptAsync(relay, expired));
+        Assert.StartsWith("250", await RcptAsync(relay, fresh));
+        Assert.StartsWith("250", await RcptAsync(relay, source));
+    }
+
+    private readonly LogCapture _logs = new();
+
+    private static async Task<long> DeliveryLogCountAsync(RelayFixture relay, string outcome)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(relay.DataDir, "mailtumble.db")};Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM delivery_log WHERE outcome = $outcome";
+        command.Parameters.AddWithValue("$outcome", outcome);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
     public async Task Permanent_bounces_kill_after_the_limit_transient_ones_never_and_each_notification_counts_once()
     {
         await using var relay = await RelayFixture.StartAsync();

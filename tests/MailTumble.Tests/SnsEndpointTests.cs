@@ -89,6 +89,42 @@ public sealed class SnsEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_or_invalid_certificate_gets_403_an_unreachable_one_503_and_neither_changes_anything()
+    {
+        await using var relay = await StartAsync();
+        await relay.AddAliasAsync(Alias, Target);
+        var source = await FeedbackEndToEndTests.ForwardOneAsync(relay, "hello");
+        var signed = _sns.Notification(SesSamples.Complaint(source, "0100-a", "fb-1", Target), "sns-1", Topic);
+
+        // What HttpClient.GetStringAsync throws for a 404: the host answered, there is no such certificate.
+        _sns.CertificateAnswer = _ => Task.FromException<string>(new HttpRequestException("Response status code does not indicate success: 404 (Not Found).", null, HttpStatusCode.NotFound));
+        var missing = await PostAsync(relay, signed);
+        Assert.Equal(HttpStatusCode.Forbidden, missing.Status);
+        Assert.Contains("404", missing.Body, StringComparison.Ordinal);
+
+        _sns.CertificateAnswer = _ => Task.FromResult("<html><body>Access denied</body></html>");
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(relay, signed)).Status);
+        _sns.CertificateAnswer = _ => Task.FromResult("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+        Assert.Equal(HttpStatusCode.Forbidden, (await PostAsync(relay, signed)).Status);
+
+        // Network failure, timeout (HttpClient's is a TaskCanceledException), or a 5xx: SNS should retry.
+        _sns.CertificateAnswer = _ => Task.FromException<string>(new HttpRequestException("Connection refused", new System.Net.Sockets.SocketException(111)));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostAsync(relay, signed)).Status);
+        _sns.CertificateAnswer = _ => Task.FromException<string>(new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 15 seconds elapsing.", new TimeoutException()));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostAsync(relay, signed)).Status);
+        _sns.CertificateAnswer = _ => Task.FromException<string>(new HttpRequestException("Response status code does not indicate success: 503 (Service Unavailable).", null, HttpStatusCode.ServiceUnavailable));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await PostAsync(relay, signed)).Status);
+
+        var alias = await FeedbackEndToEndTests.AliasAsync(relay);
+        Assert.Equal((AliasStatus.Active, 0), (alias.Status, alias.CountComplaint));
+
+        // Nothing bad was cached: once the certificate is reachable the same message is accepted.
+        _sns.CertificateAnswer = null;
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(relay, signed)).Status);
+        Assert.Equal(AliasStatus.Dead, (await FeedbackEndToEndTests.AliasAsync(relay)).Status);
+    }
+
+    [Fact]
     public async Task A_subscription_is_confirmed_only_for_an_allowed_topic_and_an_sns_subscribe_url()
     {
         await using var relay = await StartAsync();

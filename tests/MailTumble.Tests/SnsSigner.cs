@@ -27,10 +27,13 @@ internal sealed class SnsSigner : ISnsHttp, IDisposable
 
     public ConcurrentQueue<Uri> Confirmations { get; } = new();
 
+    /// <summary>When set, answers certificate requests instead of the signing certificate (a 404, garbage, a network failure).</summary>
+    public Func<Uri, Task<string>>? CertificateAnswer { get; set; }
+
     public Task<string> GetCertificatePemAsync(Uri url, CancellationToken cancellationToken)
     {
         CertificateRequests.Enqueue(url);
-        return Task.FromResult(_certificate.ExportCertificatePem());
+        return CertificateAnswer?.Invoke(url) ?? Task.FromResult(_certificate.ExportCertificatePem());
     }
 
     public Task ConfirmSubscriptionAsync(Uri url, CancellationToken cancellationToken)

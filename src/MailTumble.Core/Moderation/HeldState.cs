@@ -9,6 +9,9 @@ public enum HeldState
     /// <summary>Approved and queued.</summary>
     Approved,
 
+    /// <summary>Claimed by an approval that is queueing it; a reject can no longer take it.</summary>
+    Approving,
+
     /// <summary>Rejected; never sent.</summary>
     Rejected,
 }

@@ -42,19 +42,27 @@ public sealed class ModerationPolicy
             return new(ModerationVerdict.Hold, "alias held");
         }
 
+        var newSender = (facts.FirstContact ?? _options.FirstContact) && !facts.Known;
         switch (rule?.Action)
         {
             case SenderRuleAction.Hold:
                 return new(ModerationVerdict.Hold, "sender rule: " + rule);
             case SenderRuleAction.Allow:
-                return new(ModerationVerdict.Forward, "sender rule: " + rule);
+                return new(ModerationVerdict.Forward, "sender rule: " + rule, newSender);
         }
 
-        if ((facts.FirstContact ?? _options.FirstContact) && !facts.Known)
+        if (newSender)
         {
             return new(ModerationVerdict.Hold, "first contact from <" + (candidates.FirstOrDefault() ?? string.Empty) + ">");
         }
 
         return ModerationDecision.Forward;
     }
+
+    /// <summary>
+    /// Records that each alias has now received mail from the sender, so a later message from them is not a
+    /// first contact (whatever let this one through: an allow rule, or approval).
+    /// </summary>
+    public Task RememberAsync(IReadOnlyCollection<(string Alias, string Sender)> pairs, CancellationToken cancellationToken) =>
+        _rules.RememberAsync(pairs, cancellationToken);
 }

@@ -14,6 +14,9 @@ public sealed partial class Moderator
     public const int ApprovedPriority = 1;
 
     private const int Chunk = 1000;
+
+    /// <summary>An approval claims, queues and marks within seconds; a claim this old was left by a process that stopped.</summary>
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(10);
     private readonly IHeldStore _held;
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
@@ -71,21 +74,38 @@ public sealed partial class Moderator
                 break;
             }
 
-            // Queue first, then mark: a crash in between leaves mail held and queued (sent once, shown
-            // held), never marked approved but lost.
+            var last = batch.Count < Chunk;
+
+            // Claim first (held -> approving, one conditional step), then queue, then mark approved: a reject
+            // racing this approval either takes the entry before the claim (then it is not queued here) or
+            // finds it claimed and leaves it alone, so "rejected" never goes out and "approved" always does.
+            var claimed = (await _held.ClaimForApprovalAsync(batch.Select(h => h.Id).ToList(), decision, cancellationToken).ConfigureAwait(false))
+                .ToHashSet(StringComparer.Ordinal);
+            batch = batch.Where(h => claimed.Contains(h.Id)).ToList();
+            if (batch.Count == 0)
+            {
+                continue; // everything listed was decided concurrently; list again
+            }
+
             var items = batch.Select(h => h.Item with
             {
                 Priority = ApprovedPriority,
                 ExpiresAt = Later(h.Item.ExpiresAt, now + _receive.MaxQueueLifetime),
                 EnvelopeFrom = FreshBounceAddress(h.Item),
             }).ToList();
-            await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
-            var marked = await _held.MarkApprovedAsync(batch.Select(h => h.Id).ToList(), decision, CancellationToken.None).ConfigureAwait(false);
-            total += marked.Count;
-            if (marked.Count == 0)
+            try
             {
-                break;
+                await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
             }
+            catch
+            {
+                await _held.ReleaseClaimsAsync(claimed, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            // A crash before this line leaves the entries claimed; the sweeper hands stale claims back undecided.
+            var marked = await _held.MarkApprovedAsync(claimed, decision, CancellationToken.None).ConfigureAwait(false);
+            total += marked.Count;
 
             foreach (var h in batch)
             {
@@ -97,7 +117,7 @@ public sealed partial class Moderator
             }
 
             _signal.Notify();
-            if (batch.Count < Chunk)
+            if (last)
             {
                 break;
             }
@@ -169,6 +189,7 @@ public sealed partial class Moderator
         var now = _time.GetUtcNow();
         var query = new HeldQuery(HeldBefore: now - _options.HeldTtl);
         var reason = $"not decided within {_options.HeldTtl}";
+        await _held.ReopenStaleClaimsAsync(now - StaleClaim, cancellationToken).ConfigureAwait(false);
         var count = _options.ExpiryAction == ExpiryAction.Approve
             ? await ApproveAsync(query, "expiry", reason, allowSender: false, cancellationToken).ConfigureAwait(false)
             : await RejectAsync(query, "expiry", reason, cancellationToken).ConfigureAwait(false);

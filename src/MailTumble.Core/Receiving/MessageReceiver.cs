@@ -89,6 +89,7 @@ public sealed partial class MessageReceiver
         var items = new List<OutgoingItem>(recipients.Count);
         List<HeldMessage>? held = null;
         List<(OutgoingItem Item, string Reason)>? loops = null;
+        List<(string Alias, string Sender)>? newSenders = null;
         foreach (var alias in recipients.DistinctBy(a => a.Address))
         {
             var decision = await _moderation.DecideAsync(alias, senders, cancellationToken).ConfigureAwait(false);
@@ -138,6 +139,10 @@ public sealed partial class MessageReceiver
             else
             {
                 items.Add(item);
+                if (decision.NewSender && sender.Length > 0)
+                {
+                    (newSenders ??= []).Add((alias.Address, sender));
+                }
             }
         }
 
@@ -173,6 +178,11 @@ public sealed partial class MessageReceiver
             throw;
         }
 
+        if (newSenders is not null)
+        {
+            await RememberAsync(newSenders).ConfigureAwait(false);
+        }
+
         _metrics.Received(items.Count, data.Length);
         if (items.Count > 0)
         {
@@ -191,6 +201,25 @@ public sealed partial class MessageReceiver
 
         return key;
     }
+
+    /// <summary>
+    /// The mail is already accepted: failing to remember only means the sender's next message counts as a
+    /// first contact again (held, not lost), so log and carry on rather than fail the transaction.
+    /// </summary>
+    private async Task RememberAsync(List<(string Alias, string Sender)> pairs)
+    {
+        try
+        {
+            await _moderation.RememberAsync(pairs, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogRememberFailed(_logger, ex, pairs.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remember {Count} new sender(s) for first-contact moderation; their next message will be held again")]
+    private static partial void LogRememberFailed(ILogger logger, Exception exception, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Held message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}>: {Reason}")]
     private static partial void LogHeld(ILogger logger, string messageKey, string deliveryId, string from, string alias, string reason);

@@ -129,7 +129,8 @@ internal static class AliasCommands
     private static Command Status(CliContext context, string name, AliasStatus status, string description)
     {
         var address = new Argument<string>("address") { Description = "The alias" };
-        var command = new Command(name, description) { address };
+        var reason = new Option<string?>("--reason") { Description = "Why, for the log" };
+        var command = new Command(name, description) { address, reason };
         command.SetAction((result, ct) => context.RunAsync(async services =>
         {
             var a = MailAddress.Parse(result.GetValue(address)!.Trim());
@@ -138,6 +139,8 @@ internal static class AliasCommands
                 await context.Error.WriteLineAsync($"mailtumble: no such alias: {a}").ConfigureAwait(false);
                 return ExitCodes.NoUser;
             }
+
+            services.GetRequiredService<ModerationAudit>().AliasStatusSet(a.Value, status, HeldCommands.Actor, result.GetValue(reason));
 
             var waiting = await services.GetRequiredService<IHeldStore>().CountAsync(new HeldQuery(Alias: a.Value), ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"{a} is {status.ToString().ToLowerInvariant()}; {waiting} held message(s) waiting (held list --alias {a})").ConfigureAwait(false);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Cli;
 
 /// <summary>What every command shares: configuration, output, and one error style.</summary>
-internal sealed class CliContext(IConfigurationRoot configuration, TextWriter output, TextWriter error)
+internal sealed class CliContext(IConfigurationRoot configuration, TextWriter output, TextWriter error, Action<IServiceCollection>? extraServices = null)
 {
     public IConfigurationRoot Configuration { get; } = configuration;
 
@@ -21,7 +21,7 @@ internal sealed class CliContext(IConfigurationRoot configuration, TextWriter ou
     {
         try
         {
-            await using var services = CliServices.Create(Configuration);
+            await using var services = CliServices.Create(Configuration, extraServices);
             return await work(services).ConfigureAwait(false);
         }
         catch (OptionsValidationException ex)

@@ -34,8 +34,10 @@ internal static class SenderCommands
         rm.SetAction((result, ct) => context.RunAsync(async services =>
         {
             var pattern = SenderPattern.Parse(result.GetValue(rmPattern)!);
-            if (await services.GetRequiredService<ISenderRuleStore>().RemoveAsync(pattern, result.GetValue(rmAlias)?.Trim(), ct).ConfigureAwait(false))
+            var scope = result.GetValue(rmAlias)?.Trim().ToLowerInvariant();
+            if (await services.GetRequiredService<ISenderRuleStore>().RemoveAsync(pattern, scope, ct).ConfigureAwait(false))
             {
+                services.GetRequiredService<ModerationAudit>().SenderRuleRemoved(pattern, scope, HeldCommands.Actor);
                 await context.Out.WriteLineAsync($"removed {pattern}").ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
@@ -54,6 +56,7 @@ internal static class SenderCommands
             bool? enabled = result.GetValue(state) switch { "on" => true, "off" => false, _ => null };
             var scope = result.GetValue(fcAlias)?.Trim().ToLowerInvariant();
             await services.GetRequiredService<ISenderRuleStore>().SetFirstContactAsync(scope, enabled, ct).ConfigureAwait(false);
+            services.GetRequiredService<ModerationAudit>().FirstContactSet(scope, enabled, HeldCommands.Actor);
             await context.Out.WriteLineAsync($"first-contact {result.GetValue(state)} for {scope ?? "every alias"}").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
@@ -84,6 +87,7 @@ internal static class SenderCommands
                 HeldCommands.Actor,
                 result.GetValue(note));
             await services.GetRequiredService<ISenderRuleStore>().SetAsync(rule, ct).ConfigureAwait(false);
+            services.GetRequiredService<ModerationAudit>().SenderRuleSet(rule);
             await context.Out.WriteLineAsync(rule.ToString()).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));

@@ -71,6 +71,9 @@ public abstract class HeldStoreContract : IAsyncLifetime
     public async Task Approving_marks_only_undecided_entries_once_and_records_the_decision()
     {
         await Store.HoldAsync([Held("h1"), Held("h2")], default);
+        Assert.Empty(await Store.MarkApprovedAsync(["h1"], Decision(HeldState.Approved), default)); // not claimed
+        Assert.Equal(["h1"], await Store.ClaimForApprovalAsync(["h1"], Decision(HeldState.Approved), default));
+        Assert.Empty(await Store.ClaimForApprovalAsync(["h1"], Decision(HeldState.Approved), default));
         Assert.Equal(["h1"], await Store.MarkApprovedAsync(["h1"], Decision(HeldState.Approved), default));
         Assert.Empty(await Store.MarkApprovedAsync(["h1"], Decision(HeldState.Approved), default));
 
@@ -79,6 +82,30 @@ public abstract class HeldStoreContract : IAsyncLifetime
         Assert.Equal(HeldState.Approved, decided.State);
         Assert.Equal(("tester", "because", Time.GetUtcNow()), (decided.Decision!.By, decided.Decision.Reason, decided.Decision.At));
         Assert.Equal(2, (await Store.ListAsync(new HeldQuery(IncludeDecided: true), default)).Count);
+    }
+
+    [Fact]
+    public async Task A_claimed_entry_cannot_be_rejected_and_a_rejected_one_cannot_be_claimed()
+    {
+        await Store.HoldAsync([Held("h1", message: "m1"), Held("h2", message: "m2")], default);
+        Assert.Equal(["h1"], await Store.ClaimForApprovalAsync(["h1"], Decision(HeldState.Approved), default));
+        Assert.Equal(HeldState.Approving, (await Store.GetAsync("h1", default))!.State);
+        Assert.DoesNotContain("h1", (await Store.ListAsync(HeldQuery.All, default)).Select(h => h.Id));
+
+        var rejected = await Store.RejectAsync(HeldQuery.All, Decision(HeldState.Rejected), default);
+        Assert.Equal(1, rejected.Rejected); // h2 only
+        Assert.Equal(["m2"], rejected.ReleasedKeys); // m1 is still needed by the claim
+        Assert.Empty(await Store.ClaimForApprovalAsync(["h2"], Decision(HeldState.Approved), default));
+        Assert.Equal(HeldState.Approving, (await Store.GetAsync("h1", default))!.State);
+
+        // A failed enqueue hands the claim back; a claim left by a stopped process is reopened once stale.
+        Assert.Equal(1, await Store.ReleaseClaimsAsync(["h1"], default));
+        Assert.Equal(HeldState.Held, (await Store.GetAsync("h1", default))!.State);
+        Assert.Equal(["h1"], await Store.ClaimForApprovalAsync(["h1"], Decision(HeldState.Approved), default));
+        Assert.Equal(0, await Store.ReopenStaleClaimsAsync(Time.GetUtcNow() - TimeSpan.FromMinutes(10), default));
+        Time.Advance(TimeSpan.FromMinutes(11));
+        Assert.Equal(1, await Store.ReopenStaleClaimsAsync(Time.GetUtcNow() - TimeSpan.FromMinutes(10), default));
+        Assert.Equal(["h1"], (await Store.ListAsync(HeldQuery.All, default)).Select(h => h.Id));
     }
 
     [Fact]

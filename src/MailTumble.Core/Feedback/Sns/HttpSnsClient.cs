@@ -1,6 +1,10 @@
 namespace MailTumble.Core.Feedback.Sns;
 
-/// <summary>The real <see cref="ISnsHttp"/>: plain HTTPS GETs with a short timeout.</summary>
+/// <summary>
+/// The real <see cref="ISnsHttp"/>: plain HTTPS GETs with a short timeout. Failures surface as
+/// <see cref="HttpRequestException"/> (with the status code when the host answered) or, on timeout,
+/// <see cref="TaskCanceledException"/>; the verifier tells "no such certificate" from "try again".
+/// </summary>
 internal sealed class HttpSnsClient : ISnsHttp, IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(15) };

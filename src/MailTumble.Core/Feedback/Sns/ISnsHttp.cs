@@ -6,7 +6,11 @@ namespace MailTumble.Core.Feedback.Sns;
 /// </summary>
 public interface ISnsHttp
 {
-    /// <summary>Downloads a PEM signing certificate.</summary>
+    /// <summary>
+    /// Downloads a PEM signing certificate. Throws <see cref="HttpRequestException"/> with its
+    /// <see cref="HttpRequestException.StatusCode"/> set when the host answers with an error, without it on a
+    /// network failure, and <see cref="OperationCanceledException"/> on a timeout.
+    /// </summary>
     Task<string> GetCertificatePemAsync(Uri url, CancellationToken cancellationToken);
 
     /// <summary>Confirms a subscription by visiting its SubscribeURL.</summary>

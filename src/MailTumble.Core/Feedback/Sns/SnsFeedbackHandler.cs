@@ -45,7 +45,17 @@ public sealed partial class SnsFeedbackHandler
             return Refuse(message, "topic not on MailTumble:Feedback:SnsTopicArns");
         }
 
-        var problem = await _verifier.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
+        string? problem;
+        try
+        {
+            problem = await _verifier.VerifyAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnsUnavailableException ex)
+        {
+            LogUnavailable(_logger, message.Type, message.MessageId, ex.Message);
+            return new SnsResult(SnsOutcome.Unavailable, ex.Message);
+        }
+
         if (problem is not null)
         {
             return Refuse(message, problem);
@@ -62,7 +72,17 @@ public sealed partial class SnsFeedbackHandler
                     return Refuse(message, "SubscribeURL is not an https URL on an sns.<region>.amazonaws.com host");
                 }
 
-                await _http.ConfirmSubscriptionAsync(new Uri(message.SubscribeUrl!), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _http.ConfirmSubscriptionAsync(new Uri(message.SubscribeUrl!), cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    // SNS repeats the confirmation request; answering 503 asks for exactly that.
+                    LogUnavailable(_logger, message.Type, message.MessageId, "the subscription could not be confirmed: " + ex.Message);
+                    return new SnsResult(SnsOutcome.Unavailable, "the subscription could not be confirmed: " + ex.Message);
+                }
+
                 LogConfirmed(_logger, message.TopicArn);
                 return new SnsResult(SnsOutcome.Accepted);
             case "UnsubscribeConfirmation":
@@ -81,6 +101,9 @@ public sealed partial class SnsFeedbackHandler
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string type, string messageId, string topicArn, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not verify SNS {Type} {MessageId} now; answered 503 so SNS retries: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string type, string messageId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
     private static partial void LogConfirmed(ILogger logger, string topicArn);

@@ -11,4 +11,7 @@ public enum SnsOutcome
 
     /// <summary>Unsigned, badly signed, from a bad certificate URL, or from a topic not on the allowlist: nothing changed.</summary>
     Forbidden,
+
+    /// <summary>The signing certificate (or the subscription URL) could not be reached just now: nothing changed; SNS retries.</summary>
+    Unavailable,
 }

@@ -34,7 +34,11 @@ public sealed partial class SnsVerifier
         return SnsHost().IsMatch(uri.IdnHost) && (!pem || uri.AbsolutePath.EndsWith(".pem", StringComparison.Ordinal));
     }
 
-    /// <summary>Returns null when the message is genuinely signed by SNS, else the reason it is not.</summary>
+    /// <summary>
+    /// Returns null when the message is genuinely signed by SNS, else the reason it is not. Throws
+    /// <see cref="SnsUnavailableException"/> when the certificate cannot be fetched for a passing reason
+    /// (network failure, timeout, a 5xx answer): SNS should retry rather than be refused.
+    /// </summary>
     internal async Task<string?> VerifyAsync(SnsMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -69,7 +73,12 @@ public sealed partial class SnsVerifier
             return "the signature is not base64";
         }
 
-        var certificate = await CertificateAsync(message.SigningCertUrl!, cancellationToken).ConfigureAwait(false);
+        var (certificate, problem) = await CertificateAsync(message.SigningCertUrl!, cancellationToken).ConfigureAwait(false);
+        if (certificate is null)
+        {
+            return problem;
+        }
+
         var now = _time.GetUtcNow();
         if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
         {
@@ -86,16 +95,40 @@ public sealed partial class SnsVerifier
         return rsa.VerifyData(data, signature, algorithm.Value, RSASignaturePadding.Pkcs1) ? null : "the signature does not match";
     }
 
-    private async Task<X509Certificate2> CertificateAsync(string url, CancellationToken cancellationToken)
+    /// <summary>The certificate, or why there is none. Only good certificates are cached, so a bad answer is asked again next time.</summary>
+    private async Task<(X509Certificate2? Certificate, string? Problem)> CertificateAsync(string url, CancellationToken cancellationToken)
     {
         if (_certificates.TryGetValue(url, out var cached))
         {
-            return cached;
+            return (cached, null);
         }
 
-        var pem = await _http.GetCertificatePemAsync(new Uri(url), cancellationToken).ConfigureAwait(false);
-        var certificate = X509Certificate2.CreateFromPem(pem);
-        return _certificates.GetOrAdd(url, certificate);
+        string pem;
+        try
+        {
+            pem = await _http.GetCertificatePemAsync(new Uri(url), cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (ex.StatusCode is { } status && (int)status < 500)
+        {
+            // The host answered and has no such certificate: the message cannot be genuine.
+            return (null, $"the signing certificate could not be fetched ({(int)status} {status})");
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new SnsUnavailableException("the signing certificate could not be fetched: " + ex.Message, ex);
+        }
+
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPem(pem);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            return (null, "the signing certificate is not a valid PEM certificate");
+        }
+
+        return (_certificates.GetOrAdd(url, certificate), null);
     }
 
     [GeneratedRegex(@"^sns\.[a-z0-9-]+\.amazonaws\.com$")]
