@@ -3,9 +3,11 @@ using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.SQS;
 using MailTumble.Aws.Ingress;
+using MailTumble.Aws.Moderation;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Storage;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -68,7 +70,29 @@ public static class AwsServiceCollectionExtensions
         services.TryAddSingleton<DeliveryReferences>();
         services.AddSingleton<SqsOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
+        DecorateHeldStore(services);
         return services;
+    }
+
+    /// <summary>Held entries keep their stored message alive through the same S3 references as the SQS deliveries.</summary>
+    private static void DecorateHeldStore(IServiceCollection services)
+    {
+        var local = services.LastOrDefault(d => d.ServiceType == typeof(IHeldStore));
+        if (local is null)
+        {
+            return;
+        }
+
+        services.Remove(local);
+        services.AddSingleton<IHeldStore>(sp => new ReferencedHeldStore(Resolve(sp, local), sp.GetRequiredService<DeliveryReferences>()));
+
+        static IHeldStore Resolve(IServiceProvider sp, ServiceDescriptor descriptor) => descriptor switch
+        {
+            { ImplementationInstance: IHeldStore instance } => instance,
+            { ImplementationFactory: { } factory } => (IHeldStore)factory(sp),
+            { ImplementationType: { } type } => (IHeldStore)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException("the held store registration cannot be decorated"),
+        };
     }
 
     /// <summary>

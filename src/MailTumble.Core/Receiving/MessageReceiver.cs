@@ -152,16 +152,20 @@ public sealed partial class MessageReceiver
         }
 
         await _raw.PutAsync(key, data, cancellationToken).ConfigureAwait(false);
+        var heldStored = false;
         try
         {
-            if (items.Count > 0)
-            {
-                await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
-            }
-
+            // Held entries first: a queued delivery may be sent and acked at once, and its ack must see that the
+            // stored message is still needed.
             if (held is not null)
             {
                 await _held.HoldAsync(held, cancellationToken).ConfigureAwait(false);
+                heldStored = true;
+            }
+
+            if (items.Count > 0)
+            {
+                await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
             }
 
             // A loop is kept (an operator can look and replay) but never forwarded again.
@@ -173,7 +177,12 @@ public sealed partial class MessageReceiver
         }
         catch
         {
-            // Not accepted: do not leave the raw bytes behind.
+            // Not accepted (the sender will try again): withdraw what was held and do not leave the raw bytes behind.
+            if (heldStored)
+            {
+                await WithdrawHeldAsync(held!).ConfigureAwait(false);
+            }
+
             await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
@@ -217,6 +226,22 @@ public sealed partial class MessageReceiver
             LogRememberFailed(_logger, ex, pairs.Count);
         }
     }
+
+    private async Task WithdrawHeldAsync(IReadOnlyList<HeldMessage> held)
+    {
+        try
+        {
+            var decision = new HeldDecision(HeldState.Rejected, "relay", "not accepted: storing the message failed, the sender was asked to retry", _time.GetUtcNow());
+            await _held.RejectAsync(new HeldQuery(Ids: held.Select(h => h.Id).ToList()), decision, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogWithdrawFailed(_logger, held[0].Item.MessageKey, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Key} was not accepted, and its held entries could not be withdrawn; they will show as held with a missing stored message")]
+    private static partial void LogWithdrawFailed(ILogger logger, string key, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remember {Count} new sender(s) for first-contact moderation; their next message will be held again")]
     private static partial void LogRememberFailed(ILogger logger, Exception exception, int count);
