@@ -2,11 +2,13 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.SQS;
+using MailTumble.Aws.Feedback;
 using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Moderation;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Storage;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
@@ -71,27 +73,33 @@ public static class AwsServiceCollectionExtensions
         services.AddSingleton<SqsOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
         DecorateHeldStore(services);
+        Decorate<IFeedbackStore>(services, (sp, local) => new SharedFeedbackStore(local, sp.GetRequiredService<IAmazonS3>(), sp.GetRequiredService<IOptions<AwsOptions>>()));
         return services;
     }
 
     /// <summary>Held entries keep their stored message alive through the same S3 references as the SQS deliveries.</summary>
-    private static void DecorateHeldStore(IServiceCollection services)
+    private static void DecorateHeldStore(IServiceCollection services) =>
+        Decorate<IHeldStore>(services, (sp, local) => new ReferencedHeldStore(local, sp.GetRequiredService<DeliveryReferences>()));
+
+    /// <summary>Wraps the local (SQLite) registration of a port in its shared AWS counterpart.</summary>
+    private static void Decorate<T>(IServiceCollection services, Func<IServiceProvider, T, T> wrap)
+        where T : class
     {
-        var local = services.LastOrDefault(d => d.ServiceType == typeof(IHeldStore));
+        var local = services.LastOrDefault(d => d.ServiceType == typeof(T));
         if (local is null)
         {
             return;
         }
 
         services.Remove(local);
-        services.AddSingleton<IHeldStore>(sp => new ReferencedHeldStore(Resolve(sp, local), sp.GetRequiredService<DeliveryReferences>()));
+        services.AddSingleton(sp => wrap(sp, Resolve(sp, local)));
 
-        static IHeldStore Resolve(IServiceProvider sp, ServiceDescriptor descriptor) => descriptor switch
+        static T Resolve(IServiceProvider sp, ServiceDescriptor descriptor) => descriptor switch
         {
-            { ImplementationInstance: IHeldStore instance } => instance,
-            { ImplementationFactory: { } factory } => (IHeldStore)factory(sp),
-            { ImplementationType: { } type } => (IHeldStore)ActivatorUtilities.CreateInstance(sp, type),
-            _ => throw new InvalidOperationException("the held store registration cannot be decorated"),
+            { ImplementationInstance: T instance } => instance,
+            { ImplementationFactory: { } factory } => (T)factory(sp),
+            { ImplementationType: { } type } => (T)ActivatorUtilities.CreateInstance(sp, type),
+            _ => throw new InvalidOperationException($"the {typeof(T).Name} registration cannot be decorated"),
         };
     }
 
