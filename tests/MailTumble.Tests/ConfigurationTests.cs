@@ -104,6 +104,17 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("MailTumble:Outbound:MaxSendRate (MAXIMUM_SEND_RATE) must be between", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_json_file_that_does_not_parse_is_one_line_and_exit_78()
+    {
+        await File.WriteAllTextAsync(Path.Combine(_dir.Path, "mailtumble.json"), """{ "MailTumble": { "DataDir": "x", """);
+        var (code, text) = await RelayProcess.RunAsync(_dir.Path, new Dictionary<string, string>(), "alias", "list");
+        Assert.Equal(78, code);
+        var line = Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("mailtumble: cannot read settings: ", line, StringComparison.Ordinal);
+        Assert.Contains("mailtumble.json", line, StringComparison.Ordinal);
+    }
+
     /// <summary>The whole start-up banner (its lines arrive one by one).</summary>
     private static async Task<string> BannerAsync(RelayProcess relay)
     {
