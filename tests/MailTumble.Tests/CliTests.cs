@@ -63,6 +63,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_reports_progress_on_stderr_as_it_goes()
+    {
+        var csv = Path.Combine(_dir.Path, "many.csv");
+        await File.WriteAllLinesAsync(csv, Enumerable.Range(0, 12_000).Select(i => $"m{i}@mask.example.com,p{i}@real.example.org"));
+        var result = await RunAsync("alias", "import", csv);
+        Assert.Equal(0, result.Code);
+        Assert.StartsWith("imported 12,000 aliases in ", result.Out, StringComparison.Ordinal);
+
+        // One progress report per committed batch of 5,000, redrawn on the same terminal line, and the total at the end.
+        var progress = result.Err.Split('\r', StringSplitOptions.RemoveEmptyEntries).Select(p => p.TrimEnd('\n')).ToList();
+        Assert.Equal(["imported 5,000 aliases", "imported 10,000 aliases", "imported 12,000 aliases"], progress);
+        Assert.Contains("p11999@real.example.org", (await RunAsync("alias", "show", "m11999@mask.example.com")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Receive_queues_known_recipients_and_answers_like_a_pipe_transport()
     {
         await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
