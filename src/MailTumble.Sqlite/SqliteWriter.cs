@@ -19,6 +19,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
     private SqliteConnection? _connection;
     private bool? _synchronousFull;
+    private long _commits;
 
     public SqliteWriter(SqliteDatabase database, int capacity)
     {
@@ -30,6 +31,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         });
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
+
+    /// <summary>Transactions committed so far: fewer than the writes when concurrent writers share commits.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>Queues a write without waiting for room; false when the channel is full.</summary>
     public bool TryWrite<T>(Func<Context, T> work, out Task<T> completion)
@@ -101,6 +105,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
             }
 
             transaction.Commit();
+            Interlocked.Increment(ref _commits);
             foreach (var operation in batch)
             {
                 operation.Complete();

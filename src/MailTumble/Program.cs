@@ -19,7 +19,17 @@ namespace MailTumble
         /// <param name="services">Extra service registrations for the commands, e.g. a log provider (tests).</param>
         public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Func<Stream> stdin, Microsoft.Extensions.Configuration.IConfigurationRoot? configurationOverride = null, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
         {
-            var configuration = configurationOverride ?? MailTumbleConfiguration.Build();
+            Microsoft.Extensions.Configuration.IConfigurationRoot configuration;
+            try
+            {
+                configuration = configurationOverride ?? MailTumbleConfiguration.Build();
+            }
+            catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
+            {
+                // Most likely mailtumble.json that does not parse.
+                return await CliErrors.ReportAsync(error, ex, ExitCodes.Config, CliErrors.Verbose(null), "cannot read settings: ").ConfigureAwait(false);
+            }
+
             var context = new CliContext(configuration, output, error, services);
             var root = new RootCommand("MailTumble: a masked-address mail relay that absorbs bursts and sends at the provider's pace");
 
@@ -65,7 +75,15 @@ namespace MailTumble
             // '@domain' is a sender pattern here, not a response file.
             var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
             // The host handles SIGTERM / Ctrl-C itself so that shutdown can drain; do not let the parser kill the process.
-            return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = output, Error = error }).ConfigureAwait(false);
+            // Our own last-resort handler instead of System.CommandLine's, which prints the stack trace.
+            try
+            {
+                return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false, Output = output, Error = error }).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                return await CliErrors.ReportAsync(error, ex, ExitCodes.Failure, CliErrors.Verbose(configuration)).ConfigureAwait(false);
+            }
         }
     }
 }

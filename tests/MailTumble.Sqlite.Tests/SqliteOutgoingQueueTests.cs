@@ -28,37 +28,60 @@ public sealed class SqliteOutgoingQueueTests : OutgoingQueueContract, IDisposabl
     [Fact]
     public async Task A_full_ingest_channel_refuses_instead_of_waiting()
     {
-        var database = new SqliteDatabase(Path.Combine(_dir.Path, "small.db"));
+        var path = Path.Combine(_dir.Path, "small.db");
+        var database = new SqliteDatabase(path);
         database.EnsureCreated();
         await using var writer = new SqliteWriter(database, 16);
         var queue = new SqliteOutgoingQueue(database, writer, Time);
 
-        // Far more concurrent enqueues than the channel holds: some must be refused with QueueFullException, none lost.
-        var attempts = Enumerable.Range(0, 2000).Select(i => Task.Run(async () =>
+        // Another connection holds the write lock, so the writer is stuck on its first batch while enqueues pile up
+        // behind it: the channel (16) must fill, and what does not fit is refused at once rather than waiting.
+        await using var blocker = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path}");
+        await blocker.OpenAsync();
+        await using (var begin = blocker.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE";
+            await begin.ExecuteNonQueryAsync();
+        }
+
+        var accepted = new List<Task>();
+        var refused = 0;
+        for (var i = 0; i < 2000; i++)
         {
             try
             {
-                await queue.EnqueueAsync([Item(id: $"burst{i}")], default);
-                return true;
+                accepted.Add(queue.EnqueueAsync([Item(id: $"burst{i}")], default));
             }
             catch (QueueFullException)
             {
-                return false;
+                refused++;
             }
-        })).ToList();
-        var results = await Task.WhenAll(attempts);
+        }
 
-        var accepted = results.Count(ok => ok);
-        Assert.Equal(accepted, (await queue.GetStatsAsync(default)).Ready);
-        Assert.True(accepted > 0);
+        await using (var rollback = blocker.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK";
+            await rollback.ExecuteNonQueryAsync();
+        }
+
+        // Every enqueue that was taken lands; at most one writer batch (512) plus the channel was ever taken.
+        await Task.WhenAll(accepted).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(refused >= 2000 - 512 - 16, $"only {refused} of 2000 refused");
+        Assert.Equal(2000, accepted.Count + refused);
+        Assert.Equal(accepted.Count, (await queue.GetStatsAsync(default)).Ready);
+        Assert.NotEmpty(accepted);
     }
 
     [Fact]
     public async Task Concurrent_enqueues_share_commits_and_all_land()
     {
-        var tasks = Enumerable.Range(0, 500).Select(i => Queue.EnqueueAsync([Item(id: $"c{i}")], default));
+        var queue = Queue;
+        var before = _writer!.Commits;
+        var tasks = Enumerable.Range(0, 500).Select(i => Task.Run(() => queue.EnqueueAsync([Item(id: $"c{i}")], default)));
         await Task.WhenAll(tasks);
-        Assert.Equal(500, (await Queue.GetStatsAsync(default)).Ready);
+        var commits = _writer.Commits - before;
+        Assert.Equal(500, (await queue.GetStatsAsync(default)).Ready);
+        Assert.True(commits is > 0 and < 500, $"500 concurrent enqueues took {commits} commits");
     }
 
     public void Dispose() => _dir.Dispose();

@@ -9,11 +9,19 @@ public sealed class CliTests : IDisposable
 {
     private readonly TempDirectory _dir = new();
 
-    private async Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args)
+    private Task<(int Code, string Out, string Err)> RunWithInputAsync(string stdin, params string[] args) => RunWithSettingsAsync([], stdin, args);
+
+    private async Task<(int Code, string Out, string Err)> RunWithSettingsAsync(Dictionary<string, string?> settings, string stdin, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var configuration = MailTumbleConfiguration.Build(new Dictionary<string, string?> { ["MailTumble:DataDir"] = _dir.Path, ["Logging:LogLevel:Default"] = "Warning" });
+        var values = new Dictionary<string, string?> { ["MailTumble:DataDir"] = _dir.Path, ["Logging:LogLevel:Default"] = "Warning" };
+        foreach (var (key, value) in settings)
+        {
+            values[key] = value;
+        }
+
+        var configuration = MailTumbleConfiguration.Build(values);
         var code = await MailTumbleCli.RunAsync(args, output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)), configuration);
         return (code, output.ToString(), error.ToString());
     }
@@ -55,6 +63,21 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_reports_progress_on_stderr_as_it_goes()
+    {
+        var csv = Path.Combine(_dir.Path, "many.csv");
+        await File.WriteAllLinesAsync(csv, Enumerable.Range(0, 12_000).Select(i => $"m{i}@mask.example.com,p{i}@real.example.org"));
+        var result = await RunAsync("alias", "import", csv);
+        Assert.Equal(0, result.Code);
+        Assert.StartsWith("imported 12,000 aliases in ", result.Out, StringComparison.Ordinal);
+
+        // One progress report per committed batch of 5,000, redrawn on the same terminal line, and the total at the end.
+        var progress = result.Err.Split('\r', StringSplitOptions.RemoveEmptyEntries).Select(p => p.TrimEnd('\n')).ToList();
+        Assert.Equal(["imported 5,000 aliases", "imported 10,000 aliases", "imported 12,000 aliases"], progress);
+        Assert.Contains("p11999@real.example.org", (await RunAsync("alias", "show", "m11999@mask.example.com")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Receive_queues_known_recipients_and_answers_like_a_pipe_transport()
     {
         await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
@@ -90,6 +113,35 @@ public sealed class CliTests : IDisposable
 
         var failed = await RunWithInputAsync("Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
         Assert.Equal(75, failed.Code);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_one_line_without_a_stack_trace_and_a_non_zero_exit()
+    {
+        // A value the configuration binder cannot convert: nothing in the command expects this exception.
+        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, string.Empty, "alias", "list");
+        Assert.Equal(1, result.Code);
+        var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("mailtumble: Failed to convert configuration value 'lots' at 'MailTumble:Sqlite:IngestChannelCapacity' to type 'System.Int32': ", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at MailTumble", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MAILTUMBLE_VERBOSE_adds_the_stack_trace()
+    {
+        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots", ["MAILTUMBLE_VERBOSE"] = "1" }, string.Empty, "alias", "list");
+        Assert.Equal(1, result.Code);
+        Assert.StartsWith("mailtumble: Failed to convert configuration value", result.Err, StringComparison.Ordinal);
+        Assert.Contains("   at ", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_in_receive_is_exit_75_so_the_MTA_retries()
+    {
+        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, "Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
+        Assert.Equal(75, result.Code);
+        var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("mailtumble: Failed to convert configuration value", line, StringComparison.Ordinal);
     }
 
     [Fact]

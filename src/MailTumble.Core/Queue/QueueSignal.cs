@@ -21,10 +21,20 @@ public sealed class QueueSignal
         }
     }
 
-    /// <summary>Waits for a signal or the timeout; returns whether signalled.</summary>
-    public Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Waits for a signal or the timeout (measured on <paramref name="time"/>); returns whether signalled.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        _ = time;
-        return _semaphore.WaitAsync(timeout, cancellationToken);
+        // The timeout runs on the given clock, not the wall clock, so a fake clock drives idle polling in tests.
+        using var timeoutSource = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
+        try
+        {
+            await _semaphore.WaitAsync(linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 }

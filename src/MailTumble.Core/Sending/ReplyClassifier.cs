@@ -5,13 +5,18 @@ namespace MailTumble.Core.Sending;
 /// <summary>Maps an SMTP reply to a <see cref="SendOutcome"/>.</summary>
 public sealed class ReplyClassifier
 {
-    /// <summary>Replies that mean "slow down" (SES, generic 421, 4.7.x policy deferrals).</summary>
+    /// <summary>
+    /// Replies that mean "you are sending too fast" (SES's <c>454 Throttling failure</c>, rate-limit and
+    /// too-many-connections texts). Other 4xx, greylisting and generic <c>4.7.x</c> policy deferrals included, are
+    /// ordinary temporary failures: retrying those every few seconds for days would only hammer the receiver.
+    /// </summary>
     public static readonly IReadOnlyList<string> DefaultThrottlePatterns =
     [
-        @"^454\b.*throttl",
-        @"^421\b",
-        @"^450[ -]4\.7\.",
-        @"^451[ -]4\.7\.",
+        @"^4\d\d\b.*throttl",
+        @"^4\d\d\b.*\brate\b.*\b(limit|exceed)",
+        @"^4\d\d\b.*\b(limit|exceed)\w*\b.*\brate\b",
+        @"^4\d\d\b.*\btoo many (messages|mails|emails|connections|concurrent)",
+        @"^4\d\d\b.*\bslow down\b",
     ];
 
     /// <summary>Replies that mean the provider's daily quota is spent.</summary>

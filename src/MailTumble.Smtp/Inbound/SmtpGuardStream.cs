@@ -11,7 +11,7 @@ namespace MailTumble.Smtp.Inbound;
 /// become a second message);</item>
 /// <item>the size limit while DATA streams in: bytes past the limit are discarded, never buffered,
 /// and the message is refused with 552;</item>
-/// <item>over-long command lines, DATA stalls (421) and shutdown (idle sessions get 421).</item>
+/// <item>over-long command lines, command and DATA timeouts (421 4.4.2) and shutdown (idle sessions get 421).</item>
 /// </list>
 /// It learns that DATA has begun by watching the server's own 354 reply go out.
 /// </summary>
@@ -34,6 +34,7 @@ internal sealed class SmtpGuardStream : Stream
     private int _match;
     private int _virtualMatched;
     private long _dataBytes;
+    private long _commandDeadline;
 
     public SmtpGuardStream(Stream inner, SessionGuard session, SmtpListenerOptions options, CancellationToken drain)
     {
@@ -166,17 +167,27 @@ internal sealed class SmtpGuardStream : Stream
             return 0;
         }
 
-        using var timeout = new CancellationTokenSource(dataMode ? _options.DataTimeout : Timeout.InfiniteTimeSpan);
+        // DATA may stall for DataTimeout between two reads; a command line must be complete within CommandTimeout
+        // of the first wait for it, however it trickles in.
+        if (!dataMode && _lineLength == 0 && !_prevCr)
+        {
+            _commandDeadline = Environment.TickCount64 + (long)_options.CommandTimeout.TotalMilliseconds;
+        }
+
+        var wait = dataMode ? _options.DataTimeout : TimeSpan.FromMilliseconds(Math.Max(0, _commandDeadline - Environment.TickCount64));
+        using var timeout = new CancellationTokenSource(wait);
         using var linked = dataMode
             ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token)
-            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain);
+            : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _drain);
         try
         {
             return await _inner.ReadAsync(_scratch, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
-            await CloseWithAsync("421 4.4.2 Timeout waiting for message data, closing connection").ConfigureAwait(false);
+            await CloseWithAsync(dataMode
+                ? "421 4.4.2 Timeout waiting for message data, closing connection"
+                : "421 4.4.2 Timeout waiting for a command, closing connection").ConfigureAwait(false);
             return 0;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _drain.IsCancellationRequested)

@@ -82,7 +82,8 @@ public sealed partial class SmtpListenerService : BackgroundService
             .Endpoint(b => b.Endpoint(endpoint).SessionTimeout(_options.SessionTimeout))
             .MaxMessageSize(_options.MaxMessageBytes, MaxMessageSizeHandling.Ignore)
             .MaxRetryCount(_options.MaxErrors)
-            .CommandWaitTimeout(_options.CommandTimeout)
+            // Only a backstop: the guard stream times commands out first with a proper 421 (SmtpServer's own answer is a 221).
+            .CommandWaitTimeout(_options.CommandTimeout + TimeSpan.FromMinutes(1))
             .CustomSmtpGreeting(_ => $"220 {serverName} ESMTP MailTumble")
             .Build();
 

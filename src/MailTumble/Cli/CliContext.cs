@@ -16,8 +16,11 @@ internal sealed class CliContext(IConfigurationRoot configuration, TextWriter ou
 
     public TextWriter Error { get; } = error;
 
-    /// <summary>Runs <paramref name="work"/> with the relay's services; any failure becomes one clear line and a non-zero exit.</summary>
-    public async Task<int> RunAsync(Func<IServiceProvider, Task<int>> work)
+    /// <summary>
+    /// Runs <paramref name="work"/> with the relay's services; any failure becomes one clear line and a non-zero exit.
+    /// Failures not foreseen below exit with <paramref name="unexpectedExit"/> (an MTA pipe transport wants 75, so it retries).
+    /// </summary>
+    public async Task<int> RunAsync(Func<IServiceProvider, Task<int>> work, int unexpectedExit = ExitCodes.Failure)
     {
         try
         {
@@ -53,6 +56,10 @@ internal sealed class CliContext(IConfigurationRoot configuration, TextWriter ou
         {
             await Error.WriteLineAsync("mailtumble: " + ex.Message).ConfigureAwait(false);
             return ExitCodes.TempFail;
+        }
+        catch (Exception ex)
+        {
+            return await CliErrors.ReportAsync(Error, ex, unexpectedExit, CliErrors.Verbose(Configuration)).ConfigureAwait(false);
         }
     }
 }

@@ -95,7 +95,7 @@ internal static class ReceiveCommand
                 await context.Error.WriteLineAsync("mailtumble: 451 4.3.2 " + ex.Message).ConfigureAwait(false);
                 return ExitCodes.TempFail;
             }
-        }));
+        }, unexpectedExit: ExitCodes.TempFail));
         return receive;
     }
 

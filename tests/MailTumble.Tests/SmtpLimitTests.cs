@@ -1,0 +1,132 @@
+using MailTumble.Core.Queue;
+using MailTumble.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailTumble.Tests;
+
+/// <summary>The listener's limits and timeouts, and shutdown, over real SMTP on loopback: each answer asserted.</summary>
+public sealed class SmtpLimitTests
+{
+    private static async Task<RawSmtpClient> GreetedAsync(RelayFixture relay)
+    {
+        var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        Assert.StartsWith("220 ", await client.ReadReplyAsync());
+        return client;
+    }
+
+    private static async Task<RawSmtpClient> InDataAsync(RelayFixture relay)
+    {
+        var client = await GreetedAsync(relay);
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        return client;
+    }
+
+    private static int RawFiles(RelayFixture relay)
+    {
+        var raw = Path.Combine(relay.DataDir, "raw");
+        return Directory.Exists(raw) ? Directory.EnumerateFiles(raw, "*.eml", SearchOption.AllDirectories).Count() : 0;
+    }
+
+    [Fact]
+    public async Task A_connection_over_MaxConnections_gets_421_4_7_0_and_is_closed()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:MaxConnections"] = "2" });
+        var first = await GreetedAsync(relay);
+        await using var second = await GreetedAsync(relay);
+
+        await using (var extra = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+        {
+            Assert.StartsWith("421 4.7.0 Too many connections", await extra.ReadReplyAsync());
+            Assert.True(await extra.IsClosedAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        // The limit counts open sessions: once one ends, a newcomer is served again.
+        Assert.StartsWith("221", await first.CommandAsync("QUIT"));
+        await first.DisposeAsync();
+        string? greeting = null;
+        for (var i = 0; i < 50 && greeting?.StartsWith("220 ", StringComparison.Ordinal) != true; i++)
+        {
+            await Task.Delay(100);
+            await using var next = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            greeting = await next.ReadReplyAsync();
+        }
+
+        Assert.StartsWith("220 relay.test", greeting);
+    }
+
+    [Fact]
+    public async Task DATA_that_stalls_past_DataTimeout_gets_421_4_4_2_and_nothing_is_queued()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:DataTimeout"] = "00:00:01" });
+        await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
+        await using var client = await InDataAsync(relay);
+        await client.SendAsync("Subject: stalled\r\n\r\nthe first half of the body\r\n");
+
+        Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(5)));
+        await Task.Delay(300);
+        Assert.Equal(0, (await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth);
+        Assert.Equal(0, RawFiles(relay));
+        Assert.Empty(relay.Sink.Messages);
+    }
+
+    [Fact]
+    public async Task A_session_idle_past_CommandTimeout_gets_421_and_is_closed()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:CommandTimeout"] = "00:00:01" });
+        await using var client = await GreetedAsync(relay);
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
+
+        Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_half_typed_command_is_timed_out_too()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:CommandTimeout"] = "00:00:01" });
+        await using var client = await GreetedAsync(relay);
+        await client.SendAsync("EHLO client.te");
+
+        Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_new_connection_while_draining_gets_421_4_3_2_and_the_message_in_progress_still_completes()
+    {
+        var relay = await RelayFixture.StartAsync();
+        try
+        {
+            await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
+            await using var idle = await GreetedAsync(relay);
+            await using var busy = await InDataAsync(relay);
+            await busy.SendAsync("Subject: in flight\r\n\r\npart one\r\n");
+
+            var stopping = relay.App.StopAsync();
+
+            // The idle session's 421 shows the drain has begun; the busy one keeps it going.
+            Assert.StartsWith("421 4.3.2", await idle.ReadReplyAsync());
+            await using (var late = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+            {
+                Assert.StartsWith("421 4.3.2 Service shutting down", await late.ReadReplyAsync());
+                Assert.True(await late.IsClosedAsync(TimeSpan.FromSeconds(5)));
+            }
+
+            Assert.False(stopping.IsCompleted);
+            await busy.SendAsync("part two\r\n.\r\n");
+            Assert.StartsWith("250", await busy.ReadReplyAsync());
+            await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+
+            var queued = (await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth;
+            Assert.Equal(1, relay.Sink.Messages.Count + queued);
+        }
+        finally
+        {
+            await relay.DisposeAsync();
+        }
+    }
+}
