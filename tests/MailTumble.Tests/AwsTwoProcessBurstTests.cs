@@ -69,9 +69,21 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
         Assert.True(byOne > 0 && byTwo > 0, $"both processes should share the work: {byOne} / {byTwo}");
         Assert.Equal(total, byOne + byTwo);
 
-        // Every raw message was deleted after its last delivery; only the (empty) reference prefix may remain.
-        var left = await aws.S3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = AwsEmulator.Bucket, Prefix = aws.Options.S3KeyPrefix });
-        Assert.Empty(left.S3Objects ?? []);
+        // Every raw message and delivery reference was deleted after its last delivery. What stays is the record of
+        // each sent delivery that feedback attribution needs (expired by a lifecycle rule in production).
+        var left = new List<string>();
+        var request = new ListObjectsV2Request { BucketName = AwsEmulator.Bucket, Prefix = aws.Options.S3KeyPrefix };
+        ListObjectsV2Response page;
+        do
+        {
+            page = await aws.S3.ListObjectsV2Async(request);
+            left.AddRange((page.S3Objects ?? []).Select(o => o.Key[aws.Options.S3KeyPrefix!.Length..]));
+            request.ContinuationToken = page.NextContinuationToken;
+        }
+        while (page.IsTruncated == true);
+
+        Assert.DoesNotContain(left, key => !key.StartsWith("sent/", StringComparison.Ordinal) && !key.StartsWith("sent-by-provider/", StringComparison.Ordinal));
+        Assert.Equal(total, left.Count(key => key.StartsWith("sent/", StringComparison.Ordinal)));
         Assert.Equal(0, await one.StopAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, await two.StopAsync(TimeSpan.FromSeconds(30)));
     }
