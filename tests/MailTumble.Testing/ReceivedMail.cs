@@ -5,6 +5,12 @@ public sealed record ReceivedMail(string From, IReadOnlyList<string> To, byte[] 
 {
     public string Text => System.Text.Encoding.Latin1.GetString(Data);
 
+    /// <summary>Whether the session was encrypted (STARTTLS or TLS) when the message arrived.</summary>
+    public bool Secure { get; init; }
+
+    /// <summary>The user the session authenticated as, if any.</summary>
+    public string? User { get; init; }
+
     /// <summary>The MAIL FROM parameters (BODY, SMTPUTF8, SIZE…), upper-case keys.</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -20,14 +22,40 @@ public sealed class TestSmtpSink : IAsyncDisposable
     private readonly SemaphoreSlim _arrived = new(0);
 
     public TestSmtpSink(int port = 0)
+        : this(port, certificate: null, credentials: null)
+    {
+    }
+
+    /// <summary>
+    /// A sink that offers STARTTLS with <paramref name="certificate"/> (or speaks TLS from the first byte with
+    /// <paramref name="implicitTls"/>) and, with <paramref name="credentials"/>, accepts mail only after AUTH.
+    /// </summary>
+    public TestSmtpSink(int port, X509Certificate2? certificate, (string User, string Password)? credentials, bool implicitTls = false)
     {
         Port = port == 0 ? FreePort() : port;
         var options = new SmtpServerOptionsBuilder()
             .ServerName("sink.test")
-            .Endpoint(b => b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(b =>
+            {
+                b.Endpoint(new IPEndPoint(IPAddress.Loopback, Port));
+                if (certificate is not null)
+                {
+                    b.Certificate(certificate).IsSecure(implicitTls);
+                }
+
+                if (credentials is not null)
+                {
+                    b.AuthenticationRequired().AllowUnsecureAuthentication(false);
+                }
+            })
             .Build();
         var services = new ServiceProvider();
         services.Add(new Store(this));
+        if (credentials is { } c)
+        {
+            services.Add(new Authenticator(c.User, c.Password));
+        }
+
         var server = new SmtpServer.SmtpServer(options, services);
         server.SessionCreated += (_, _) => Interlocked.Increment(ref _sessions);
         _running = server.StartAsync(_stop.Token);
@@ -107,6 +135,8 @@ public sealed class TestSmtpSink : IAsyncDisposable
             var to = transaction.To.Select(m => $"{m.User}@{m.Host}").ToList();
             var mail = new ReceivedMail(from, to, buffer.ToArray())
             {
+                Secure = context.Pipe.IsSecure,
+                User = context.Authentication.IsAuthenticated ? context.Authentication.User : null,
                 Parameters = transaction.Parameters.ToDictionary(p => p.Key.ToUpperInvariant(), p => p.Value, StringComparer.Ordinal),
             };
             var text = sink.AcceptText?.Invoke(mail);
@@ -114,5 +144,11 @@ public sealed class TestSmtpSink : IAsyncDisposable
             sink._arrived.Release();
             return Task.FromResult(text is null ? SmtpResponse.Ok : new SmtpResponse(SmtpReplyCode.Ok, text));
         }
+    }
+
+    private sealed class Authenticator(string expectedUser, string expectedPassword) : IUserAuthenticator
+    {
+        public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken) =>
+            Task.FromResult(user == expectedUser && password == expectedPassword);
     }
 }

@@ -22,6 +22,13 @@ public sealed class OutboundSmtpOptions
     [RegularExpression("^(?i)(none|starttls|tls)$", ErrorMessage = "MailTumble:Outbound:Smtp:Security must be none, starttls or tls")]
     public string Security { get; set; } = "none";
 
+    /// <summary>
+    /// SHA-256 fingerprint (hex) of the smarthost's certificate, for a smarthost whose certificate does not validate
+    /// (self-signed, private CA): that one certificate is accepted. Unset: the certificate must validate.
+    /// </summary>
+    [RegularExpression("^([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$", ErrorMessage = "MailTumble:Outbound:Smtp:CertificateSha256 must be a SHA-256 fingerprint (64 hex digits, colons allowed)")]
+    public string? CertificateSha256 { get; set; }
+
     /// <summary>The name we give in EHLO (default: this host's name).</summary>
     public string? HeloName { get; set; }
 

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -135,7 +138,12 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
             client.Dispose();
         }
 
-        return new RawSmtpClient { Timeout = (int)_options.Timeout.TotalMilliseconds, LocalDomain = _options.HeloName };
+        return new RawSmtpClient
+        {
+            Timeout = (int)_options.Timeout.TotalMilliseconds,
+            LocalDomain = _options.HeloName,
+            ServerCertificateValidationCallback = ValidateCertificate,
+        };
     }
 
     private void Return(RawSmtpClient client)
@@ -191,6 +199,19 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         format.NewLineFormat = NewLineFormat.Dos;
         format.International = international;
         return format;
+    }
+
+    /// <summary>A certificate that validates, or exactly the one pinned by its SHA-256 fingerprint.</summary>
+    private bool ValidateCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    {
+        if (errors == SslPolicyErrors.None)
+        {
+            return true;
+        }
+
+        var pin = _options.CertificateSha256?.Replace(":", string.Empty, StringComparison.Ordinal);
+        return !string.IsNullOrEmpty(pin) && certificate is not null
+            && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool HasEightBit(ReadOnlySpan<byte> headers) => headers.IndexOfAnyExceptInRange((byte)0, (byte)0x7f) >= 0;
