@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using MailTumble.Hosting;
+using MailTumble.Testing;
+
+namespace MailTumble.Tests;
+
+/// <summary>
+/// The CLI works while <c>serve</c> runs on the same data directory, and the running relay sees its changes at once
+/// (within the directory's one-second change check), not when a cached answer expires.
+/// </summary>
+public sealed class CliWhileServingTests
+{
+    private const string Alias = "x7g2@mask.example.com";
+
+    [Fact]
+    public async Task Alias_add_hold_and_rm_from_the_cli_reach_the_running_relay_within_seconds()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Domains:0"] = "mask.example.com" });
+
+        // Asked before it exists: the running relay caches "unknown" (10 s by default).
+        Assert.StartsWith("550 5.1.1", await RcptAsync(relay));
+
+        Assert.Equal(0, await CliAsync(relay, "alias", "add", Alias, "john@real.example.org"));
+        Assert.True(await WithinAsync(relay, reply => reply.StartsWith("250", StringComparison.Ordinal)), "the added alias was not accepted");
+
+        Assert.Equal(0, await CliAsync(relay, "alias", "hold", Alias));
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the change check runs every second
+        await SendAsync(relay);
+        Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
+        Assert.Empty(relay.Sink.Messages);
+
+        Assert.Equal(0, await CliAsync(relay, "alias", "rm", Alias));
+        Assert.True(await WithinAsync(relay, reply => reply.StartsWith("550 5.1.1", StringComparison.Ordinal)), "the removed alias was still accepted");
+    }
+
+    private static async Task<int> CliAsync(RelayFixture relay, params string[] args)
+    {
+        var configuration = MailTumbleConfiguration.Build(new Dictionary<string, string?> { ["MailTumble:DataDir"] = relay.DataDir, ["Logging:LogLevel:Default"] = "Warning" });
+        return await MailTumbleCli.RunAsync(args, new StringWriter(), new StringWriter(), () => Stream.Null, configuration);
+    }
+
+    /// <summary>Asks RCPT until the answer fits, for at most three seconds (the change check runs every second).</summary>
+    private static async Task<bool> WithinAsync(RelayFixture relay, Func<string, bool> fits)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            if (fits(await RcptAsync(relay)))
+            {
+                return true;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
+    private static async Task<string> RcptAsync(RelayFixture relay)
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO client.test");
+        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
+        return await client.CommandAsync($"RCPT TO:<{Alias}>") ?? string.Empty;
+    }
+
+    private static async Task SendAsync(RelayFixture relay)
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO client.test");
+        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
+        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{Alias}>"));
+        await client.CommandAsync("DATA");
+        await client.SendAsync("Subject: while held\r\n\r\nhello\r\n.\r\n");
+        Assert.StartsWith("250", await client.ReadReplyAsync());
+    }
+}
