@@ -92,6 +92,47 @@ internal static class ModerationEndpoints
         })
         .WithName("PutSenderRule").WithSummary("Creates or replaces the rule for (sender, alias).");
 
+        app.MapPut("/senders/first-contact", async (HttpRequest request, [FromServices] ISenderRuleStore? rules, ModerationAudit audit, CancellationToken ct) =>
+        {
+            if (rules is null)
+            {
+                return NotConfigured();
+            }
+
+            var (body, problem) = await ApiEndpoints.ReadBodyAsync<FirstContactRequest>(request, ct).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            bool? enabled;
+            switch (body!.State?.Trim().ToLowerInvariant())
+            {
+                case "on":
+                    enabled = true;
+                    break;
+                case "off":
+                    enabled = false;
+                    break;
+                case "default":
+                    enabled = null;
+                    break;
+                default:
+                    return Results.Problem(statusCode: 400, title: "Invalid state", detail: "state must be on, off or default");
+            }
+
+            var alias = body.Alias?.Trim().ToLowerInvariant();
+            if (alias is not null && !MailTumble.Core.Addressing.MailAddress.TryParse(alias, out _))
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid alias", detail: $"'{body.Alias}' is not a mail address");
+            }
+
+            await rules.SetFirstContactAsync(alias, enabled, ct).ConfigureAwait(false);
+            audit.FirstContactSet(alias, enabled, body.By ?? "api");
+            return Results.NoContent();
+        })
+        .WithName("PutFirstContact").WithSummary("Turns first-contact moderation on or off for one alias or every alias (default: follow the setting).");
+
         app.MapDelete("/senders/{sender}", async (string sender, string? alias, string? by, [FromServices] ISenderRuleStore? rules, ModerationAudit audit, CancellationToken ct) =>
         {
             if (rules is null)

@@ -48,4 +48,29 @@ public sealed class ModerationApiTests
         await Task.Delay(1000);
         Assert.Single(relay.Sink.Messages);
     }
+
+    [Fact]
+    public async Task First_contact_is_switched_per_alias_over_the_api()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Api:Token"] = "s3cret" });
+        await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
+        await relay.AddAliasAsync("other@mask.example.com", "jane@real.example.org");
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PutAsJsonAsync(new Uri("/senders/first-contact", UriKind.Relative), new { state = "maybe" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PutAsJsonAsync(new Uri("/senders/first-contact", UriKind.Relative), new { state = "on", alias = "not an address" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PutAsJsonAsync(new Uri("/senders/first-contact", UriKind.Relative), new { state = "on", alias = "x7g2@mask.example.com" })).StatusCode);
+
+        // A new sender to the moderated alias is held; the same sender to the other alias goes through.
+        await ModerationTests.SendAsync(relay, "stranger@brand.example", "hello?");
+        await ModerationTests.SendAsync(relay, "stranger@brand.example", "hi other", "other@mask.example.com");
+        Assert.Equal("hello?", Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1)).Subject);
+        Assert.Equal("hi other", Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10))).Header("Subject"));
+
+        // Off again: the next message from another stranger is forwarded.
+        Assert.Equal(HttpStatusCode.NoContent, (await http.PutAsJsonAsync(new Uri("/senders/first-contact", UriKind.Relative), new { state = "default", alias = "x7g2@mask.example.com" })).StatusCode);
+        await ModerationTests.SendAsync(relay, "another@brand.example", "after");
+        Assert.Equal(2, (await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(10))).Count);
+    }
 }
