@@ -132,7 +132,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         }
 
         var current = AliasRules.ParseStatus(Text(item, "status"));
-        var next = AliasRules.AfterFeedback(current, kind, Int(item, "count_bounce"));
+        var next = AliasRules.AfterFeedback(current, kind, Int(item, "count_bounce"), _options.BounceLimit);
         if (next != current)
         {
             await SetStatusAsync(address, next, cancellationToken).ConfigureAwait(false);
@@ -280,7 +280,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
 
     private static AttributeValue Number(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
 
-    private static LookupResult Read(Dictionary<string, AttributeValue> item, string address)
+    private LookupResult Read(Dictionary<string, AttributeValue> item, string address)
     {
         if (!MailAddress.TryParse(Text(item, "email"), out var target))
         {
@@ -290,7 +290,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         var bounce = Int(item, "count_bounce");
         var complaint = Int(item, "count_complaint");
         var optout = item.TryGetValue("optout", out var o) && (o.BOOL == true || (o.N is { } n && n != "0") || string.Equals(o.S, "true", StringComparison.OrdinalIgnoreCase));
-        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(item, "status")), optout, bounce, complaint);
+        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(item, "status")), optout, bounce, complaint, _options.BounceLimit);
         return LookupResult.Found(new AliasRecord(address, target.Value, status, bounce, complaint, Int(item, "count_delivery")));
     }
 

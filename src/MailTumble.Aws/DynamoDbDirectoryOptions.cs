@@ -1,3 +1,4 @@
+using MailTumble.Core.Directory;
 using System.ComponentModel.DataAnnotations;
 
 namespace MailTumble.Aws;
@@ -24,4 +25,11 @@ public sealed class DynamoDbDirectoryOptions
     /// <summary>How long one lookup may take before it counts as an outage (451).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// More permanent bounces than this mean dead. The host sets it from <c>MailTumble:Feedback:MaxBounces</c>
+    /// (default 3, the original system's rule), so every driver applies the same limit.
+    /// </summary>
+    [Range(0, 1000)]
+    public int BounceLimit { get; set; } = AliasRules.BounceLimit;
 }

@@ -112,11 +112,11 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         }
 
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        return Parse(body, address);
+        return Parse(body, address, _options.BounceLimit);
     }
 
     /// <summary>Reads the original contract: the target in <c>email</c> (code) or <c>alias</c> (README); counts and <c>optout</c> decide.</summary>
-    internal static LookupResult Parse(ReadOnlySpan<byte> body, string address)
+    internal static LookupResult Parse(ReadOnlySpan<byte> body, string address, int bounceLimit = AliasRules.BounceLimit)
     {
         using var document = JsonDocument.Parse(body.ToArray());
         var root = document.RootElement;
@@ -133,7 +133,7 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
 
         var bounce = Number(root, "count_bounce");
         var complaint = Number(root, "count_complaint");
-        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(root, "status")), Flag(root, "optout"), bounce, complaint);
+        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(root, "status")), Flag(root, "optout"), bounce, complaint, bounceLimit);
         return LookupResult.Found(new AliasRecord(address, to.Value, status, bounce, complaint, Number(root, "count_delivery")));
     }
 

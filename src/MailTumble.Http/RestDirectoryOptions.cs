@@ -1,3 +1,4 @@
+using MailTumble.Core.Directory;
 using System.ComponentModel.DataAnnotations;
 
 namespace MailTumble.Http;
@@ -31,4 +32,11 @@ public sealed class RestDirectoryOptions
     /// <summary>How long an open circuit answers 451 at once before it tries the API again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
     public TimeSpan BreakerBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// More permanent bounces than this mean dead. The host sets it from <c>MailTumble:Feedback:MaxBounces</c>
+    /// (default 3, the original system's rule), so every driver applies the same limit.
+    /// </summary>
+    [Range(0, 1000)]
+    public int BounceLimit { get; set; } = AliasRules.BounceLimit;
 }

@@ -137,7 +137,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             ("b", kind is FeedbackKind.Bounce ? 1 : 0),
             ("c", kind is FeedbackKind.Complaint ? 1 : 0),
             ("d", kind is FeedbackKind.Delivery ? 1 : 0),
-            ("limit", AliasRules.BounceLimit),
+            ("limit", _options.BounceLimit),
             ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("address", Key(address))).ConfigureAwait(false) > 0;
 
@@ -291,14 +291,14 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         return command;
     }
 
-    private static AliasRecord Read(DbDataReader reader, string address)
+    private AliasRecord Read(DbDataReader reader, string address)
     {
         var target = reader.GetString(reader.GetOrdinal("email")).Trim().ToLowerInvariant();
         var bounce = Int(reader, "count_bounce");
         var complaint = Int(reader, "count_complaint");
         var stored = AliasRules.ParseStatus(Column(reader, "status") is { } s && !reader.IsDBNull(s) ? reader.GetString(s) : null);
         var optout = Column(reader, "optout") is { } o && !reader.IsDBNull(o) && Convert.ToBoolean(reader.GetValue(o), System.Globalization.CultureInfo.InvariantCulture);
-        return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint), bounce, complaint, Int(reader, "count_delivery"));
+        return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit), bounce, complaint, Int(reader, "count_delivery"));
     }
 
     private static int? Column(DbDataReader reader, string name)

@@ -18,14 +18,17 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
     private const int ImportBatch = 5000;
     private readonly SqliteDatabase _database;
     private readonly TimeProvider _time;
+    private readonly int _bounceLimit;
     private readonly Lock _versionGate = new();
     private long _version = -1;
     private long _checkedAt;
 
-    public SqliteAliasDirectory(SqliteDatabase database, TimeProvider time)
+    /// <summary>Creates the directory; more than <paramref name="bounceLimit"/> permanent bounces mark an alias dead.</summary>
+    public SqliteAliasDirectory(SqliteDatabase database, TimeProvider time, int bounceLimit = AliasRules.BounceLimit)
     {
         _database = database;
         _time = time;
+        _bounceLimit = bounceLimit;
     }
 
     public long Version
@@ -143,7 +146,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         command.Parameters.AddWithValue("$b", kind is FeedbackKind.Bounce ? 1 : 0);
         command.Parameters.AddWithValue("$c", kind is FeedbackKind.Complaint ? 1 : 0);
         command.Parameters.AddWithValue("$d", kind is FeedbackKind.Delivery ? 1 : 0);
-        command.Parameters.AddWithValue("$limit", AliasRules.BounceLimit);
+        command.Parameters.AddWithValue("$limit", _bounceLimit);
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$address", address.Trim().ToLowerInvariant());
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;

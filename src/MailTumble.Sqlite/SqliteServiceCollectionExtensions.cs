@@ -34,7 +34,10 @@ public static class SqliteServiceCollectionExtensions
     /// <summary>Adds the embedded <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> in the same SQLite file (call after <see cref="AddMailTumbleSqlite"/>).</summary>
     public static IServiceCollection AddMailTumbleSqliteDirectory(this IServiceCollection services)
     {
-        services.AddSingleton<SqliteAliasDirectory>();
+        services.AddSingleton(sp => new SqliteAliasDirectory(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<FeedbackOptions>>()?.Value.MaxBounces ?? AliasRules.BounceLimit));
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<SqliteAliasDirectory>());
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<SqliteAliasDirectory>());
         return services;

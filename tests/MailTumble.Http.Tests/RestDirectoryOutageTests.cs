@@ -78,6 +78,15 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
         Assert.Equal(("john@real.example.org", expected), (result.Alias!.Target, result.Alias.Status));
     }
 
+    [Theory]
+    [InlineData(3, AliasStatus.Dead)]
+    [InlineData(5, AliasStatus.Active)]
+    public void The_configured_bounce_limit_replaces_the_original_three(int limit, AliasStatus expected)
+    {
+        var json = "{\"email\":\"john@real.example.org\",\"count_bounce\":4}"u8;
+        Assert.Equal(expected, RestAliasDirectory.Parse(json, Address, limit).Alias!.Status);
+    }
+
     [Fact]
     public async Task The_circuit_opens_after_failures_and_closes_when_the_server_recovers()
     {

@@ -77,4 +77,16 @@ public sealed class SqliteAliasDirectoryTests : IDisposable
     {
         public void Report(int value) => report(value);
     }
+
+    [Fact]
+    public async Task A_configured_bounce_limit_decides_when_bounces_kill()
+    {
+        var directory = new SqliteAliasDirectory(new SqliteDatabase(Path.Combine(_dir.Path, "limit.db")), TimeProvider.System, bounceLimit: 5);
+        await directory.UpsertAsync("a@mask.example.com", "john@real.example.org", default);
+        for (var i = 1; i <= 6; i++)
+        {
+            await directory.RecordFeedbackAsync("a@mask.example.com", FeedbackKind.Bounce, default);
+            Assert.Equal(i <= 5 ? AliasStatus.Active : AliasStatus.Dead, (await directory.LookupAsync("a@mask.example.com", default)).Alias!.Status);
+        }
+    }
 }

@@ -21,6 +21,21 @@ public sealed class FeedbackPolicyTests
     private const string Target = "john@real.example.org";
 
     [Fact]
+    public async Task A_looser_bounce_limit_kills_later_and_rcpt_agrees_with_it()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Feedback:MaxBounces"] = "5" });
+        await relay.AddAliasAsync(Alias, Target);
+        var processor = relay.Services.GetRequiredService<FeedbackProcessor>();
+        for (var i = 1; i <= 6; i++)
+        {
+            var source = await FeedbackEndToEndTests.ForwardOneAsync(relay, "m" + i);
+            await processor.ProcessSnsEnvelopeAsync(SesSamples.Bounce(source, "0100-" + i, "Permanent", "General", "fb-" + i, Target), default);
+            var alias = await FeedbackEndToEndTests.AliasAsync(relay);
+            Assert.Equal((i, i <= 5 ? AliasStatus.Active : AliasStatus.Dead), (alias.CountBounce, alias.Status));
+        }
+    }
+
+    [Fact]
     public async Task A_stricter_bounce_limit_kills_sooner_and_the_webhook_is_retried_until_the_api_takes_it()
     {
         var calls = new ConcurrentQueue<(string Path, string? Auth, string Body)>();
@@ -70,7 +85,7 @@ public sealed class FeedbackPolicyTests
     }
 
     [Theory]
-    [InlineData("MailTumble:Feedback:MaxBounces", "7")]
+    [InlineData("MailTumble:Feedback:MaxBounces", "1001")]
     [InlineData("MailTumble:Feedback:ComplaintsAddress", "not an address")]
     [InlineData("MailTumble:Feedback:SnsTopicArns:0", "ses-feedback")]
     public async Task A_bad_setting_stops_start_up_with_its_name(string key, string value)

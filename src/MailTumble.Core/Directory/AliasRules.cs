@@ -3,21 +3,24 @@ namespace MailTumble.Core.Directory;
 /// <summary>The original system's forwarding rules, shared by every driver so they all answer alike.</summary>
 public static class AliasRules
 {
-    /// <summary>More permanent bounces than this mark an alias dead (the original's <c>count_bounce &gt; 3</c>).</summary>
+    /// <summary>
+    /// More permanent bounces than this mark an alias dead by default (the original's <c>count_bounce &gt; 3</c>);
+    /// <c>MailTumble:Feedback:MaxBounces</c> sets another limit for every driver.
+    /// </summary>
     public const int BounceLimit = 3;
 
     /// <summary>
     /// The status a record means: opted out is disabled; a complaint or more than
-    /// <see cref="BounceLimit"/> bounces is dead; otherwise the stored status (active when none).
+    /// <paramref name="bounceLimit"/> bounces is dead; otherwise the stored status (active when none).
     /// </summary>
-    public static AliasStatus Effective(AliasStatus stored, bool optout, int countBounce, int countComplaint)
+    public static AliasStatus Effective(AliasStatus stored, bool optout, int countBounce, int countComplaint, int bounceLimit = BounceLimit)
     {
         if (stored is AliasStatus.Disabled || optout)
         {
             return AliasStatus.Disabled;
         }
 
-        return countComplaint > 0 || countBounce > BounceLimit ? AliasStatus.Dead : stored;
+        return countComplaint > 0 || countBounce > bounceLimit ? AliasStatus.Dead : stored;
     }
 
     /// <summary>Parses a stored status; unknown text is treated as disabled, so a typo never forwards mail.</summary>
@@ -31,10 +34,10 @@ public static class AliasRules
 
     /// <summary>
     /// The status after one more feedback event: a complaint kills an active or held alias, and so does
-    /// the bounce that passes <see cref="BounceLimit"/>; a disabled alias stays disabled.
+    /// the bounce that passes <paramref name="bounceLimit"/>; a disabled alias stays disabled.
     /// </summary>
-    public static AliasStatus AfterFeedback(AliasStatus current, FeedbackKind kind, int countBounceAfter) =>
-        current is AliasStatus.Active or AliasStatus.Held && (kind is FeedbackKind.Complaint || (kind is FeedbackKind.Bounce && countBounceAfter > BounceLimit))
+    public static AliasStatus AfterFeedback(AliasStatus current, FeedbackKind kind, int countBounceAfter, int bounceLimit = BounceLimit) =>
+        current is AliasStatus.Active or AliasStatus.Held && (kind is FeedbackKind.Complaint || (kind is FeedbackKind.Bounce && countBounceAfter > bounceLimit))
             ? AliasStatus.Dead
             : current;
 }

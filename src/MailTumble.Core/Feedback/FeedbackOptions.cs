@@ -7,10 +7,10 @@ namespace MailTumble.Core.Feedback;
 public sealed class FeedbackOptions
 {
     /// <summary>
-    /// More permanent bounces than this mark an alias dead. The directory drivers apply the original limit
-    /// (<see cref="AliasRules.BounceLimit"/>) themselves, so this can only make the policy stricter.
+    /// More permanent bounces than this mark an alias dead (default: the original's 3). The host hands the same
+    /// limit to the directory driver, so the status a lookup answers and the status feedback sets agree.
     /// </summary>
-    [Range(0, AliasRules.BounceLimit, ErrorMessage = "MailTumble:Feedback:MaxBounces must be between {1} and {2}")]
+    [Range(0, 1000, ErrorMessage = "MailTumble:Feedback:MaxBounces must be between {1} and {2}")]
     public int MaxBounces { get; set; } = AliasRules.BounceLimit;
 
     /// <summary>Where ARF complaint reports (feedback loops) are sent to us, e.g. <c>fbl@mask.example.com</c>. Unset: no such address.</summary>

@@ -106,6 +106,8 @@ internal static class ServiceComposition
         var directory = root.GetSection("Directory");
         var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
         var ourDomains = root.GetSection("Domains").Get<string[]>()?.Where(x => !string.IsNullOrWhiteSpace(x)).ToList() ?? [];
+        // One bounce limit for every driver: the feedback policy's (the drivers' own default is the original's 3).
+        var bounceLimit = root.GetSection("Feedback").GetValue("MaxBounces", AliasRules.BounceLimit);
         switch (driver)
         {
             case "sqlite":
@@ -123,7 +125,11 @@ internal static class ServiceComposition
                 });
                 break;
             case "rest":
-                services.AddMailTumbleRestDirectory(o => directory.GetSection("Rest").Bind(o));
+                services.AddMailTumbleRestDirectory(o =>
+                {
+                    directory.GetSection("Rest").Bind(o);
+                    o.BounceLimit = bounceLimit;
+                });
                 break;
             case "dynamodb":
                 services.AddMailTumbleDynamoDbDirectory(o =>
@@ -131,6 +137,7 @@ internal static class ServiceComposition
                     o.Region = root["Aws:Region"];
                     o.ServiceUrl = root["Aws:DynamoDbServiceUrl"];
                     directory.GetSection("DynamoDb").Bind(o);
+                    o.BounceLimit = bounceLimit;
                 });
                 break;
             case "mysql" or "postgres":
@@ -138,6 +145,7 @@ internal static class ServiceComposition
                 {
                     o.ConnectionString = directory["ConnectionString"];
                     directory.GetSection("Sql").Bind(o);
+                    o.BounceLimit = bounceLimit;
                 });
                 // A custom lookup reads someone else's schema, which has no 'domain' column for RCPT's "is this domain ours?".
                 services.AddOptions<SqlDirectoryOptions>().Validate(
