@@ -13,7 +13,7 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly TimeProvider _time;
-    private readonly SqliteLeaseKeeper? _keeper;
+    private readonly LeaseRenewer? _keeper;
     private long _logged;
 
     /// <summary>Creates the queue; with a <paramref name="maxLeaseHold"/> above zero, leases held by live workers are renewed up to that long.</summary>
@@ -22,13 +22,31 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
         _database = database;
         _writer = writer;
         _time = time;
-        _keeper = maxLeaseHold > TimeSpan.Zero ? new SqliteLeaseKeeper(writer, maxLeaseHold, time) : null;
+        _keeper = maxLeaseHold > TimeSpan.Zero ? new LeaseRenewer(RenewAsync, maxLeaseHold, TimeSpan.FromSeconds(1), time) : null;
     }
 
     /// <summary>Lease renewals done so far (zero when renewal is off).</summary>
     internal long LeaseRenewals => _keeper?.Renewals ?? 0;
 
     public ValueTask DisposeAsync() => _keeper?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>Extends every item still leased under <paramref name="token"/> (one token per leased batch).</summary>
+    private async Task<bool> RenewAsync(string token, TimeSpan visibility, CancellationToken cancellationToken)
+    {
+        var until = _time.GetUtcNow() + visibility;
+        var rows = await _writer.WriteAsync(
+            context =>
+            {
+                var command = context.Command("UPDATE queue SET due_at = $until WHERE lease_token = $token");
+                command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+                command.Parameters.AddWithValue("$token", token);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // None left: every item of the batch was acked, retried or released.
+        return rows > 0;
+    }
 
     public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
     {
@@ -76,7 +94,7 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
             cancellationToken).ConfigureAwait(false);
         if (leased.Count > 0)
         {
-            _keeper?.Hold(token, visibility, until);
+            _keeper?.Hold(token, visibility);
         }
 
         return leased;

@@ -19,7 +19,7 @@ public sealed class AwsHeldMailEndToEndTests
     public async Task The_ack_of_the_active_delivery_keeps_the_stored_message_for_the_held_entry()
     {
         await using var run = await StartAsync();
-        await SendAsync(run.Relay, "shared copy");
+        await RelaySmtp.SendAsync(run.Relay, "shared copy", Held, Active);
         Assert.Single(await run.Relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(30)));
         var entry = Assert.Single(await ModerationTests.WaitForHeldAsync(run.Relay, 1));
 
@@ -40,7 +40,7 @@ public sealed class AwsHeldMailEndToEndTests
 
         // The provider defers the first attempts, so the SQS delivery is still waiting when the entry is rejected.
         run.Relay.Sink.Responder = attempt => attempt <= 2 ? new SmtpResponse((SmtpReplyCode)451, "4.3.0 try again later") : null;
-        await SendAsync(run.Relay, "deferred copy");
+        await RelaySmtp.SendAsync(run.Relay, "deferred copy", Held, Active);
         var entry = Assert.Single(await ModerationTests.WaitForHeldAsync(run.Relay, 1));
         for (var i = 0; i < 300 && run.Relay.Sink.Attempts < 1; i++)
         {
@@ -67,19 +67,6 @@ public sealed class AwsHeldMailEndToEndTests
         await relay.AddAliasAsync(Active, "active-target@real.example.org");
         await relay.Services.GetRequiredService<IAliasAdmin>().SetStatusAsync(Held, AliasStatus.Held, default);
         return new Run(aws, relay);
-    }
-
-    private static async Task SendAsync(RelayFixture relay, string subject)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{Held}>"));
-        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{Active}>"));
-        await client.CommandAsync("DATA");
-        await client.SendAsync($"From: Shop <shop@brand.example>\r\nSubject: {subject}\r\n\r\nthe body of {subject}\r\n.\r\n");
-        Assert.StartsWith("250", await client.ReadReplyAsync());
     }
 
     private sealed record Run(AwsEmulator Aws, RelayFixture Relay) : IAsyncDisposable

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using MailTumble.Hosting;
-using MailTumble.Testing;
 
 namespace MailTumble.Tests;
 
@@ -18,14 +17,14 @@ public sealed class CliWhileServingTests
         await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Domains:0"] = "mask.example.com" });
 
         // Asked before it exists: the running relay caches "unknown" (10 s by default).
-        Assert.StartsWith("550 5.1.1", await RcptAsync(relay));
+        Assert.StartsWith("550 5.1.1", await RelaySmtp.RcptAsync(relay, Alias));
 
         Assert.Equal(0, await CliAsync(relay, "alias", "add", Alias, "john@real.example.org"));
         Assert.True(await WithinAsync(relay, reply => reply.StartsWith("250", StringComparison.Ordinal)), "the added alias was not accepted");
 
         Assert.Equal(0, await CliAsync(relay, "alias", "hold", Alias));
         await Task.Delay(TimeSpan.FromSeconds(1.5)); // the change check runs every second
-        await SendAsync(relay);
+        await RelaySmtp.SendAsync(relay, "while held", Alias);
         Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
         Assert.Empty(relay.Sink.Messages);
 
@@ -45,7 +44,7 @@ public sealed class CliWhileServingTests
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(3))
         {
-            if (fits(await RcptAsync(relay)))
+            if (fits(await RelaySmtp.RcptAsync(relay, Alias)))
             {
                 return true;
             }
@@ -54,26 +53,5 @@ public sealed class CliWhileServingTests
         }
 
         return false;
-    }
-
-    private static async Task<string> RcptAsync(RelayFixture relay)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-        return await client.CommandAsync($"RCPT TO:<{Alias}>") ?? string.Empty;
-    }
-
-    private static async Task SendAsync(RelayFixture relay)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{Alias}>"));
-        await client.CommandAsync("DATA");
-        await client.SendAsync("Subject: while held\r\n\r\nhello\r\n.\r\n");
-        Assert.StartsWith("250", await client.ReadReplyAsync());
     }
 }

@@ -25,7 +25,7 @@ public sealed class OutboundSecurityTests : IDisposable
         await using var relay = await RelayFixture.StartAsync(Settings(security, _certificate.GetCertHashString(HashAlgorithmName.SHA256)), sink: sink);
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
-        await SendAsync(relay);
+        await RelaySmtp.SendAsync(relay, "secure", Alias);
         var mail = Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
         Assert.True(mail.Secure, "the session was not encrypted");
         Assert.Equal("ses-user", mail.User);
@@ -38,7 +38,7 @@ public sealed class OutboundSecurityTests : IDisposable
         await using var relay = await RelayFixture.StartAsync(Settings("starttls", pin: null), sink: sink);
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
-        await SendAsync(relay);
+        await RelaySmtp.SendAsync(relay, "secure", Alias);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Empty(relay.Sink.Messages);
         var stats = await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default);
@@ -62,7 +62,7 @@ public sealed class OutboundSecurityTests : IDisposable
         await using var relay = await RelayFixture.StartAsync(settings, sink: sink);
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
-        await SendAsync(relay);
+        await RelaySmtp.SendAsync(relay, "secure", Alias);
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Empty(relay.Sink.Messages);
         var stats = await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default);
@@ -78,18 +78,6 @@ public sealed class OutboundSecurityTests : IDisposable
         ["MailTumble:Outbound:Smtp:Password"] = "ses-secret",
         ["MailTumble:Outbound:Smtp:CertificateSha256"] = pin,
     };
-
-    private static async Task SendAsync(RelayFixture relay)
-    {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
-        await client.ReadReplyAsync();
-        await client.CommandAsync("EHLO client.test");
-        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-        Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{Alias}>"));
-        await client.CommandAsync("DATA");
-        await client.SendAsync("Subject: secure\r\n\r\nhello\r\n.\r\n");
-        Assert.StartsWith("250", await client.ReadReplyAsync());
-    }
 
     private static X509Certificate2 SelfSigned()
     {
