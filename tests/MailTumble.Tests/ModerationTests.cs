@@ -124,6 +124,33 @@ public sealed class ModerationTests
     }
 
     [Fact]
+    public async Task An_author_block_on_one_alias_does_not_refuse_the_message_for_the_others()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        await relay.AddAliasAsync(Alias, "john@real.example.org");
+        await relay.AddAliasAsync("other@mask.example.com", "jane@real.example.org");
+        await RuleAsync(relay, "@spam.example", SenderRuleAction.Block, alias: Alias);
+
+        await using (var smtp = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+        {
+            await smtp.ReadReplyAsync();
+            await smtp.CommandAsync("EHLO client.test");
+            Assert.StartsWith("250", await smtp.CommandAsync("MAIL FROM:<bounce@esp.example>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await smtp.CommandAsync($"RCPT TO:<{Alias}>"), StringComparison.Ordinal);
+            Assert.StartsWith("250", await smtp.CommandAsync("RCPT TO:<other@mask.example.com>"), StringComparison.Ordinal);
+            Assert.StartsWith("354", await smtp.CommandAsync("DATA"), StringComparison.Ordinal);
+
+            // The alias that blocks the author does not get it; the other one does, so the message is accepted.
+            Assert.StartsWith("250", await smtp.CommandAsync("From: bulk@spam.example\r\nSubject: buy\r\n\r\nnow\r\n."), StringComparison.Ordinal);
+        }
+
+        var mail = Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10)));
+        Assert.Equal(["jane@real.example.org"], mail.To);
+        await Task.Delay(Quiet);
+        Assert.Single(relay.Sink.Messages);
+    }
+
+    [Fact]
     public async Task A_silent_block_answers_250_and_drops_the_mail()
     {
         await using var relay = await RelayFixture.StartAsync();

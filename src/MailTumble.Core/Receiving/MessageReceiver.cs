@@ -90,13 +90,23 @@ public sealed partial class MessageReceiver
         List<HeldMessage>? held = null;
         List<(OutgoingItem Item, string Reason)>? loops = null;
         List<(string Alias, string Sender)>? newSenders = null;
-        foreach (var alias in recipients.DistinctBy(a => a.Address))
+        var distinct = recipients.DistinctBy(a => a.Address).ToList();
+        List<string>? blocked = null;
+        foreach (var alias in distinct)
         {
             var decision = await _moderation.DecideAsync(alias, senders, cancellationToken).ConfigureAwait(false);
             if (decision.Verdict == ModerationVerdict.Block)
             {
+                // Only the whole message can be refused after DATA: refuse it when every recipient blocks it,
+                // otherwise the blocking alias alone does not get it.
                 LogBlocked(_logger, envelopeFrom, alias.Address, decision.Reason);
-                throw new MessageBlockedException($"5.7.1 <{alias.Address}>: Message refused by the recipient's rules");
+                (blocked ??= []).Add(alias.Address);
+                if (blocked.Count == distinct.Count)
+                {
+                    throw new MessageBlockedException($"5.7.1 <{blocked[0]}>: Message refused by the recipient's rules");
+                }
+
+                continue;
             }
 
             if (decision.Verdict == ModerationVerdict.Drop)
@@ -249,7 +259,7 @@ public sealed partial class MessageReceiver
     [LoggerMessage(Level = LogLevel.Information, Message = "Held message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}>: {Reason}")]
     private static partial void LogHeld(ILogger logger, string messageKey, string deliveryId, string from, string alias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused message from <{From}> to alias <{Alias}>: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Blocked message from <{From}> for alias <{Alias}> (not forwarded to it; refused when every recipient blocks it): {Reason}")]
     private static partial void LogBlocked(ILogger logger, string from, string alias, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dropped message from <{From}> to alias <{Alias}> silently: {Reason}")]
