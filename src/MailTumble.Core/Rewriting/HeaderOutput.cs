@@ -55,6 +55,14 @@ internal sealed class HeaderOutput : IDisposable
                 line = line[..^1];
             }
 
+            if (line.Contains((byte)'\r'))
+            {
+                // A bare CR is no line end on the wire and must not become one (it could start a new field): a blank.
+                var copy = line.ToArray();
+                copy.AsSpan().Replace((byte)'\r', (byte)' ');
+                line = copy;
+            }
+
             // The first line continues whatever the caller wrote before it (a field name and colon).
             var budget = MaxLine - (consumedLastLine ? 0 : CurrentLineLength());
             if (!WriteFolded(line, budget))
