@@ -190,6 +190,13 @@ public sealed partial class Moderator
         var query = new HeldQuery(HeldBefore: now - _options.HeldTtl);
         var reason = $"not decided within {_options.HeldTtl}";
         await _held.ReopenStaleClaimsAsync(now - StaleClaim, cancellationToken).ConfigureAwait(false);
+        if (await _held.CountAsync(query, cancellationToken).ConfigureAwait(false) == 0)
+        {
+            // Nothing due: no decision to record or log.
+            await _held.PruneAsync(now - _options.KeepDecided, cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+
         var count = _options.ExpiryAction == ExpiryAction.Approve
             ? await ApproveAsync(query, "expiry", reason, allowSender: false, cancellationToken).ConfigureAwait(false)
             : await RejectAsync(query, "expiry", reason, cancellationToken).ConfigureAwait(false);
