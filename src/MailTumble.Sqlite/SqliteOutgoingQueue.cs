@@ -7,7 +7,7 @@ namespace MailTumble.Sqlite;
 /// The outgoing queue in SQLite. An item is due when <c>due_at</c> has passed; leasing pushes
 /// <c>due_at</c> to the end of the lease, so an item whose worker died becomes due again by itself.
 /// </summary>
-internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
+internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
     private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority";
     private readonly SqliteDatabase _database;
@@ -246,52 +246,6 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
-    public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = _database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters ORDER BY dead_at DESC LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", limit);
-        var list = new List<DeadLetter>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            list.Add(new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12))));
-        }
-
-        return list;
-    }
-
-    public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
-    {
-        var now = _time.GetUtcNow();
-        return _writer.WriteAsync(
-            context =>
-            {
-                var where = ids is null ? string.Empty : "WHERE id IN (SELECT value FROM json_each($ids))";
-                var insert = context.Command($"""
-                    INSERT OR IGNORE INTO queue ({ItemColumns}, due_at, attempts)
-                    SELECT id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at,
-                           MAX(expires_at, $expires), priority, $now, 0
-                    FROM dead_letters {where}
-                    """);
-                insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-                insert.Parameters.AddWithValue("$expires", (now + TimeSpan.FromDays(1)).ToUnixTimeMilliseconds());
-                var delete = context.Command($"DELETE FROM dead_letters {where}");
-                if (ids is not null)
-                {
-                    var json = System.Text.Json.JsonSerializer.Serialize(ids);
-                    insert.Parameters.AddWithValue("$ids", json);
-                    delete.Parameters.AddWithValue("$ids", json);
-                }
-
-                var count = insert.ExecuteNonQuery();
-                delete.ExecuteNonQuery();
-                return count;
-            },
-            cancellationToken);
-    }
-
     private static void Insert(SqliteWriter.Context context, IReadOnlyList<OutgoingItem> items)
     {
         foreach (var item in items)
@@ -316,41 +270,6 @@ internal sealed class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IA
             command.ExecuteNonQuery();
         }
     }
-
-    public async Task<DeadLetter?> GetDeadAsync(string id, CancellationToken cancellationToken)
-    {
-        await using var connection = _database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters WHERE id = $id";
-        command.Parameters.AddWithValue("$id", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)))
-            : null;
-    }
-
-    public Task<(int Purged, IReadOnlyList<string> ReleasedMessages)> PurgeDeadAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
-        _writer.WriteAsync<(int, IReadOnlyList<string>)>(
-            context =>
-            {
-                var keys = context.Command("SELECT DISTINCT message_key FROM dead_letters WHERE dead_at < $cutoff");
-                keys.Parameters.AddWithValue("$cutoff", olderThan.ToUnixTimeMilliseconds());
-                var candidates = new List<string>();
-                using (var reader = keys.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        candidates.Add(reader.GetString(0));
-                    }
-                }
-
-                var delete = context.Command("DELETE FROM dead_letters WHERE dead_at < $cutoff");
-                delete.Parameters.AddWithValue("$cutoff", olderThan.ToUnixTimeMilliseconds());
-                var purged = delete.ExecuteNonQuery();
-                return (purged, candidates.Where(key => !References(context, key)).ToList());
-            },
-            cancellationToken,
-            durable: true);
 
     // Held entries count too: the stored message must outlive a delivery moved to the held store.
     private static bool References(SqliteWriter.Context context, string messageKey)
