@@ -1,5 +1,6 @@
 using System.Net;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Queue;
 using MailTumble.Hosting;
 using MailTumble.Smtp.Inbound;
 using MailTumble.Testing;
@@ -78,6 +79,17 @@ internal sealed class RelayFixture : IAsyncDisposable
     }
 
     private TempDirectory? _owned;
+
+    /// <summary>
+    /// Completes when nothing is queued, in flight or deferred: every accepted delivery has been sent, held,
+    /// dropped or dead-lettered. The fact a test waits on before it checks what did (and did not) go out.
+    /// </summary>
+    public Task<QueueStats> WaitForIdleAsync(TimeSpan? timeout = null) =>
+        Eventually.ValueAsync(
+            () => Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default),
+            stats => stats.Depth == 0,
+            "the relay's queue is empty (nothing ready, in flight or deferred)",
+            timeout);
 
     public Task AddAliasAsync(string alias, string target) =>
         Services.GetRequiredService<IAliasAdmin>().UpsertAsync(alias, target, default);
