@@ -20,10 +20,13 @@ public static class ApiServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the token check, the routes, the OpenAPI document (<c>/openapi/v1.json</c>) and <c>/metrics</c>.</summary>
-    public static WebApplication UseMailTumbleApi(this WebApplication app, string? token)
+    /// <summary>
+    /// Adds the token check, the routes, the OpenAPI document (<c>/openapi/v1.json</c>) and <c>/metrics</c>; paths that
+    /// <paramref name="exempt"/> claims (the operator console, with its own sign-in) skip the bearer-token check.
+    /// </summary>
+    public static WebApplication UseMailTumbleApi(this WebApplication app, string? token, Func<Microsoft.AspNetCore.Http.PathString, bool>? exempt = null)
     {
-        app.UseMiddleware<BearerTokenMiddleware>(token ?? string.Empty);
+        app.UseMiddleware<BearerTokenMiddleware>(token ?? string.Empty, exempt ?? (_ => false));
         app.MapMailTumbleApi();
         app.MapMailTumbleFeedback();
         app.MapOpenApi();

@@ -7,14 +7,15 @@ namespace MailTumble.Api;
 /// <summary>
 /// Requires <c>Authorization: Bearer {token}</c> on every route but <c>/healthz</c> and the SNS subscription
 /// (SNS cannot send a bearer token; every message there must carry a valid SNS signature instead) when a token is set.
+/// Paths that <paramref name="exempt"/> claims (the operator console, which signs in with the same token) are left alone.
 /// </summary>
-internal sealed class BearerTokenMiddleware(RequestDelegate next, string? token)
+internal sealed class BearerTokenMiddleware(RequestDelegate next, string? token, Func<PathString, bool> exempt)
 {
     private readonly byte[]? _expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
 
     public Task InvokeAsync(HttpContext context)
     {
-        if (_expected is null || context.Request.Path.Equals("/healthz", StringComparison.Ordinal)
+        if (_expected is null || context.Request.Path.Equals("/healthz", StringComparison.Ordinal) || exempt(context.Request.Path)
             || (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.Equals(FeedbackEndpoints.SnsPath, StringComparison.Ordinal)))
         {
             return next(context);

@@ -95,6 +95,7 @@ internal sealed class SqliteDatabase
             at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS feedback_events_alias ON feedback_events(alias);
+        CREATE INDEX IF NOT EXISTS feedback_events_at ON feedback_events(at);
         CREATE TABLE IF NOT EXISTS held (
             id TEXT PRIMARY KEY,
             message_key TEXT NOT NULL,

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace MailTumble.Sqlite;
 
 /// <summary>Sent deliveries and feedback events in the embedded database; the event key is the primary key, so each counts once.</summary>
-internal sealed class SqliteFeedbackStore : IFeedbackStore
+internal sealed class SqliteFeedbackStore : IFeedbackStore, IFeedbackHistory
 {
     private const string DeliveryColumns = "id, alias, target, provider_message_id, sent_at";
 
@@ -131,6 +131,52 @@ internal sealed class SqliteFeedbackStore : IFeedbackStore
         }
 
         return new FeedbackSummary(permanent, transient, complaints, deliveries, subTypes);
+    }
+
+    public async Task<IReadOnlyList<StoredFeedback>> ListRecentAsync(string? alias, IReadOnlyCollection<FeedbackType> types, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (alias is not null)
+        {
+            where.Add("alias = $alias");
+            command.Parameters.AddWithValue("$alias", alias.Trim().ToLowerInvariant());
+        }
+
+        if (types.Count > 0)
+        {
+            where.Add($"type IN ({string.Join(", ", types.Select((_, i) => "$t" + i))})");
+            var i = 0;
+            foreach (var type in types)
+            {
+                command.Parameters.AddWithValue("$t" + i++, type.ToString());
+            }
+        }
+
+        command.CommandText = "SELECT event_key, alias, delivery_id, type, bounce_type, sub_type, recipient, origin, detail, at FROM feedback_events"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)
+            + " ORDER BY at DESC, event_key LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", Math.Clamp(limit, 1, 10_000));
+        var list = new List<StoredFeedback>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new StoredFeedback(
+                reader.GetString(0),
+                reader.GetString(1),
+                reader.GetString(2),
+                Enum.Parse<FeedbackType>(reader.GetString(3)),
+                Enum.Parse<BounceType>(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : reader.GetString(5),
+                reader.GetString(6),
+                Enum.Parse<FeedbackOrigin>(reader.GetString(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9))));
+        }
+
+        return list;
     }
 
     private async Task<IReadOnlyList<SentDelivery>> QueryDeliveriesAsync(string where, string value, CancellationToken cancellationToken)

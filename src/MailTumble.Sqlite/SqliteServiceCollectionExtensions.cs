@@ -25,7 +25,10 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
-        services.AddSingleton<IFeedbackStore, SqliteFeedbackStore>();
+        services.AddSingleton<SqliteFeedbackStore>();
+        services.AddSingleton<IFeedbackStore>(sp => sp.GetRequiredService<SqliteFeedbackStore>());
+        // The event history stays in the local file in every mode (the AWS store decorates IFeedbackStore only).
+        services.AddSingleton<IFeedbackHistory>(sp => sp.GetRequiredService<SqliteFeedbackStore>());
         services.AddSingleton<IHeldStore, SqliteHeldStore>();
         services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
         return services;

@@ -38,6 +38,23 @@ public sealed class SqliteFeedbackStoreTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task The_history_lists_events_newest_first_by_alias_and_type()
+    {
+        Assert.True(await _store.TryAddEventAsync(Event("b1", FeedbackType.Bounce, BounceType.Permanent, "NoEmail"), default));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await _store.TryAddEventAsync(Event("c1", FeedbackType.Complaint) with { Alias = "other@mask.example.com" }, default));
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.True(await _store.TryAddEventAsync(Event("d1", FeedbackType.Delivery), default));
+
+        Assert.Equal(["d1", "c1", "b1"], (await _store.ListRecentAsync(null, [], 10, default)).Select(e => e.Key));
+        Assert.Equal(["c1", "b1"], (await _store.ListRecentAsync(null, [FeedbackType.Bounce, FeedbackType.Complaint], 10, default)).Select(e => e.Key));
+        Assert.Equal(["d1", "b1"], (await _store.ListRecentAsync("X7G2@mask.example.com", [], 10, default)).Select(e => e.Key));
+        Assert.Equal(["d1"], (await _store.ListRecentAsync(null, [], 1, default)).Select(e => e.Key));
+        var bounce = Assert.Single(await _store.ListRecentAsync(null, [FeedbackType.Bounce], 10, default));
+        Assert.Equal(Event("b1", FeedbackType.Bounce, BounceType.Permanent, "NoEmail") with { At = _time.GetUtcNow() - TimeSpan.FromMinutes(2) }, bounce);
+    }
+
+    [Fact]
     public async Task Deliveries_are_found_by_id_and_provider_id_and_old_ones_are_pruned()
     {
         await _store.RecordDeliveryAsync(new SentDelivery("old", "a@mask.example.com", "John@real.example.org", "p-1", _time.GetUtcNow()), default);

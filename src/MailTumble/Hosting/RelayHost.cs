@@ -5,6 +5,7 @@ using MailTumble.Core.Delivery;
 using MailTumble.Core.Sending;
 using MailTumble.Smtp;
 using MailTumble.Smtp.Inbound;
+using MailTumble.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -46,6 +47,7 @@ internal static class RelayHost
         var api = new ApiOptions();
         root.GetSection("Api").Bind(api);
         builder.Services.AddMailTumbleApi();
+        builder.Services.AddMailTumbleConsole(o => o.Token = api.Token);
         var endpoint = SmtpListenerService.ParseEndPointOrThrow(api.Listen, "MailTumble:Api:Listen");
         if (string.IsNullOrEmpty(api.Token) && !IPAddress.IsLoopback(endpoint.Address))
         {
@@ -56,7 +58,8 @@ internal static class RelayHost
         builder.WebHost.ConfigureKestrel(k => k.Listen(endpoint));
 
         var app = builder.Build();
-        app.UseMailTumbleApi(api.Token);
+        app.UseMailTumbleConsole();
+        app.UseMailTumbleApi(api.Token, ConsolePaths.Owns);
         return app;
     }
 
@@ -93,6 +96,7 @@ internal static class RelayHost
             MailTumble is running.
               SMTP       {bound}
               HTTP API   {api}
+              console    {api.Split(", ")[0].TrimEnd('/')}/{(string.IsNullOrEmpty(configuration["MailTumble:Api:Token"]) ? " (no token set: loopback only, no sign-in)" : " (sign in with MailTumble:Api:Token)")}
               data       {Storage(configuration, dataDir)}
               outbound   {sender.Describe()}
               domains    {(receive.Domains.Count == 0 ? "every domain that has an alias" : string.Join(", ", receive.Domains))}

@@ -1,0 +1,127 @@
+using MailTumble.Core.Queue;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MailTumble.Web.Live;
+
+/// <summary>
+/// The charts' memory: once a second it records sends, throttling replies, failures, depth and rate into a ring of the
+/// last 15 minutes, and folds each minute into a ring of the last 24 hours. In process, so no time-series database.
+/// </summary>
+internal sealed partial class LiveHistory(SendCounters counters, IServiceProvider services, TimeProvider time, ILogger<LiveHistory> logger) : BackgroundService
+{
+    public const int Seconds = 15 * 60;
+
+    public const int Minutes = 24 * 60;
+
+    private readonly Lock _minuteLock = new();
+    private long _minuteStart = -1;
+    private long _minuteSent;
+    private long _minuteThrottled;
+    private long _minuteFailed;
+    private long _minuteDepth;
+    private string? _lastFailure;
+
+    public RingBuffer PerSecond { get; } = new(Seconds);
+
+    public RingBuffer PerMinute { get; } = new(Minutes);
+
+    /// <summary>Sent, throttled and failed per second, averaged over the last <paramref name="seconds"/> recorded.</summary>
+    public (double Sent, double Throttled, double Failed) RecentRates(int seconds)
+    {
+        var last = PerSecond.Last;
+        if (last is null)
+        {
+            return (0, 0, 0);
+        }
+
+        var recent = PerSecond.Since(last.At - seconds);
+        return recent.Count == 0 ? (0, 0, 0)
+            : (recent.Sum(s => s.Sent) / (double)recent.Count, recent.Sum(s => s.Throttled) / (double)recent.Count, recent.Sum(s => s.Failed) / (double)recent.Count);
+    }
+
+    /// <summary>Takes one sample now (the timer calls this every second).</summary>
+    public async Task SampleAsync(CancellationToken cancellationToken)
+    {
+        var queue = services.GetRequiredService<IOutgoingQueue>();
+        var stats = await queue.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        var status = services.GetService<Core.Delivery.DeliveryService>()?.Status;
+        var (sent, throttled, failed) = counters.Take();
+        var at = time.GetUtcNow().ToUnixTimeSeconds();
+        var sample = new LiveSample(at, sent, throttled, failed, stats.Depth, Math.Round(status?.Rate ?? 0, 2));
+        PerSecond.Add(sample);
+        Fold(sample);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await SampleAsync(stoppingToken).ConfigureAwait(false);
+                    _lastFailure = null;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Once per cause, not once a second while the queue's backend is down.
+                    if (_lastFailure != ex.Message)
+                    {
+                        _lastFailure = ex.Message;
+                        LogSampleFailed(logger, ex.Message);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void Fold(LiveSample sample)
+    {
+        var minute = sample.At - (sample.At % 60);
+        LiveSample? done = null;
+        lock (_minuteLock)
+        {
+            if (_minuteStart != minute)
+            {
+                if (_minuteStart >= 0)
+                {
+                    done = new LiveSample(_minuteStart, _minuteSent, _minuteThrottled, _minuteFailed, _minuteDepth, sample.Rate);
+                }
+
+                (_minuteStart, _minuteSent, _minuteThrottled, _minuteFailed, _minuteDepth) = (minute, 0, 0, 0, 0);
+            }
+
+            _minuteSent += sample.Sent;
+            _minuteThrottled += sample.Throttled;
+            _minuteFailed += sample.Failed;
+            _minuteDepth = Math.Max(_minuteDepth, sample.Depth);
+        }
+
+        if (done is not null)
+        {
+            PerMinute.Add(done);
+        }
+    }
+
+    /// <summary>The minute in progress, so the 24-hour chart shows the current minute too.</summary>
+    public LiveSample? CurrentMinute
+    {
+        get
+        {
+            lock (_minuteLock)
+            {
+                return _minuteStart < 0 ? null : new LiveSample(_minuteStart, _minuteSent, _minuteThrottled, _minuteFailed, _minuteDepth, PerSecond.Last?.Rate ?? 0);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Console chart sample failed: {Reason}")]
+    private static partial void LogSampleFailed(ILogger logger, string reason);
+}
