@@ -34,6 +34,12 @@ public sealed class DeadLetterAndFeedbackTests(BrowserFixture browser)
         await Expect(row).ToContainTextAsync("550 5.1.1 mailbox unknown");
         await Axe.AssertNoSeriousViolationsAsync(page);
 
+        // Purging by age keeps what is younger.
+        await page.GetByLabel("Purge older than").FillAsync("7d");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Purge" }).ClickAsync();
+        await page.GetByText("Purged 0 dead letters older than 7d.").WaitForAsync();
+        await Expect(row).ToHaveCountAsync(1);
+
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await page.GetByRole(AriaRole.Heading, new() { Name = "Dead letter", Level = 1 }).WaitForAsync();
         await Expect(page.Locator("#reason")).ToContainTextAsync("5.1.1 mailbox unknown");

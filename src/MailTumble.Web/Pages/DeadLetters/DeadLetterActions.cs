@@ -1,30 +1,24 @@
 using MailTumble.Core.Queue;
-using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Web.Pages.DeadLetters;
 
-/// <summary>Replay and purge, as <c>POST /dlq/replay</c> and <c>DELETE /dlq</c> do them.</summary>
+/// <summary>Replay and purge, through the same services as <c>POST /dlq/replay</c> and <c>DELETE /dlq</c>.</summary>
 internal static class DeadLetterActions
 {
     public static Task<int> ReplayAsync(IServiceProvider services, IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) =>
         services.GetRequiredService<IOutgoingQueue>().ReplayDeadAsync(ids, cancellationToken);
 
-    /// <summary>Deletes dead letters older than <paramref name="age"/> and the stored messages nothing else refers to.</summary>
-    public static async Task<int?> PurgeAsync(IServiceProvider services, TimeSpan age, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Deletes dead letters older than <paramref name="age"/> (and, through Core, the stored messages nothing else needs); null when the backend cannot.</summary>
+    public static async Task<int?> PurgeAsync(IServiceProvider services, TimeSpan age, CancellationToken cancellationToken)
     {
-        if (services.GetService<IDeadLetterAdmin>() is not { } admin)
+        var purge = services.GetRequiredService<DeadLetterPurge>();
+        if (!purge.Supported)
         {
             return null;
         }
 
-        var (purged, released) = await admin.PurgeDeadAsync(time.GetUtcNow() - age, cancellationToken).ConfigureAwait(false);
-        var raw = services.GetRequiredService<IRawStore>();
-        foreach (var key in released)
-        {
-            await raw.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
-        }
-
+        var (purged, _) = await purge.PurgeAsync(age, cancellationToken).ConfigureAwait(false);
         return purged;
     }
 }

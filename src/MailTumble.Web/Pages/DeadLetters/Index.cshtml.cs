@@ -5,13 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MailTumble.Web.Pages.DeadLetters;
 
 /// <summary>Dead letters: list with the last reply, replay one or all, purge older than an age.</summary>
-internal sealed class DeadLetterListModel(IServiceProvider services, TimeProvider time) : ConsolePage
+internal sealed class DeadLetterListModel(IServiceProvider services) : ConsolePage
 {
     private const int Shown = 200;
 
     public IReadOnlyList<DeadLetter> Items { get; private set; } = [];
 
-    public bool CanPurge => services.GetService<IDeadLetterAdmin>() is not null;
+    public bool CanPurge => services.GetRequiredService<DeadLetterPurge>().Supported;
 
     public async Task OnGetAsync(CancellationToken cancellationToken) =>
         Items = await services.GetRequiredService<IOutgoingQueue>().ListDeadAsync(Shown, cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ internal sealed class DeadLetterListModel(IServiceProvider services, TimeProvide
             return Problem($"'{older}' is not an age such as 7d, 12h or 30m.", "/console/dlq");
         }
 
-        var purged = await DeadLetterActions.PurgeAsync(services, age, time, cancellationToken).ConfigureAwait(false);
+        var purged = await DeadLetterActions.PurgeAsync(services, age, cancellationToken).ConfigureAwait(false);
         return purged is null
             ? Problem("This queue backend does not support purging dead letters.", "/console/dlq")
             : Done($"Purged {purged} dead letter{(purged == 1 ? string.Empty : "s")} older than {older}.", "/console/dlq");
