@@ -11,6 +11,11 @@ public sealed class SignInTests(BrowserFixture browser)
         await using var console = await ConsoleRelay.StartAsync(browser);
         var page = console.Page;
 
+        // Signed out: pages send to the sign-in page, the pages' polling gets 401, the assets are public.
+        Assert.Equal(401, (await page.APIRequest.GetAsync("/console/held?handler=Rows")).Status);
+        Assert.Equal(401, (await page.APIRequest.GetAsync("/?handler=Live&since=0&sinceMinute=0")).Status);
+        Assert.Equal(401, (await page.APIRequest.PostAsync("/console/dlq?handler=ReplayAll", new() { MaxRedirects = 0 })).Status);
+        Assert.Equal(200, (await page.APIRequest.GetAsync("/console/assets/console.css")).Status);
         await page.GotoAsync("/console/held");
         Assert.Contains("/console/login", page.Url, StringComparison.Ordinal);
         await page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" }).WaitForAsync();
