@@ -1,4 +1,3 @@
-using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using SmtpServer;
 using SmtpServer.Mail;
@@ -6,13 +5,12 @@ using SmtpServer.Storage;
 
 namespace MailTumble.Smtp.Inbound;
 
-/// <summary>MAIL and RCPT checks: size, recipient count, the recipient policy (relay, unknown, dead, outage) and sender blocks.</summary>
-internal sealed class RelayMailboxFilter(RecipientPolicy policy, ModerationPolicy moderation, SmtpListenerOptions options) : IMailboxFilter
+/// <summary>MAIL and RCPT: size and recipient count here; each recipient is decided by the intake and answered at once.</summary>
+internal sealed class RelayMailboxFilter(MessageIntake intake, SmtpListenerOptions options) : IMailboxFilter
 {
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         context.Guard().Recipients.Clear();
-        context.Guard().FeedbackRecipients.Clear();
         if (size > options.MaxMessageBytes)
         {
             throw new SmtpReply(552, $"5.3.4 Message size exceeds the limit of {options.MaxMessageBytes} bytes").ToException();
@@ -30,30 +28,13 @@ internal sealed class RelayMailboxFilter(RecipientPolicy policy, ModerationPolic
         }
 
         var address = string.IsNullOrEmpty(to.Host) ? to.User : to.User + "@" + to.Host;
-        var decision = await policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
+        var decision = await intake.CheckRecipientAsync(from.Address(), address, cancellationToken).ConfigureAwait(false);
         if (!decision.Accepted)
         {
             throw decision.Reply.ToException();
         }
 
-        if (decision.Alias is null)
-        {
-            guard.FeedbackRecipients[to] = decision.FeedbackAddress!;
-            return true;
-        }
-
-        // A refusing block on the envelope sender is answered here; the author (header From) is checked at DATA.
-        var sender = from is null || string.IsNullOrEmpty(from.User) ? string.Empty : from.User + "@" + from.Host;
-        if (sender.Length > 0)
-        {
-            var verdict = await moderation.DecideAsync(decision.Alias!, [sender], cancellationToken).ConfigureAwait(false);
-            if (verdict.Verdict == ModerationVerdict.Block)
-            {
-                throw new SmtpReply(550, $"5.7.1 <{decision.Alias!.Address}>: Message refused by the recipient's rules").ToException();
-            }
-        }
-
-        guard.Recipients[to] = decision.Alias!;
+        guard.Recipients[to] = decision;
         return true;
     }
 }

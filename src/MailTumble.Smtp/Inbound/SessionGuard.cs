@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Receiving;
 using SmtpServer.Mail;
 
 namespace MailTumble.Smtp.Inbound;
@@ -14,14 +14,11 @@ internal sealed class SessionGuard
     /// <summary>The DATA just received had a bare CR or LF.</summary>
     public bool BareLineEnding { get; set; }
 
-    /// <summary>Accepted recipients of the current transaction and their aliases.</summary>
-    public Dictionary<IMailbox, AliasRecord> Recipients { get; } = new(ReferenceEqualityComparer.Instance);
-
-    /// <summary>Accepted recipients of the current transaction that are our bounce or complaints address.</summary>
-    public Dictionary<IMailbox, string> FeedbackRecipients { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>Accepted recipients of the current transaction (aliases, our bounce or complaints address) as the intake decided them.</summary>
+    public Dictionary<IMailbox, RecipientDecision> Recipients { get; } = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>How many recipients the current transaction has accepted.</summary>
-    public int RecipientCount => Recipients.Count + FeedbackRecipients.Count;
+    public int RecipientCount => Recipients.Count;
 
     public string Remote { get; init; } = "unknown";
 

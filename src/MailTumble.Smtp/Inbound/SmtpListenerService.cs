@@ -1,6 +1,4 @@
 using System.Net;
-using MailTumble.Core.Feedback;
-using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -17,22 +15,16 @@ namespace MailTumble.Smtp.Inbound;
 public sealed partial class SmtpListenerService : BackgroundService
 {
     private readonly SmtpListenerOptions _options;
-    private readonly RecipientPolicy _policy;
-    private readonly ModerationPolicy _moderation;
-    private readonly MessageReceiver _receiver;
+    private readonly MessageIntake _intake;
     private readonly ILoggerFactory _loggerFactory;
-    private readonly FeedbackProcessor? _feedback;
     private readonly ILogger<SmtpListenerService> _logger;
     private readonly ListenerState _state = new();
 
-    /// <summary>Creates the service; <paramref name="feedback"/> takes what arrives at the bounce and complaints addresses.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, ILoggerFactory loggerFactory, FeedbackProcessor? feedback = null)
+    /// <summary>Creates the service: a translator from SMTP to the <paramref name="intake"/>.</summary>
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, ILoggerFactory loggerFactory)
     {
-        _feedback = feedback;
         _options = options.Value;
-        _policy = policy;
-        _moderation = moderation;
-        _receiver = receiver;
+        _intake = intake;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SmtpListenerService>();
     }
@@ -89,8 +81,8 @@ public sealed partial class SmtpListenerService : BackgroundService
 
         var services = new ServiceProvider();
         services.Add(new GuardedEndpointListenerFactory(_state, _options));
-        services.Add(new RelayMailboxFilter(_policy, _moderation, _options));
-        services.Add(new RelayMessageStore(_receiver, _feedback, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
+        services.Add(new RelayMailboxFilter(_intake, _options));
+        services.Add(new RelayMessageStore(_intake, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
         var server = new SmtpServer.SmtpServer(serverOptions, services);
         server.SessionFaulted += (_, e) => LogSessionFaulted(_logger, e.Exception);
 

@@ -10,6 +10,10 @@ internal static class SmtpReplies
 
     public static SmtpResponseException ToException(this SmtpReply reply) => new(reply.ToResponse());
 
+    /// <summary>The envelope address of a mailbox; empty for the null sender.</summary>
+    public static string Address(this SmtpServer.Mail.IMailbox? mailbox) =>
+        mailbox is null || string.IsNullOrEmpty(mailbox.User) ? string.Empty : mailbox.User + "@" + mailbox.Host;
+
     public static SessionGuard Guard(this SmtpServer.ISessionContext context) =>
         (SessionGuard)context.Properties[SessionGuard.PropertyKey];
 }
