@@ -46,12 +46,15 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<ModerationAudit>();
         services.TryAddSingleton<Moderator>();
+        services.TryAddSingleton<StoredMessages>();
+        services.TryAddSingleton<DeadLetterPurge>();
         services.TryAddSingleton<MessageReceiver>();
         services.TryAddSingleton(sp => new MessageIntake(
             sp.GetRequiredService<RecipientPolicy>(),
             sp.GetRequiredService<ModerationPolicy>(),
             sp.GetRequiredService<MessageReceiver>(),
             sp.GetRequiredService<IRawStore>(),
+            sp.GetRequiredService<StoredMessages>(),
             sp.GetRequiredService<ILogger<MessageIntake>>(),
             sp.GetService<FeedbackProcessor>()));
         return services;
