@@ -35,7 +35,7 @@ internal sealed class OverviewReader(IServiceProvider services, LiveHistory hist
             sent,
             throttled,
             failed,
-            status?.SentLastMinute ?? stats.SentLastMinute,
+            status?.SentLastMinute ?? stats.SentLastMinute ?? 0,
             status?.DailyQuota,
             status?.DailyUsed ?? 0,
             status?.EstimatedDrain(stats.Ready + stats.InFlight)?.TotalSeconds,
