@@ -33,6 +33,7 @@ internal static class ServiceComposition
             },
             delivery => root.GetSection("Outbound").Bind(delivery),
             moderation => root.GetSection("Moderation").Bind(moderation));
+        services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         services.AddMailTumbleSqlite(o =>
         {
             o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
