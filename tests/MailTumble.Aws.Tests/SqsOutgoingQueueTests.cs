@@ -1,4 +1,5 @@
 using MailTumble.Aws.Queue;
+using MailTumble.Aws.Status;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,7 @@ public sealed class SqsOutgoingQueueTests
         var (url, _) = await Fauxqs.CreateQueuesAsync(sqs, Fauxqs.UniqueName("adapter"), maxReceiveCount);
         options.QueueUrl = url;
         var wrapped = Options.Create(options);
-        var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), wrapped, time ?? TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
+        var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), new SentLog(s3, wrapped), wrapped, time ?? TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
         return new TestQueue(queue, sqs, s3, url);
     }
 }

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using MailTumble.Aws.Status;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,12 +17,13 @@ namespace MailTumble.Aws.Queue;
 /// and error and a <c>DelaySeconds</c> (longer waits are finished by hiding it again when received early), and dead
 /// letters go to the configured DLQ or the queue's redrive target. SQS has no priorities: <see cref="OutgoingItem.Priority"/> is kept but not used.
 /// </summary>
-internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposable
+internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
     private const int MaxDelaySeconds = 900;
     private const int MaxVisibilitySeconds = 43_200;
     private readonly IAmazonSQS _sqs;
     private readonly DeliveryReferences _references;
+    private readonly SentLog _sentLog;
     private readonly AwsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SqsOutgoingQueue> _logger;
@@ -32,9 +35,10 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     private string? _deadUrl;
     private int _disposed;
 
-    public SqsOutgoingQueue(IAmazonSQS sqs, DeliveryReferences references, IOptions<AwsOptions> options, TimeProvider time, ILogger<SqsOutgoingQueue> logger)
+    public SqsOutgoingQueue(IAmazonSQS sqs, DeliveryReferences references, SentLog sentLog, IOptions<AwsOptions> options, TimeProvider time, ILogger<SqsOutgoingQueue> logger)
     {
         _sqs = sqs;
+        _sentLog = sentLog;
         _references = references;
         _options = options.Value;
         _time = time;
@@ -92,7 +96,21 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     {
         _keeper?.Forget(item.LeaseToken);
         await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = _queueUrl, ReceiptHandle = item.LeaseToken }, cancellationToken).ConfigureAwait(false);
-        _sent.Enqueue(_time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        _sent.Enqueue(now);
+        if (outcome == "sent")
+        {
+            // The daily quota's history, shared by every process (SQS keeps none). Only a history: never fail the ack for it.
+            try
+            {
+                await _sentLog.RecordAsync(item.Item.Id, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonServiceException ex)
+            {
+                LogSentLogFailed(_logger, item.Item.Id, ex.Message);
+            }
+        }
+
         LogAcked(_logger, item.Item.Id, outcome);
         return await _references.RemoveAsync(item.Item.MessageKey, item.Item.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -171,33 +189,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
         }
 
         return Task.FromResult(_deferred.IsEmpty ? (DateTimeOffset?)null : _deferred.Values.Min());
-    }
-
-    public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
-    {
-        var url = await DeadUrlAsync(cancellationToken).ConfigureAwait(false);
-        var all = await DrainAsync(url, cancellationToken).ConfigureAwait(false);
-        await ShowAsync(url, all.Select(m => m.Message.ReceiptHandle).ToList(), cancellationToken).ConfigureAwait(false);
-        return all
-            .Select(m => new DeadLetter(m.Body.ToItem(), m.Body.Attempts, m.Body.DeadReason ?? "moved by the queue's redrive policy (received too often)", m.Body.DeadAt ?? m.Body.ReceivedAt))
-            .OrderByDescending(d => d.DeadAt)
-            .Take(limit)
-            .ToList();
-    }
-
-    public async Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
-    {
-        var url = await DeadUrlAsync(cancellationToken).ConfigureAwait(false);
-        var all = await DrainAsync(url, cancellationToken).ConfigureAwait(false);
-        var chosen = all.Where(m => ids is null || ids.Contains(m.Body.Id)).ToList();
-        await SendAsync(_queueUrl, chosen.Select(m => m.Body with { Attempts = 0, NotBefore = null, DeadReason = null, DeadAt = null }), cancellationToken).ConfigureAwait(false);
-        foreach (var m in chosen)
-        {
-            await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = url, ReceiptHandle = m.Message.ReceiptHandle }, cancellationToken).ConfigureAwait(false);
-        }
-
-        await ShowAsync(url, all.Except(chosen).Select(m => m.Message.ReceiptHandle).ToList(), cancellationToken).ConfigureAwait(false);
-        return chosen.Count;
     }
 
     public async ValueTask DisposeAsync()
@@ -353,6 +344,9 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId} in the sent log (daily quota history): {Reason}")]
+    private static partial void LogSentLogFailed(ILogger logger, string deliveryId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Removed delivery {DeliveryId} from SQS: {Outcome}")]
     private static partial void LogAcked(ILogger logger, string deliveryId, string outcome);
