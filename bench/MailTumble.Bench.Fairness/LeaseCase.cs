@@ -29,7 +29,8 @@ internal static class LeaseCase
         var services = new ServiceCollection()
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton(TimeProvider.System)
-            .AddMailTumbleSqlite(o => o.DatabasePath = Path.Combine(dir, "mailtumble.db"))
+            .AddMailTumbleSqliteDatabase(o => o.DatabasePath = Path.Combine(dir, "mailtumble.db"))
+            .AddMailTumbleSqliteQueue()
             .BuildServiceProvider();
         await using (services.ConfigureAwait(false))
         {

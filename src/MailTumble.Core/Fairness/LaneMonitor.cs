@@ -56,8 +56,9 @@ public sealed partial class LaneMonitor : BackgroundService
             return LaneSnapshot.Empty;
         }
 
-        // Every process on a shared queue sends at its share; lanes compete for all of it.
-        var rate = (_delivery.Enabled && _service is not null ? _service.CurrentRate : _delivery.ProcessSendRate) * _delivery.Workers;
+        // Lanes share the provider's whole rate (every node on a shared queue sends its part), lowered as this node's
+        // rate is while the provider throttles.
+        var rate = LaneReporter.RateFrom(_delivery.Enabled ? _service?.Status : null, _delivery, _time.GetUtcNow());
         var census = await _queue.GetLaneCensusAsync(LaneShares.Query(_options, _options.MetricLanes), cancellationToken).ConfigureAwait(false);
         var shares = new LaneShares(_options, rate, census);
         var deepest = census.Entries.Take(_options.MetricLanes).Select(shares.View).ToList();

@@ -20,14 +20,15 @@ public sealed class LaneReporter
     }
 
     /// <summary>
-    /// The rate the lanes share: the send-out stage's rate in force when a running <c>serve</c> published it in the last
-    /// ten seconds, else the configured one; times the number of processes sharing the queue.
+    /// The rate the lanes share: <c>MAXIMUM_SEND_RATE</c> (all nodes on one queue together), lowered in the proportion
+    /// the send-out stage's rate is while the provider throttles, as a running <c>serve</c> published it in the last ten
+    /// seconds.
     /// </summary>
     public static double RateFrom(Delivery.DeliveryStatus? status, Delivery.DeliveryOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var live = status is not null && now - status.UpdatedAt < TimeSpan.FromSeconds(10);
-        return (live ? status!.Rate : options.ProcessSendRate) * options.Workers;
+        var live = status is not null && now - status.UpdatedAt < TimeSpan.FromSeconds(10) && status.MaxRate > 0;
+        return live ? options.MaxSendRate * Math.Min(1, status!.Rate / status.MaxRate) : options.MaxSendRate;
     }
 
     /// <summary>The <paramref name="top"/> deepest lanes with their shares of <paramref name="rate"/> recipients per second.</summary>

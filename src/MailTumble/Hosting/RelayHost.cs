@@ -20,6 +20,7 @@ internal static class RelayHost
 {
     public static WebApplication Build(IConfigurationRoot configuration, Action<IServiceCollection>? configureServices = null)
     {
+        MailTumbleConfiguration.EnsureDataDir(configuration);
         // No file watching: configuration is read at start, and a watcher on the working directory would
         // see every message file the relay writes under ./data.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -64,8 +65,17 @@ internal static class RelayHost
     public static async Task<int> RunAsync(IConfigurationRoot configuration, TextWriter output)
     {
         await using var app = Build(configuration);
-        await app.StartAsync().ConfigureAwait(false);
-        await PrintBannerAsync(app, configuration, output).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            await PrintBannerAsync(app, configuration, output).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (app.Services.GetService<SmtpListenerService>()?.BoundEndPoint is { IsFaulted: true } bound)
+        {
+            // The listener's bind failure stops the host, and start-up then only sees the cancellation: report the cause.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bound.Exception!.GetBaseException());
+        }
+
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return ExitCodes.Ok;
     }
@@ -77,6 +87,11 @@ internal static class RelayHost
             ? $"queue {aws["QueueUrl"]}, raw messages in s3://{aws["S3BucketName"]}/{aws["S3KeyPrefix"]}, SES ingress {(string.IsNullOrWhiteSpace(aws["InboundQueueUrl"]) ? "off" : aws["InboundQueueUrl"])}"
             : $"{dataDir} (SQLite mailtumble.db, raw messages in raw/)";
     }
+
+    private static string SendRate(IConfiguration configuration, DeliveryOptions delivery) =>
+        ServiceComposition.IsAws(configuration.GetSection("MailTumble")) && delivery.Workers > 1
+            ? $"{delivery.MaxSendRate / delivery.Workers:0.##} per second (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)"
+            : $"{delivery.MaxSendRate:0.##} per second";
 
     private static async Task PrintBannerAsync(WebApplication app, IConfiguration configuration, TextWriter output)
     {
@@ -97,7 +112,7 @@ internal static class RelayHost
               data       {Storage(configuration, dataDir)}
               outbound   {sender.Describe()}
               domains    {(receive.Domains.Count == 0 ? "every domain that has an alias" : string.Join(", ", receive.Domains))}
-              send rate  {delivery.ProcessSendRate:0.##} per second{(delivery.Workers > 1 ? $" (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)" : string.Empty)}
+              send rate  {SendRate(configuration, delivery)}
             Stop with Ctrl-C; accepted mail stays queued on disk.
             """).ConfigureAwait(false);
         await output.FlushAsync().ConfigureAwait(false);
