@@ -1,6 +1,8 @@
 using MailTumble.Core.Bounces;
+using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
@@ -40,6 +42,7 @@ public static class CoreServiceCollectionExtensions
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();
         services.TryAddSingleton<QueueSignal>();
+        services.TryAddSingleton<NodeIdentity>();
         services.TryAddSingleton<MailTumbleMetrics>();
         services.TryAddSingleton(new ReplyClassifier());
         services.TryAddSingleton<RecipientPolicy>();
@@ -57,7 +60,28 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<IRawStore>(),
             sp.GetRequiredService<StoredMessages>(),
             sp.GetRequiredService<ILogger<MessageIntake>>(),
-            sp.GetService<FeedbackProcessor>()));
+            sp.GetService<FeedbackProcessor>(),
+            sp.GetService<LaneGate>()));
+        return services;
+    }
+
+    /// <summary>Adds fair share between lanes: the lane policy, the fair leaser and the lane gate, with their options.</summary>
+    public static IServiceCollection AddMailTumbleFairness(this IServiceCollection services, Action<FairnessOptions> configure)
+    {
+        services.AddOptions<FairnessOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FairnessOptions>, FairnessOptionsValidator>());
+        services.TryAddSingleton<LanePolicy>();
+        services.TryAddSingleton<LaneGate>();
+        services.TryAddSingleton<FairLeaser>();
+        services.TryAddSingleton<LaneReporter>();
+        return services;
+    }
+
+    /// <summary>Adds the lane monitor (census every second: backpressure and lane metrics) as a hosted service.</summary>
+    public static IServiceCollection AddMailTumbleLaneMonitor(this IServiceCollection services)
+    {
+        services.TryAddSingleton<LaneMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<LaneMonitor>());
         return services;
     }
 
@@ -68,10 +92,15 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the send-out stage as a hosted service.</summary>
+    /// <summary>
+    /// Adds the send-out stage as a hosted service, with the family's rate budget (its heartbeat starts first, so the
+    /// first send already knows this node's share) and its queue wake-up.
+    /// </summary>
     public static IServiceCollection AddMailTumbleDelivery(this IServiceCollection services)
     {
         services.TryAddSingleton<DeliveryService>();
+        services.AddHostedService<RateBudgetService>();
+        services.AddHostedService<WakeUpService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MailTumble.Testing;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace MailTumble.Web.Tests;
 
@@ -33,7 +34,13 @@ public sealed class OverviewTests(BrowserFixture browser)
             await Smtp.SendTextAsync(relay.SmtpPort, "news@brand.example", $"burst {m}", recipients);
         }
 
+        // A second sender's mail takes its own lane.
+        await Smtp.SendTextAsync(relay.SmtpPort, "alerts@other.example", "not stuck behind the burst", recipients);
+
         var high = await Eventually.ValueAsync(() => Depth(page), d => d >= 100, "the overview shows the burst queued");
+        var lanes = page.Locator("#lane-rows");
+        await Expect(lanes.Locator("tr[data-lane='brand.example']")).ToBeVisibleAsync();
+        await Expect(lanes.Locator("tr[data-lane='brand.example'] td").Nth(1)).Not.ToHaveTextAsync("0");
         var pointsAtHigh = await Points(seconds);
 
         var lower = await Eventually.ValueAsync(() => Depth(page), d => d < high, $"the depth on the page falls below {high}", TimeSpan.FromSeconds(30));
@@ -47,7 +54,8 @@ public sealed class OverviewTests(BrowserFixture browser)
 
         await Eventually.TrueAsync(async () => await Depth(page) == 0, "the overview shows the queue empty", TimeSpan.FromSeconds(60));
         await Eventually.TrueAsync(async () => await page.Locator("#drain").TextContentAsync() == "empty", "time to drain says empty");
-        Assert.Equal(400, sink.Messages.Count);
+        Assert.Equal(440, sink.Messages.Count);
+        await Expect(lanes).ToContainTextAsync("No mail queued in any lane.");
         Assert.True(await Points(page.Locator("#chart-minutes")) >= 1);
         var summary = await seconds.Locator("[data-summary]").TextContentAsync();
         Assert.Matches(@"\d+ sent, [1-9]\d* throttled", summary); // the stand-in's throttling shows in the history

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Pacing;
@@ -35,9 +36,11 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly RetrySchedule _retry;
     private readonly IDeliveryStatusStore? _statusStore;
     private readonly IFeedbackStore? _feedback;
+    private readonly FairLeaser? _leaser;
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
+    private long _depth;
 
     /// <summary>Creates the service; <paramref name="feedback"/> records sent deliveries so bounces and complaints can be attributed.</summary>
     public DeliveryService(
@@ -53,8 +56,10 @@ public sealed partial class DeliveryService : BackgroundService
         MailTumbleMetrics metrics,
         ILogger<DeliveryService> logger,
         IDeliveryStatusStore? statusStore = null,
-        IFeedbackStore? feedback = null)
+        IFeedbackStore? feedback = null,
+        FairLeaser? leaser = null)
     {
+        _leaser = leaser;
         _feedback = feedback;
         _queue = queue;
         _raw = raw;
@@ -79,6 +84,12 @@ public sealed partial class DeliveryService : BackgroundService
     /// <summary>The status as published for <c>queue stats</c>.</summary>
     public DeliveryStatus Status => _pacer.Snapshot(_desired);
 
+    /// <summary>The pacer (the rate budget sets this node's share on it).</summary>
+    internal SendPacer Pacer => _pacer;
+
+    /// <summary>Ready and in-flight items at the last look (the rate budget's demand).</summary>
+    internal long QueueDepth => Interlocked.Read(ref _depth);
+
     /// <summary>The worker count the queue depth currently justifies.</summary>
     public int DesiredConcurrency => _desired;
 
@@ -100,6 +111,7 @@ public sealed partial class DeliveryService : BackgroundService
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
                     var depth = stats.Ready + stats.InFlight;
+                    Interlocked.Exchange(ref _depth, depth);
                     _desired = ConcurrencyPolicy.Desired(depth, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
                     _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, _pacer.CurrentRate);
                     if (_statusStore is not null)
@@ -134,7 +146,10 @@ public sealed partial class DeliveryService : BackgroundService
                     continue;
                 }
 
-                var batch = await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                // Fair share picks lane by lane (deficit round robin); without it, first in, first out.
+                var batch = _leaser is null
+                    ? await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false)
+                    : await _leaser.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
                     if (index == 0)

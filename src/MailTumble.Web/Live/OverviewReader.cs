@@ -1,4 +1,5 @@
 using MailTumble.Core.Delivery;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,19 @@ internal sealed class OverviewReader(IServiceProvider services, LiveHistory hist
             status?.EstimatedDrain(stats.Ready + stats.InFlight)?.TotalSeconds,
             status?.PausedUntil,
             status?.PauseReason);
+    }
+
+    /// <summary>The deepest lanes with their shares of the rate in force (as <c>GET /queue/lanes</c>); null without fair share.</summary>
+    public async Task<LaneReport?> ReadLanesAsync(int top, CancellationToken cancellationToken)
+    {
+        if (services.GetService<LaneReporter>() is not { } reporter)
+        {
+            return null;
+        }
+
+        var status = await StatusAsync(cancellationToken).ConfigureAwait(false);
+        var rate = LaneReporter.RateFrom(status, services.GetRequiredService<IOptions<DeliveryOptions>>().Value, time.GetUtcNow());
+        return await reporter.BuildAsync(top, rate, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>This process's send-out stage when it runs; otherwise what another process last published.</summary>

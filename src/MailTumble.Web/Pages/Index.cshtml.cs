@@ -1,3 +1,4 @@
+using MailTumble.Core.Fairness;
 using MailTumble.Web.Live;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,10 +8,21 @@ namespace MailTumble.Web.Pages;
 /// <summary>The overview: queue, send-out, time to drain, pause banner and the live charts.</summary>
 internal sealed class OverviewModel(OverviewReader reader, LiveHistory history) : PageModel
 {
+    private const int LanesShown = 8;
+
     public OverviewSnapshot Snapshot { get; private set; } = null!;
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) =>
+    public LaneReport? Lanes { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken)
+    {
         Snapshot = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        Lanes = await reader.ReadLanesAsync(LanesShown, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The lanes table's rows, for the page's polling.</summary>
+    public async Task<IActionResult> OnGetLanesAsync(CancellationToken cancellationToken) =>
+        Partial("/Pages/_Lanes.cshtml", await reader.ReadLanesAsync(LanesShown, cancellationToken).ConfigureAwait(false));
 
     /// <summary>The page's polling: current figures, and the chart points after <paramref name="since"/> / <paramref name="sinceMinute"/>.</summary>
     public async Task<IActionResult> OnGetLiveAsync(long since, long sinceMinute, CancellationToken cancellationToken)
