@@ -3,6 +3,7 @@ using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -41,13 +42,15 @@ internal sealed partial class MessageReceiver
         QueueSignal signal,
         MailTumbleMetrics metrics,
         TimeProvider time,
-        ILogger<MessageReceiver> logger)
+        ILogger<MessageReceiver> logger,
+        TwoWayMasking? masking = null,
+        IOptions<ReplyOptions>? reply = null)
     {
         _raw = raw;
         _queue = queue;
         _held = held;
         _moderation = moderation;
-        _rewriter = new HeaderRewriter(rewriteOptions.Value, time);
+        _rewriter = new HeaderRewriter(rewriteOptions.Value, time, reply?.Value.Enabled == true ? masking : null);
         _bounces = bounces;
         _options = options.Value;
         _signal = signal;
