@@ -30,6 +30,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReceiveOptions>, ReceiveOptionsValidator>());
         services.AddOptions<RewriteOptions>().Configure(rewrite).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RewriteOptions>, RewriteOptionsValidator>());
         services.TryAddSingleton(sp =>
@@ -58,12 +59,15 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<ModerationAudit>();
         services.TryAddSingleton<Moderator>();
+        services.TryAddSingleton<StoredMessages>();
+        services.TryAddSingleton<DeadLetterPurge>();
         services.TryAddSingleton<MessageReceiver>();
         services.TryAddSingleton(sp => new MessageIntake(
             sp.GetRequiredService<RecipientPolicy>(),
             sp.GetRequiredService<ModerationPolicy>(),
             sp.GetRequiredService<MessageReceiver>(),
             sp.GetRequiredService<IRawStore>(),
+            sp.GetRequiredService<StoredMessages>(),
             sp.GetRequiredService<ILogger<MessageIntake>>(),
             sp.GetService<FeedbackProcessor>(),
             sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null));

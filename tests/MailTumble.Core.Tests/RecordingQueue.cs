@@ -37,4 +37,14 @@ internal sealed class RecordingQueue : IOutgoingQueue
     public Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public LaneAccess LaneAccess => LaneAccess.PerLane;
+
+    public Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => throw new NotSupportedException();
 }

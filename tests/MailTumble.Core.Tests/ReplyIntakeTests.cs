@@ -7,6 +7,7 @@ using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
+using MailTumble.Core.Storage;
 using MailTumble.Testing.Replies;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -35,10 +36,11 @@ public sealed class ReplyIntakeTests
         var moderation = new ModerationPolicy(_rules, Options.Create(new ModerationOptions()));
         var replyOptions = Options.Create(reply ?? new ReplyOptions());
         var directory = new MemoryDirectory(Alias, Other, Disabled);
-        var receiver = new MessageReceiver(_raw, _queue, new MemoryHeldStore(), moderation, Options.Create(new RewriteOptions()), bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance, Masking, replyOptions);
+        var stored = new StoredMessages(_raw, NullLogger<StoredMessages>.Instance);
+        var receiver = new MessageReceiver(_raw, stored, _queue, new MemoryHeldStore(), moderation, Options.Create(new RewriteOptions()), bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance, Masking, replyOptions);
         var policy = new RecipientPolicy(directory, Options.Create(new ReceiveOptions()), NullLogger<RecipientPolicy>.Instance, bounces, null, Masking, replyOptions);
-        var replies = new ReplyReceiver(_raw, _queue, bounces, Masking, Options.Create(new RewriteOptions()), replyOptions, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<ReplyReceiver>.Instance);
-        return new MessageIntake(policy, moderation, receiver, _raw, NullLogger<MessageIntake>.Instance, feedback: null, replies);
+        var replies = new ReplyReceiver(_raw, stored, _queue, bounces, Masking, Options.Create(new RewriteOptions()), replyOptions, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<ReplyReceiver>.Instance);
+        return new MessageIntake(policy, moderation, receiver, _raw, stored, NullLogger<MessageIntake>.Instance, feedback: null, replies);
     }
 
     private static MessageSource Source(string text) => MessageSource.FromMemory(Encoding.UTF8.GetBytes(text));

@@ -14,6 +14,8 @@ namespace MailTumble.Aws.Queue;
 /// (kept alive while this process works on it), an ack deletes, a retry re-sends the item with its new attempt count
 /// and error and a <c>DelaySeconds</c> (longer waits are finished by hiding it again when received early), and dead
 /// letters go to the configured DLQ or the queue's redrive target. SQS has no priorities: <see cref="OutgoingItem.Priority"/> is kept but not used.
+/// Lanes are SQS's own: every message carries its lane as <c>MessageGroupId</c>, so a fair queue (a standard queue whose
+/// messages have group ids) keeps one tenant's backlog from delaying the others across every process (<see cref="LaneAccess.Native"/>).
 /// </summary>
 internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposable
 {
@@ -26,7 +28,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     private readonly ILogger<SqsOutgoingQueue> _logger;
     private readonly string _queueUrl;
     private readonly LeaseKeeper? _keeper;
-    private readonly ConcurrentQueue<DateTimeOffset> _sent = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _deferred = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _deadGate = new(1, 1);
     private string? _deadUrl;
@@ -92,7 +93,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     {
         _keeper?.Forget(item.LeaseToken);
         await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = _queueUrl, ReceiptHandle = item.LeaseToken }, cancellationToken).ConfigureAwait(false);
-        _sent.Enqueue(_time.GetUtcNow());
         LogAcked(_logger, item.Item.Id, outcome);
         return await _references.RemoveAsync(item.Item.MessageKey, item.Item.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -148,14 +148,8 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
         var main = await CountsAsync(_queueUrl, cancellationToken).ConfigureAwait(false);
         var deadUrl = await TryDeadUrlAsync(cancellationToken).ConfigureAwait(false);
         var dead = deadUrl is null ? default : await CountsAsync(deadUrl, cancellationToken).ConfigureAwait(false);
-        var cutoff = _time.GetUtcNow() - TimeSpan.FromMinutes(1);
-        while (_sent.TryPeek(out var at) && at < cutoff)
-        {
-            _sent.TryDequeue(out _);
-        }
-
-        // SQS counts are approximate; "sent last minute" is this process's own.
-        return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, _sent.Count);
+        // SQS counts are approximate, and SQS keeps no trace of deleted messages: what was sent is not the queue's to say.
+        return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, SentLastMinute: null);
     }
 
     /// <summary>Only retries scheduled by this process are known: SQS cannot say when another process's delayed message is due.</summary>
@@ -172,6 +166,16 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
 
         return Task.FromResult(_deferred.IsEmpty ? (DateTimeOffset?)null : _deferred.Values.Min());
     }
+
+    public LaneAccess LaneAccess => LaneAccess.Native;
+
+    public Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
 
     public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
     {
@@ -229,6 +233,7 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
                     Entries = chunk.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(b, AwsJsonContext.Default.QueuedDelivery))
                     {
                         DelaySeconds = b.NotBefore is { } due ? Math.Clamp(Seconds(due - now), 0, MaxDelaySeconds) : 0,
+                        MessageGroupId = SqsLanes.GroupId(b.Lane),
                     }).ToList(),
                 },
                 cancellationToken).ConfigureAwait(false);

@@ -28,17 +28,19 @@ public sealed partial class MessageIntake
     private readonly ModerationPolicy _moderation;
     private readonly MessageReceiver _receiver;
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly FeedbackProcessor? _feedback;
     private readonly ReplyReceiver? _replies;
     private readonly ILogger<MessageIntake> _logger;
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, ReplyReceiver? replies = null)
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, ReplyReceiver? replies = null)
     {
         _replies = replies;
         _policy = policy;
         _moderation = moderation;
         _receiver = receiver;
         _raw = raw;
+        _stored = stored;
         _feedback = feedback;
         _logger = logger;
     }
@@ -133,14 +135,14 @@ public sealed partial class MessageIntake
         }
         catch (OperationCanceledException) when (message.StoredKey is { } key)
         {
-            await ReleaseAsync(key).ConfigureAwait(false);
+            await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
         if (message.StoredKey is { } stored && (!result.Accepted || !keepsSource))
         {
             // Streamed in already, but nobody keeps it: the bytes are ours to release.
-            await ReleaseAsync(stored).ConfigureAwait(false);
+            await _stored.ReleaseAsync(stored, "not accepted", CancellationToken.None).ConfigureAwait(false);
         }
 
         return result;
@@ -276,18 +278,6 @@ public sealed partial class MessageIntake
         return new IntakeResult(reply, key, outcomes);
     }
 
-    private async Task ReleaseAsync(string key)
-    {
-        try
-        {
-            await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            LogReleaseFailed(_logger, ex, key);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: recipient <{Recipient}> refused: {Reply}")]
     private static partial void LogRecipientRefused(ILogger logger, IntakeOrigin origin, string remote, string recipient, string reply);
 
@@ -302,7 +292,4 @@ public sealed partial class MessageIntake
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Origin} {Remote}: could not store the message; answered 451")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, IntakeOrigin origin, string remote);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored message {Key} was not accepted and could not be deleted; it is left in the raw store")]
-    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string key);
 }

@@ -19,6 +19,7 @@ namespace MailTumble.Core.Receiving;
 internal sealed partial class MessageReceiver
 {
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly IOutgoingQueue _queue;
     private readonly IHeldStore _held;
     private readonly ModerationPolicy _moderation;
@@ -33,6 +34,7 @@ internal sealed partial class MessageReceiver
     /// <summary>Creates the receiver.</summary>
     public MessageReceiver(
         IRawStore raw,
+        StoredMessages stored,
         IOutgoingQueue queue,
         IHeldStore held,
         ModerationPolicy moderation,
@@ -47,6 +49,7 @@ internal sealed partial class MessageReceiver
         IOptions<ReplyOptions>? reply = null)
     {
         _raw = raw;
+        _stored = stored;
         _queue = queue;
         _held = held;
         _moderation = moderation;
@@ -201,7 +204,7 @@ internal sealed partial class MessageReceiver
                 await WithdrawHeldAsync(held!).ConfigureAwait(false);
             }
 
-            await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 

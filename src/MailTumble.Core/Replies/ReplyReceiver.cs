@@ -25,6 +25,7 @@ namespace MailTumble.Core.Replies;
 internal sealed partial class ReplyReceiver
 {
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly IOutgoingQueue _queue;
     private readonly BounceAddress _bounces;
     private readonly RewriteOptions _rewrite;
@@ -38,6 +39,7 @@ internal sealed partial class ReplyReceiver
 
     public ReplyReceiver(
         IRawStore raw,
+        StoredMessages stored,
         IOutgoingQueue queue,
         BounceAddress bounces,
         TwoWayMasking masking,
@@ -50,6 +52,7 @@ internal sealed partial class ReplyReceiver
         ILogger<ReplyReceiver> logger)
     {
         _raw = raw;
+        _stored = stored;
         _queue = queue;
         _bounces = bounces;
         _rewrite = rewrite.Value;
@@ -179,11 +182,7 @@ internal sealed partial class ReplyReceiver
         catch
         {
             // Not accepted: nothing of what this path wrote stays behind (the source's own key is the intake's to release).
-            foreach (var key in written)
-            {
-                await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-            }
-
+            await _stored.ReleaseAsync(written, "reply not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
