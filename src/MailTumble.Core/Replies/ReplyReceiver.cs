@@ -1,6 +1,7 @@
 using System.Buffers;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;
@@ -36,6 +37,7 @@ internal sealed partial class ReplyReceiver
     private readonly MailTumbleMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<ReplyReceiver> _logger;
+    private readonly LanePolicy? _lanes;
 
     public ReplyReceiver(
         IRawStore raw,
@@ -49,8 +51,10 @@ internal sealed partial class ReplyReceiver
         QueueSignal signal,
         MailTumbleMetrics metrics,
         TimeProvider time,
-        ILogger<ReplyReceiver> logger)
+        ILogger<ReplyReceiver> logger,
+        LanePolicy? lanes = null)
     {
+        _lanes = lanes;
         _raw = raw;
         _stored = stored;
         _queue = queue;
@@ -155,7 +159,8 @@ internal sealed partial class ReplyReceiver
                         Headers: result.Headers,
                         BodyOffset: copy.BodyOffset,
                         ReceivedAt: now,
-                        ExpiresAt: now + _receive.MaxQueueLifetime);
+                        ExpiresAt: now + _receive.MaxQueueLifetime,
+                        Lane: _lanes?.Key(envelope.From, reply.Alias!, copy) ?? LaneKeys.ForSender(envelope.From));
                     if (result.Verdict == RewriteVerdict.Loop)
                     {
                         loops.Add((item, result.Reason!));

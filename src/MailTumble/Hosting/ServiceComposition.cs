@@ -35,6 +35,7 @@ internal static class ServiceComposition
                 reply.KeyFile = Path.Combine(dataDir, "reply.key");
                 root.GetSection("Reply").Bind(reply);
             });
+        services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
             case "aws":
