@@ -3,8 +3,13 @@ using MailTumble.Core.Directory;
 
 namespace MailTumble.Api;
 
-/// <summary>An alias in the original system's REST contract (snake_case, <c>email</c> is the target).</summary>
+/// <summary>
+/// An alias in the original system's REST contract: <c>alias</c> is where mail is redirected to (the target),
+/// as the original README has it, and so is <c>email</c>, which the original code read. The alias address itself
+/// is in <c>address</c>, a name the original contract does not use, so no client of it can take the mask for the target.
+/// </summary>
 public sealed record AliasDocument(
+    [property: JsonPropertyName("address")] string Address,
     [property: JsonPropertyName("alias")] string Alias,
     [property: JsonPropertyName("email")] string Email,
     [property: JsonPropertyName("status")] string Status,
@@ -16,6 +21,7 @@ public sealed record AliasDocument(
     /// <summary>Maps a directory record.</summary>
     public static AliasDocument From(AliasRecord record) => new(
         record.Address,
+        record.Target,
         record.Target,
         record.Status.ToString().ToLowerInvariant(),
         record.CountBounce,

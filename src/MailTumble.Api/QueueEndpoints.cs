@@ -1,7 +1,6 @@
 using MailTumble.Core;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Queue;
-using MailTumble.Core.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -67,25 +66,20 @@ internal static class QueueEndpoints
             return Results.Ok(new { replayed = count });
         }).WithName("ReplayDeadLetters").WithSummary("Queues dead letters again.");
 
-        app.MapDelete("/dlq", async (string? older_than, [FromServices] IDeadLetterAdmin? admin, [FromServices] IRawStore raw, [FromServices] TimeProvider time, CancellationToken ct) =>
+        app.MapDelete("/dlq", async (string? older_than, [FromServices] DeadLetterPurge purge, CancellationToken ct) =>
         {
             if (!Duration.TryParse(older_than, out var age))
             {
                 return Results.Problem(statusCode: 400, title: "Invalid age", detail: "older_than must be a duration such as 7d, 12h or 30m");
             }
 
-            if (admin is null)
+            if (!purge.Supported)
             {
                 return Results.Problem(statusCode: 405, title: "Not supported", detail: "this queue backend does not support purging dead letters");
             }
 
-            var (purged, released) = await admin.PurgeDeadAsync(time.GetUtcNow() - age, ct).ConfigureAwait(false);
-            foreach (var key in released)
-            {
-                await raw.DeleteAsync(key, ct).ConfigureAwait(false);
-            }
-
-            return Results.Ok(new { purged, released_messages = released.Count });
+            var (purged, released) = await purge.PurgeAsync(age, ct).ConfigureAwait(false);
+            return Results.Ok(new { purged, released_messages = released });
         }).WithName("PurgeDeadLetters").WithSummary("Deletes dead letters older than an age, with their stored messages.");
 
         return app;

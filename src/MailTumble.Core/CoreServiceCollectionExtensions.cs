@@ -1,13 +1,16 @@
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Sending;
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Core;
@@ -43,7 +46,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<ModerationPolicy>();
         services.TryAddSingleton<ModerationAudit>();
         services.TryAddSingleton<Moderator>();
+        services.TryAddSingleton<StoredMessages>();
+        services.TryAddSingleton<DeadLetterPurge>();
         services.TryAddSingleton<MessageReceiver>();
+        services.TryAddSingleton(sp => new MessageIntake(
+            sp.GetRequiredService<RecipientPolicy>(),
+            sp.GetRequiredService<ModerationPolicy>(),
+            sp.GetRequiredService<MessageReceiver>(),
+            sp.GetRequiredService<IRawStore>(),
+            sp.GetRequiredService<StoredMessages>(),
+            sp.GetRequiredService<ILogger<MessageIntake>>(),
+            sp.GetService<FeedbackProcessor>()));
         return services;
     }
 

@@ -115,7 +115,12 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         return Parse(body, address, _options.BounceLimit);
     }
 
-    /// <summary>Reads the original contract: the target in <c>email</c> (code) or <c>alias</c> (README); counts and <c>optout</c> decide.</summary>
+    /// <summary>
+    /// Reads the original contract: the target in <c>alias</c> (the original README, and MailTumble's API) or <c>email</c>
+    /// (the original code); counts and <c>optout</c> decide. An API that echoes the looked-up address in <c>alias</c> and
+    /// names the target in <c>email</c> (a table dump, as the original DynamoDB items are) is read too: the looked-up
+    /// address is never taken as its own target, which would loop.
+    /// </summary>
     internal static LookupResult Parse(ReadOnlySpan<byte> body, string address, int bounceLimit = AliasRules.BounceLimit)
     {
         using var document = JsonDocument.Parse(body.ToArray());
@@ -125,16 +130,35 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
             return LookupResult.TemporaryFailure("rest directory: the answer is not a JSON object");
         }
 
-        var target = Text(root, "email") ?? Text(root, "alias");
-        if (!MailAddress.TryParse(target, out var to))
+        if (Target(root, address) is not { } to)
         {
-            return LookupResult.TemporaryFailure("rest directory: the answer names no valid target in 'email' or 'alias'");
+            return LookupResult.TemporaryFailure("rest directory: the answer names no valid target in 'alias' or 'email'");
         }
 
         var bounce = Number(root, "count_bounce");
         var complaint = Number(root, "count_complaint");
         var status = AliasRules.Effective(AliasRules.ParseStatus(Text(root, "status")), Flag(root, "optout"), bounce, complaint, bounceLimit);
         return LookupResult.Found(new AliasRecord(address, to.Value, status, bounce, complaint, Number(root, "count_delivery")));
+    }
+
+    private static MailAddress? Target(JsonElement root, string address)
+    {
+        MailAddress? self = null;
+        foreach (var name in (ReadOnlySpan<string>)["alias", "email"])
+        {
+            if (MailAddress.TryParse(Text(root, name), out var candidate))
+            {
+                if (!string.Equals(candidate.Value, address, StringComparison.OrdinalIgnoreCase))
+                {
+                    return candidate;
+                }
+
+                self ??= candidate;
+            }
+        }
+
+        // Only the address itself: an alias to itself is still an answer (the hop limit stops the loop).
+        return self;
     }
 
     private static string? Text(JsonElement root, string name) =>

@@ -44,7 +44,9 @@ internal sealed class SqliteDatabase
             due_at INTEGER NOT NULL,
             lease_token TEXT,
             attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT
+            last_error TEXT,
+            lane TEXT NOT NULL DEFAULT '',
+            bulk INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS queue_due ON queue(due_at);
         CREATE INDEX IF NOT EXISTS queue_message ON queue(message_key);
@@ -61,7 +63,9 @@ internal sealed class SqliteDatabase
             priority INTEGER NOT NULL DEFAULT 0,
             attempts INTEGER NOT NULL,
             reason TEXT NOT NULL,
-            dead_at INTEGER NOT NULL
+            dead_at INTEGER NOT NULL,
+            lane TEXT NOT NULL DEFAULT '',
+            bulk INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS dead_message ON dead_letters(message_key);
         CREATE TABLE IF NOT EXISTS delivery_log (
@@ -115,7 +119,9 @@ internal sealed class SqliteDatabase
             state TEXT NOT NULL DEFAULT 'held',
             decided_at INTEGER,
             decided_by TEXT,
-            decision_reason TEXT
+            decision_reason TEXT,
+            lane TEXT NOT NULL DEFAULT '',
+            bulk INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX IF NOT EXISTS held_state ON held(state, held_at);
         CREATE INDEX IF NOT EXISTS held_alias ON held(alias, state);
@@ -140,6 +146,46 @@ internal sealed class SqliteDatabase
             first_at INTEGER NOT NULL,
             PRIMARY KEY (alias, sender)
         ) WITHOUT ROWID;
+        """;
+
+    // Fair share: one row per lane holding items, kept by triggers on every change to the queue, so finding due lanes and
+    // lane depths never scans items. next_due is the lane's earliest due_at (a leased item's due_at is its lease end), so a
+    // lane is due exactly when next_due has passed. queue_lane gives each lane its items in lane order.
+    private const string LaneSchema = """
+        CREATE INDEX IF NOT EXISTS queue_lane ON queue(lane, bulk, due_at);
+        CREATE TABLE IF NOT EXISTS lanes (
+            lane TEXT PRIMARY KEY,
+            depth INTEGER NOT NULL,
+            next_due INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TRIGGER IF NOT EXISTS queue_lane_insert AFTER INSERT ON queue
+        BEGIN
+            INSERT INTO lanes (lane, depth, next_due) VALUES (NEW.lane, 1, NEW.due_at)
+            ON CONFLICT (lane) DO UPDATE SET depth = depth + 1, next_due = MIN(next_due, excluded.next_due);
+        END;
+        CREATE TRIGGER IF NOT EXISTS queue_lane_update AFTER UPDATE OF due_at ON queue
+        WHEN NEW.due_at IS NOT OLD.due_at
+        BEGIN
+            UPDATE lanes SET next_due = CASE
+                WHEN NEW.due_at <= next_due THEN NEW.due_at
+                WHEN OLD.due_at > next_due THEN next_due
+                ELSE (SELECT MIN(m) FROM (
+                    SELECT MIN(due_at) AS m FROM queue WHERE lane = NEW.lane AND bulk = 0
+                    UNION ALL SELECT MIN(due_at) FROM queue WHERE lane = NEW.lane AND bulk = 1))
+                END
+            WHERE lane = NEW.lane;
+        END;
+        CREATE TRIGGER IF NOT EXISTS queue_lane_delete AFTER DELETE ON queue
+        BEGIN
+            DELETE FROM lanes WHERE lane = OLD.lane AND depth <= 1;
+            UPDATE lanes SET depth = depth - 1, next_due = CASE
+                WHEN OLD.due_at > next_due THEN next_due
+                ELSE (SELECT MIN(m) FROM (
+                    SELECT MIN(due_at) AS m FROM queue WHERE lane = OLD.lane AND bulk = 0
+                    UNION ALL SELECT MIN(due_at) FROM queue WHERE lane = OLD.lane AND bulk = 1))
+                END
+            WHERE lane = OLD.lane;
+        END;
         """;
 
     private readonly string _connectionString;
@@ -201,8 +247,57 @@ internal sealed class SqliteDatabase
             connection.Open();
             Execute(connection, "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL;");
             Execute(connection, Schema);
+            MigrateLanes(connection);
             Volatile.Write(ref _initialized, 1);
         }
+    }
+
+    /// <summary>
+    /// Adds the lane columns to a database created before lanes existed (its items join the lane <c>""</c>), then the lane
+    /// table, index and triggers, filling the table once from the queue. One write transaction, so two processes starting
+    /// on the same file at once cannot both alter it.
+    /// </summary>
+    private static void MigrateLanes(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var table in (string[])["queue", "dead_letters", "held"])
+        {
+            AddColumn(connection, transaction, table, "lane", "TEXT NOT NULL DEFAULT ''");
+            AddColumn(connection, transaction, table, "bulk", "INTEGER NOT NULL DEFAULT 0");
+        }
+
+        var fill = !Exists(connection, transaction, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lanes'");
+        Execute(connection, transaction, LaneSchema);
+        if (fill)
+        {
+            Execute(connection, transaction, "INSERT INTO lanes (lane, depth, next_due) SELECT lane, COUNT(*), MIN(due_at) FROM queue GROUP BY lane");
+        }
+
+        transaction.Commit();
+    }
+
+    private static void AddColumn(SqliteConnection connection, SqliteTransaction transaction, string table, string column, string definition)
+    {
+        if (!Exists(connection, transaction, $"SELECT 1 FROM pragma_table_info('{table}') WHERE name = '{column}'"))
+        {
+            Execute(connection, transaction, $"ALTER TABLE {table} ADD COLUMN {column} {definition}");
+        }
+    }
+
+    private static bool Exists(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command.ExecuteScalar() is not null;
+    }
+
+    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
     }
 
     internal static void Execute(SqliteConnection connection, string sql)

@@ -10,7 +10,7 @@ internal sealed class SqliteHeldStore : IHeldStore
 {
     private const string Columns = """
         id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority,
-        sender, envelope_sender, subject, size, reason, held_at, state, decided_at, decided_by, decision_reason
+        sender, envelope_sender, subject, size, reason, held_at, state, decided_at, decided_by, decision_reason, lane, bulk
         """;
 
     // Unset parameters match everything, so one prepared statement serves every query shape.
@@ -40,7 +40,7 @@ internal sealed class SqliteHeldStore : IHeldStore
                     var command = context.Command($"""
                         INSERT OR IGNORE INTO held ({Columns})
                         VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority,
-                                $sender, $envelope_sender, $subject, $size, $reason, $held_at, 'held', NULL, NULL, NULL)
+                                $sender, $envelope_sender, $subject, $size, $reason, $held_at, 'held', NULL, NULL, NULL, $lane, $bulk)
                         """);
                     var item = m.Item;
                     command.Parameters.AddWithValue("$id", item.Id);
@@ -59,6 +59,8 @@ internal sealed class SqliteHeldStore : IHeldStore
                     command.Parameters.AddWithValue("$size", m.Size);
                     command.Parameters.AddWithValue("$reason", m.Reason);
                     command.Parameters.AddWithValue("$held_at", m.HeldAt.ToUnixTimeMilliseconds());
+                    command.Parameters.AddWithValue("$lane", item.Lane);
+                    command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
                     command.ExecuteNonQuery();
                 }
 
@@ -246,7 +248,9 @@ internal sealed class SqliteHeldStore : IHeldStore
             BodyOffset: reader.GetInt64(6),
             ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
             ExpiresAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-            Priority: reader.GetInt32(9));
+            Priority: reader.GetInt32(9),
+            Lane: reader.GetString(20),
+            Bulk: reader.GetInt64(21) != 0);
         var state = reader.GetString(16);
         var decision = state == "held" ? null : new HeldDecision(
             state switch { "approved" => HeldState.Approved, "approving" => HeldState.Approving, _ => HeldState.Rejected },

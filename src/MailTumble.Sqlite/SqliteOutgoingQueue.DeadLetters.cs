@@ -16,7 +16,7 @@ internal sealed partial class SqliteOutgoingQueue
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12))));
+            list.Add(new DeadLetter(ReadItem(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14))));
         }
 
         return list;
@@ -32,7 +32,7 @@ internal sealed partial class SqliteOutgoingQueue
                 var insert = context.Command($"""
                     INSERT OR IGNORE INTO queue ({ItemColumns}, due_at, attempts)
                     SELECT id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at,
-                           MAX(expires_at, $expires), priority, $now, 0
+                           MAX(expires_at, $expires), priority, lane, bulk, $now, 0
                     FROM dead_letters {where}
                     """);
                 insert.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
@@ -60,7 +60,7 @@ internal sealed partial class SqliteOutgoingQueue
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new DeadLetter(ReadItem(reader), reader.GetInt32(10), reader.GetString(11), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(12)))
+            ? new DeadLetter(ReadItem(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)))
             : null;
     }
 

@@ -9,7 +9,7 @@ namespace MailTumble.Sqlite;
 /// </summary>
 internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
-    private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority";
+    private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority, lane, bulk";
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly TimeProvider _time;
@@ -86,7 +86,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    batch.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(10), token, until, reader.IsDBNull(11) ? null : reader.GetString(11)));
+                    batch.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(12), token, until, reader.IsDBNull(13) ? null : reader.GetString(13)));
                 }
 
                 return batch;
@@ -168,7 +168,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 {
                     var command = context.Command($"""
                         INSERT OR REPLACE INTO dead_letters ({ItemColumns}, attempts, reason, dead_at)
-                        VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, 0, $reason, $now)
+                        VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $lane, $bulk, 0, $reason, $now)
                         """);
                     command.Parameters.AddWithValue("$id", item.Id);
                     command.Parameters.AddWithValue("$key", item.MessageKey);
@@ -180,6 +180,8 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                     command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
                     command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
                     command.Parameters.AddWithValue("$priority", item.Priority);
+                    command.Parameters.AddWithValue("$lane", item.Lane);
+                    command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
                     command.Parameters.AddWithValue("$reason", reason);
                     command.Parameters.AddWithValue("$now", now);
                     command.ExecuteNonQuery();
@@ -254,7 +256,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
             // half-way (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
             var command = context.Command($"""
                 INSERT OR IGNORE INTO queue ({ItemColumns}, due_at)
-                VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $due)
+                VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $lane, $bulk, $due)
                 """);
             command.Parameters.AddWithValue("$id", item.Id);
             command.Parameters.AddWithValue("$key", item.MessageKey);
@@ -266,6 +268,8 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
             command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
             command.Parameters.AddWithValue("$priority", item.Priority);
+            command.Parameters.AddWithValue("$lane", item.Lane);
+            command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
             command.Parameters.AddWithValue("$due", item.Priority > 0 ? 0 : item.ReceivedAt.ToUnixTimeMilliseconds());
             command.ExecuteNonQuery();
         }
@@ -299,15 +303,17 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         command.ExecuteNonQuery();
     }
 
-    private static OutgoingItem ReadItem(SqliteDataReader reader) => new(
-        Id: reader.GetString(0),
-        MessageKey: reader.GetString(1),
-        Alias: reader.GetString(2),
-        Recipient: reader.GetString(3),
-        EnvelopeFrom: reader.GetString(4),
-        Headers: (byte[])reader.GetValue(5),
-        BodyOffset: reader.GetInt64(6),
-        ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-        ExpiresAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
-        Priority: reader.GetInt32(9));
+    private static OutgoingItem ReadItem(SqliteDataReader reader, int first = 0) => new(
+        Id: reader.GetString(first),
+        MessageKey: reader.GetString(first + 1),
+        Alias: reader.GetString(first + 2),
+        Recipient: reader.GetString(first + 3),
+        EnvelopeFrom: reader.GetString(first + 4),
+        Headers: (byte[])reader.GetValue(first + 5),
+        BodyOffset: reader.GetInt64(first + 6),
+        ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 7)),
+        ExpiresAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 8)),
+        Priority: reader.GetInt32(first + 9),
+        Lane: reader.GetString(first + 10),
+        Bulk: reader.GetInt64(first + 11) != 0);
 }

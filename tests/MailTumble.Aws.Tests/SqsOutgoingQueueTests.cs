@@ -1,5 +1,6 @@
 using MailTumble.Aws.Queue;
 using MailTumble.Core.Queue;
+using MailTumble.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -52,6 +53,37 @@ public sealed class SqsOutgoingQueueTests
         Assert.Equal(item.Id, dead.Item.Id);
         Assert.Contains("redrive", dead.Reason, StringComparison.Ordinal);
         _ = first;
+    }
+
+    [SkippableFact]
+    public async Task Every_message_carries_its_lane_as_message_group_id_so_a_fair_queue_can_isolate_it()
+    {
+        var options = Fauxqs.Options(o => o.ExtendVisibility = false);
+        using var real = Fauxqs.Sqs(options);
+        using var s3 = Fauxqs.S3(options);
+        var (sqs, recorder) = RecordingSqs.Wrap(real);
+        await Fauxqs.EnsureBucketAsync(s3, options.S3BucketName!);
+        options.QueueUrl = (await Fauxqs.CreateQueuesAsync(real, Fauxqs.UniqueName("lanes"))).Queue;
+        var wrapped = Options.Create(options);
+        await using var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), wrapped, TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
+
+        var longLane = new string('x', 200);
+        var items = new[] { Item() with { Lane = "shop.example" }, Item() with { Lane = string.Empty }, Item() with { Lane = longLane }, Item() with { Lane = "tenant äb" } };
+        await queue.EnqueueAsync(items, default);
+        Assert.Equal(LaneAccess.Native, queue.LaneAccess);
+        var leased = await Eventually.ValueAsync<LeasedItem?>(
+            async () => (await queue.LeaseAsync(10, TimeSpan.FromSeconds(30), default)).FirstOrDefault(l => l.Item.Lane == "shop.example"),
+            l => l is not null,
+            "the shop.example item is leased");
+        await queue.RetryAsync(leased!, DateTimeOffset.UtcNow.AddSeconds(30), "451 later", default);
+
+        var groups = recorder.Sent.Select(e => (Id: System.Text.Json.JsonDocument.Parse(e.MessageBody).RootElement.GetProperty("id").GetString(), e.MessageGroupId)).ToList();
+        Assert.Equal(["shop.example", "shop.example"], groups.Where(g => g.Id == items[0].Id).Select(g => g.MessageGroupId));
+        Assert.Equal("-", groups.Single(g => g.Id == items[1].Id).MessageGroupId);
+        var digest = groups.Single(g => g.Id == items[2].Id).MessageGroupId;
+        Assert.Matches("^lane-[0-9a-f]{32}$", digest);
+        Assert.NotEqual(digest, groups.Single(g => g.Id == items[3].Id).MessageGroupId);
+        Assert.All(groups, g => Assert.InRange(g.MessageGroupId.Length, 1, 128));
     }
 
     private static OutgoingItem Item() => new(

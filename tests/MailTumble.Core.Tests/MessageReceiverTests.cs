@@ -26,14 +26,14 @@ public sealed class MessageReceiverTests
     public MessageReceiverTests() => _bounces = new BounceAddress("0123456789abcdef-secret"u8.ToArray(), TimeSpan.FromDays(7), _time);
 
     private MessageReceiver Receiver(RewriteOptions options) => new(
-        _raw, _queue, _held, new ModerationPolicy(_rules, Options.Create(new ModerationOptions())), Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
+        _raw, new StoredMessages(_raw, NullLogger<StoredMessages>.Instance), _queue, _held, new ModerationPolicy(_rules, Options.Create(new ModerationOptions())), Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
 
-    private static ReadOnlySequence<byte> Message(string text) => new(System.Text.Encoding.ASCII.GetBytes(text));
+    private static MessageSource Message(string text) => MessageSource.FromMemory(System.Text.Encoding.ASCII.GetBytes(text));
 
     [Fact]
     public async Task The_envelope_sender_is_a_signed_bounce_address_for_the_delivery_and_target()
     {
-        await Receiver(new RewriteOptions { FromEmail = "relay@relay.example" }).ReceiveAsync("a@b.example", [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), default);
+        await Receiver(new RewriteOptions { FromEmail = "relay@relay.example" }).ReceiveAsync("a@b.example", [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), null, default);
 
         var item = Assert.Single(_queue.Enqueued);
         Assert.EndsWith("@relay.example", item.EnvelopeFrom, StringComparison.Ordinal);
@@ -46,14 +46,14 @@ public sealed class MessageReceiverTests
     [Fact]
     public async Task Without_FROM_EMAIL_the_bounce_domain_is_the_alias_domain()
     {
-        await Receiver(new RewriteOptions()).ReceiveAsync(string.Empty, [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), default);
+        await Receiver(new RewriteOptions()).ReceiveAsync(string.Empty, [Alias], Message("From: a@b.example\r\n\r\nhi\r\n"), null, default);
         Assert.EndsWith("@mask.example.com", Assert.Single(_queue.Enqueued).EnvelopeFrom, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_message_past_MaxHops_is_stored_as_a_dead_letter_and_not_queued()
     {
-        var key = await Receiver(new RewriteOptions { MaxHops = 2 }).ReceiveAsync("a@b.example", [Alias], Message("X-MailTumble-Loop: 2\r\nFrom: a@b.example\r\n\r\nhi\r\n"), default);
+        var (key, _, _) = await Receiver(new RewriteOptions { MaxHops = 2 }).ReceiveAsync("a@b.example", [Alias], Message("X-MailTumble-Loop: 2\r\nFrom: a@b.example\r\n\r\nhi\r\n"), null, default);
 
         Assert.Empty(_queue.Enqueued);
         var (item, reason) = Assert.Single(_queue.Dead);
@@ -66,7 +66,7 @@ public sealed class MessageReceiverTests
     public async Task A_message_that_cannot_be_made_safe_is_refused_and_nothing_is_stored()
     {
         var huge = "From: a@b.example\r\nX-Long: " + new string('a', ParsedMessage.MaxHeaderBytes + 10) + "\r\n\r\nbody";
-        var ex = await Assert.ThrowsAsync<MessageRefusedException>(() => Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias], Message(huge), default));
+        var ex = await Assert.ThrowsAsync<MessageRefusedException>(() => Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias], Message(huge), null, default));
         Assert.Contains("header section", ex.Message, StringComparison.Ordinal);
         Assert.Empty(_raw.Keys);
         Assert.Empty(_queue.Enqueued);
@@ -76,7 +76,7 @@ public sealed class MessageReceiverTests
     public async Task An_upstream_hold_reason_sends_every_delivery_to_the_held_store()
     {
         var other = new AliasRecord("shop7@mask.example.com", "john@real.example.org", AliasStatus.Active);
-        var key = await Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias, other], Message("From: a@b.example\r\nSubject: cheap\r\n\r\nhi\r\n"), "SES verdict: spam FAIL", default);
+        var (key, _, _) = await Receiver(new RewriteOptions()).ReceiveAsync("a@b.example", [Alias, other], Message("From: a@b.example\r\nSubject: cheap\r\n\r\nhi\r\n"), "SES verdict: spam FAIL", default);
 
         Assert.Empty(_queue.Enqueued);
         Assert.True(_raw.Keys.Contains(key), "held mail keeps its stored copy");
@@ -116,53 +116,5 @@ public sealed class MessageReceiverTests
         var result = new RewriteOptionsValidator().Validate(null, options);
         Assert.Equal(message, Assert.Single(result.Failures!));
         Assert.True(new RewriteOptionsValidator().Validate(null, new RewriteOptions()).Succeeded);
-    }
-
-    private sealed class RecordingRawStore : IRawStore
-    {
-        public HashSet<string> Keys { get; } = [];
-
-        public Task PutAsync(string key, ReadOnlySequence<byte> content, CancellationToken cancellationToken) => Task.FromResult(Keys.Add(key));
-
-        public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.FromResult(Keys.Remove(key));
-    }
-
-    private sealed class RecordingQueue : IOutgoingQueue
-    {
-        public List<OutgoingItem> Enqueued { get; } = [];
-
-        public List<(OutgoingItem Item, string Reason)> Dead { get; } = [];
-
-        public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
-        {
-            Enqueued.AddRange(items);
-            return Task.CompletedTask;
-        }
-
-        public Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken)
-        {
-            Dead.AddRange(items.Select(i => (i, reason)));
-            return Task.CompletedTask;
-        }
-
-        public Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task RetryAsync(LeasedItem item, DateTimeOffset notBefore, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DeadLetterAsync(LeasedItem item, string reason, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -39,8 +39,10 @@ public sealed class ApiAliasRoutesTests : IAsyncLifetime
 
         using var document = JsonDocument.Parse(await client.GetStringAsync("aliases/x7g2@mask.example.com"));
         var root = document.RootElement;
-        Assert.Equal("x7g2@mask.example.com", root.GetProperty("alias").GetString());
+        // The original contract: 'alias' is where mail goes (the README), and so is 'email' (the original code).
+        Assert.Equal("mary@real.example.org", root.GetProperty("alias").GetString());
         Assert.Equal("mary@real.example.org", root.GetProperty("email").GetString());
+        Assert.Equal("x7g2@mask.example.com", root.GetProperty("address").GetString());
         Assert.Equal("active", root.GetProperty("status").GetString());
         Assert.Equal(0, root.GetProperty("count_bounce").GetInt32());
         Assert.Equal(0, root.GetProperty("count_complaint").GetInt32());
@@ -87,6 +89,21 @@ public sealed class ApiAliasRoutesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_written_for_the_original_contract_reads_the_target_from_alias()
+    {
+        // Such a client reads 'alias' and nothing else and forwards there; given the mask back, it would loop.
+        using var admin = _server.Client();
+        using var put = await admin.PutAsJsonAsync("aliases/x7g2%40mask.example.com", new { email = "john@real.example.org" });
+        put.EnsureSuccessStatusCode();
+
+        using var seedClient = _server.Client();
+        using var answer = await seedClient.GetAsync("aliases/" + Uri.EscapeDataString("x7g2@mask.example.com"));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var redirectTo = (await answer.Content.ReadFromJsonAsync<OriginalClientView>())!.Alias;
+        Assert.Equal("john@real.example.org", redirectTo);
+    }
+
+    [Fact]
     public async Task Aliases_list_in_pages_with_a_cursor()
     {
         using var client = _server.Client();
@@ -97,10 +114,10 @@ public sealed class ApiAliasRoutesTests : IAsyncLifetime
         }
 
         var first = JsonDocument.Parse(await client.GetStringAsync("aliases?limit=3")).RootElement;
-        Assert.Equal(["a@mask.example.com", "b@mask.example.com", "c@mask.example.com"], first.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alias").GetString()));
+        Assert.Equal(["a@mask.example.com", "b@mask.example.com", "c@mask.example.com"], first.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("address").GetString()));
         var cursor = first.GetProperty("next_cursor").GetString();
         var second = JsonDocument.Parse(await client.GetStringAsync("aliases?limit=3&cursor=" + Uri.EscapeDataString(cursor!))).RootElement;
-        Assert.Equal(["d@mask.example.com", "e@mask.example.com"], second.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alias").GetString()));
+        Assert.Equal(["d@mask.example.com", "e@mask.example.com"], second.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("address").GetString()));
         Assert.Equal(JsonValueKind.Null, second.GetProperty("next_cursor").ValueKind);
         var prefixed = JsonDocument.Parse(await client.GetStringAsync("aliases?prefix=d")).RootElement;
         Assert.Single(prefixed.GetProperty("items").EnumerateArray());
@@ -119,4 +136,7 @@ public sealed class ApiAliasRoutesTests : IAsyncLifetime
         Assert.True(paths.TryGetProperty("/aliases/{address}/status", out _));
         Assert.True(paths.TryGetProperty("/aliases", out _));
     }
+
+    /// <summary>What a client of the original contract deserialises: the one property it reads.</summary>
+    private sealed record OriginalClientView([property: System.Text.Json.Serialization.JsonPropertyName("alias")] string? Alias);
 }

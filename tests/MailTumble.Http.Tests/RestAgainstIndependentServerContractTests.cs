@@ -44,14 +44,19 @@ public sealed class RestAgainstIndependentServerContractTests : AliasDirectoryCo
         var i = 0;
         foreach (var alias in seed)
         {
-            // The original shapes: the target in 'email' (the code) or in 'alias' (the README); counts and optout decide.
+            // The original shapes: the target in 'alias' (the README), in 'email' (the code), or in 'email' next to the
+            // looked-up address in 'alias' (a table item served as it is stored); counts and optout decide.
             _server.Documents[alias.Address] = alias.Status switch
             {
-                AliasStatus.Dead => new { email = alias.Target, count_bounce = 4, count_complaint = 0, count_delivery = 7, optout = false },
+                AliasStatus.Dead => new { alias = alias.Target, count_bounce = 4, count_complaint = 0, count_delivery = 7, optout = false },
                 AliasStatus.Disabled => new { email = alias.Target, count_bounce = 0, count_complaint = 0, count_delivery = 0, optout = true },
-                AliasStatus.Held => new { email = alias.Target, status = "held" },
-                _ when i++ % 2 == 0 => new { email = alias.Target, count_bounce = 3, count_complaint = 0, count_delivery = 12, optout = false },
-                _ => (object)new { alias = alias.Target },
+                AliasStatus.Held => new { alias = alias.Target, status = "held" },
+                _ => (i++ % 3) switch
+                {
+                    0 => new { email = alias.Target, count_bounce = 3, count_complaint = 0, count_delivery = 12, optout = false },
+                    1 => new { alias = alias.Address, email = alias.Target },
+                    _ => (object)new { alias = alias.Target },
+                },
             };
         }
 

@@ -71,6 +71,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     [InlineData("{\"email\":\"john@real.example.org\",\"status\":\"held\"}", AliasStatus.Held)]
     [InlineData("{\"email\":\"john@real.example.org\",\"status\":\"typo\"}", AliasStatus.Disabled)]
     [InlineData("{\"alias\":\"John@Real.example.org\",\"count_bounce\":\"2\"}", AliasStatus.Active)]
+    [InlineData("{\"address\":\"x7g2@mask.example.com\",\"alias\":\"john@real.example.org\",\"email\":\"john@real.example.org\"}", AliasStatus.Active)]
+    [InlineData("{\"alias\":\"x7g2@mask.example.com\",\"email\":\"john@real.example.org\"}", AliasStatus.Active)]
     public void The_original_semantics_decide_the_status(string json, AliasStatus expected)
     {
         var result = RestAliasDirectory.Parse(System.Text.Encoding.UTF8.GetBytes(json), Address);

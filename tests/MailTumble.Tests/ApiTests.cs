@@ -31,8 +31,9 @@ public sealed class ApiTests
         Assert.Equal(HttpStatusCode.Created, put.StatusCode);
 
         var json = JsonDocument.Parse(await http.GetStringAsync(new Uri("/aliases/X7G2%40mask.example.com", UriKind.Relative))).RootElement;
-        Assert.Equal("x7g2@mask.example.com", json.GetProperty("alias").GetString());
+        Assert.Equal("john@real.example.org", json.GetProperty("alias").GetString());
         Assert.Equal("john@real.example.org", json.GetProperty("email").GetString());
+        Assert.Equal("x7g2@mask.example.com", json.GetProperty("address").GetString());
         Assert.Equal("active", json.GetProperty("status").GetString());
         Assert.Equal(0, json.GetProperty("count_bounce").GetInt32());
         Assert.False(json.GetProperty("optout").GetBoolean());

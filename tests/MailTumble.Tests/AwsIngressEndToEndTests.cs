@@ -1,6 +1,8 @@
 using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using MailTumble.Core.Moderation;
+using MailTumble.Testing;
+using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Tests;
@@ -65,6 +67,45 @@ public sealed class AwsIngressEndToEndTests
         var both = await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30));
         Assert.Equal(2, both.Count);
         Assert.Contains("Hello through SES.", both[1].Text, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_report_to_our_bounce_address_through_SES_is_counted_and_the_other_recipient_still_gets_the_message()
+    {
+        using var aws = await AwsEmulator.CreateAsync(inbound: true);
+        foreach (var (name, value) in AwsEmulator.CredentialVariables)
+        {
+            Environment.SetEnvironmentVariable(name, Environment.GetEnvironmentVariable(name) ?? value);
+        }
+
+        await using var relay = await RelayFixture.StartAsync(aws.Settings());
+        await relay.AddAliasAsync(Alias, "john@real.example.org");
+        await relay.AddAliasAsync("shop7@mask.example.com", "jane@real.example.org");
+        var run = Guid.NewGuid().ToString("N")[..8];
+
+        // One forwarded message; its envelope sender is our signed bounce address for that delivery.
+        var bounceAddress = await FeedbackEndToEndTests.ForwardOneAsync(relay, "first", Alias);
+
+        // A DSN about it comes in through SES, to the bounce address and (as SES may group recipients) to another alias.
+        // The bounce address has no alias: the intake takes it as a report, never as a delivery without an alias.
+        var dsnKey = $"inbound/{run}/dsn";
+        await aws.S3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = AwsEmulator.SesBucket,
+            Key = dsnKey,
+            ContentBody = MailReportSamples.Dsn(bounceAddress, "john@real.example.org", "5.1.1", $"dsn-{run}@mx.real.example.org"),
+        });
+        await aws.PublishAsync(SesNotifications.Received($"ses-{run}-dsn", "mailer-daemon@mx.real.example.org", [bounceAddress, "shop7@mask.example.com"], AwsEmulator.SesBucket, dsnKey));
+
+        var both = await relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30));
+        Assert.Equal(["jane@real.example.org"], both[1].To);
+        await Eventually.TrueAsync(async () => (await FeedbackEndToEndTests.AliasAsync(relay)).CountBounce == 1, "the DSN taken in through SES counts as a bounce of x7g2");
+
+        // The notification was handled once and deleted, not left to come back (it used to fail and go to the DLQ).
+        await DrainedAsync(aws, aws.InboundQueueUrl);
+        await relay.WaitForIdleAsync();
+        Assert.Equal(1, (await FeedbackEndToEndTests.AliasAsync(relay)).CountBounce);
+        Assert.Equal(2, relay.Sink.Messages.Count);
     }
 
     private static async Task DrainedAsync(AwsEmulator aws, string queueUrl)

@@ -228,6 +228,7 @@ public sealed class DirectoryDriverSelectionTests : IDisposable
             ["API_URL"] = directory.Url,
             ["API_TOKEN"] = "t0ken-from-env",
             ["MailTumble__Directory__Driver"] = "rest",
+            ["MailTumble__Domains__0"] = "mask.example.com",
             ["MailTumble__DataDir"] = _dir.Path,
         };
         var (code, output) = await RelayProcess.RunAsync(_dir.Path, environment, "alias", "show", "x7g2@mask.example.com");
@@ -240,6 +241,79 @@ public sealed class DirectoryDriverSelectionTests : IDisposable
         var (refused, refusedOutput) = await RelayProcess.RunAsync(_dir.Path, environment, "alias", "show", "x7g2@mask.example.com");
         Assert.Equal(ExitCodes.TempFail, refused);
         Assert.Contains("directory unavailable", refusedOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_seed_variables_alone_select_the_rest_driver()
+    {
+        // As the seed is deployed: API_URL and API_TOKEN, the domains, and no MailTumble driver name.
+        await using var directory = await TestRestDirectory.StartAsync("t0ken-from-env");
+        directory.Targets["x7g2@mask.example.com"] = "john@real.example.org";
+        var environment = new Dictionary<string, string>
+        {
+            ["API_URL"] = directory.Url,
+            ["API_TOKEN"] = "t0ken-from-env",
+            ["MailTumble__Domains__0"] = "mask.example.com",
+            ["MailTumble__DataDir"] = _dir.Path,
+        };
+        var (code, output) = await RelayProcess.RunAsync(_dir.Path, environment, "alias", "show", "x7g2@mask.example.com");
+        Assert.True(code == 0, output);
+        Assert.Matches(@"target\s+john@real\.example\.org", output);
+        Assert.Equal(1, directory.Hits);
+    }
+
+    [Fact]
+    public void Api_url_selects_rest_unless_a_driver_is_named()
+    {
+        var rest = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Rest:Url"] = "http://127.0.0.1:9/prod" }).Build();
+        Assert.Equal("rest", ServiceComposition.DirectoryDriver(rest));
+        var named = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Rest:Url"] = "http://127.0.0.1:9/prod", ["Driver"] = "SQLite" }).Build();
+        Assert.Equal("sqlite", ServiceComposition.DirectoryDriver(named));
+        Assert.Equal("sqlite", ServiceComposition.DirectoryDriver(new ConfigurationBuilder().Build()));
+    }
+
+    [Fact]
+    public async Task The_seed_api_url_without_domains_stops_with_a_message_naming_the_setting_never_silently_sqlite()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["API_URL"] = "http://127.0.0.1:9/prod",
+            ["API_TOKEN"] = "t0ken-from-env",
+            ["MailTumble__DataDir"] = _dir.Path,
+        };
+        var (code, output) = await RelayProcess.RunAsync(_dir.Path, environment, "alias", "show", "x7g2@mask.example.com");
+        Assert.Equal(ExitCodes.Config, code);
+        Assert.Contains("MailTumble:Domains", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_rest_driver_without_domains_stops_start_up_naming_the_setting()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RelayFixture.StartAsync(new()
+        {
+            ["MailTumble:Directory:Driver"] = "rest",
+            ["MailTumble:Directory:Rest:Url"] = "http://127.0.0.1:9/prod",
+        }));
+        Assert.Contains("MailTumble:Domains", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_its_domains_the_rest_driver_denies_relaying_to_other_domains_without_asking_the_api()
+    {
+        await using var directory = await TestRestDirectory.StartAsync("t0ken");
+        directory.Targets["x7g2@mask.example.com"] = "john@real.example.org";
+        directory.Targets["someone@gmail.com"] = "john@real.example.org";
+        await using var provider = Build(new()
+        {
+            ["MailTumble:Directory:Rest:Url"] = directory.Url,
+            ["MailTumble:Directory:Rest:Token"] = "t0ken",
+            ["MailTumble:Domains:0"] = "mask.example.com",
+        });
+        var policy = provider.GetRequiredService<RecipientPolicy>();
+        Assert.Equal(554, (await policy.CheckAsync("someone@gmail.com", default)).Reply.Code);
+        Assert.Equal(0, directory.Hits);
+        Assert.Equal(250, (await policy.CheckAsync("x7g2@mask.example.com", default)).Reply.Code);
+        Assert.Equal(1, directory.Hits);
     }
 
     public void Dispose() => _dir.Dispose();

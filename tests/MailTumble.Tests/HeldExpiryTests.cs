@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
@@ -37,8 +36,10 @@ public sealed class HeldExpiryTests : IDisposable
     private static async Task<HeldMessage> HoldOneAsync(IServiceProvider services)
     {
         await services.GetRequiredService<IAliasAdmin>().UpsertAsync(Alias, "john@real.example.org", default);
-        var alias = new AliasRecord(Alias, "john@real.example.org", AliasStatus.Held);
-        await services.GetRequiredService<MessageReceiver>().ReceiveAsync("a@shop.example", [alias], new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("From: a@shop.example\r\nSubject: old\r\n\r\nbody\r\n")), default);
+        await services.GetRequiredService<IAliasAdmin>().SetStatusAsync(Alias, AliasStatus.Held, default);
+        var result = await services.GetRequiredService<MessageIntake>().ReceiveAsync(
+            new IntakeEnvelope("a@shop.example", IntakeOrigin.Pipe), [Alias], MessageSource.FromMemory(Encoding.ASCII.GetBytes("From: a@shop.example\r\nSubject: old\r\n\r\nbody\r\n")), default);
+        Assert.Equal(RecipientDisposition.Held, Assert.Single(result.Recipients).Disposition);
         return Assert.Single(await services.GetRequiredService<IHeldStore>().ListAsync(HeldQuery.All, default));
     }
 

@@ -336,6 +336,16 @@ public sealed class ModerationDecisionTests
 
         public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) => inner.ReplayDeadAsync(ids, cancellationToken);
 
+        public LaneAccess LaneAccess => inner.LaneAccess;
+
+        public Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken) => inner.ListDueLanesAsync(after, limit, cancellationToken);
+
+        public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) => inner.LeaseLanesAsync(takes, visibility, cancellationToken);
+
+        public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => inner.GetLaneCensusAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => inner.GetLaneStatsAsync(lanes, cancellationToken);
+
         internal sealed class Gate
         {
             public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -43,6 +43,7 @@ public sealed class ReadOnlyDirectoryTests : IDisposable
         await using var directory = await TestRestDirectory.StartAsync("t0ken");
         await using var relay = await RelayFixture.StartAsync(new()
         {
+            ["MailTumble:Domains:0"] = "mask.example.com",
             ["MailTumble:Directory:Driver"] = "rest",
             ["MailTumble:Directory:Rest:Url"] = directory.Url,
             ["MailTumble:Directory:Rest:Token"] = "t0ken",
@@ -82,6 +83,7 @@ public sealed class ReadOnlyDirectoryTests : IDisposable
         await using var a = await RelayFixture.StartAsync(new()
         {
             ["MailTumble:Api:Token"] = "a-token",
+            ["MailTumble:Domains:0"] = "mask.example.com",
             ["MailTumble:Directory:Driver"] = "rest",
             ["MailTumble:Directory:Rest:Url"] = $"http://127.0.0.1:{upstreamPort}/prod",
             ["MailTumble:Directory:Rest:Token"] = "t0ken",

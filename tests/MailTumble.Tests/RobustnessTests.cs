@@ -121,5 +121,15 @@ public sealed class RobustnessTests
         public Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken) => inner.ListDeadAsync(limit, cancellationToken);
 
         public Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken) => inner.ReplayDeadAsync(ids, cancellationToken);
+
+        public LaneAccess LaneAccess => inner.LaneAccess;
+
+        public Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken) => inner.ListDueLanesAsync(after, limit, cancellationToken);
+
+        public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) => inner.LeaseLanesAsync(takes, visibility, cancellationToken);
+
+        public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => inner.GetLaneCensusAsync(query, cancellationToken);
+
+        public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => inner.GetLaneStatsAsync(lanes, cancellationToken);
     }
 }

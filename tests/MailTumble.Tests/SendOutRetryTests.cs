@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using MailTumble.Core;
 using MailTumble.Core.Delivery;
@@ -33,9 +32,9 @@ public sealed class SendOutRetryTests : IDisposable
         var provider = services.BuildServiceProvider();
 
         await provider.GetRequiredService<IAliasAdmin>().UpsertAsync("x7g2@mask.example.com", "john@real.example.org", default);
-        var alias = new AliasRecord("x7g2@mask.example.com", "john@real.example.org", AliasStatus.Active);
-        await provider.GetRequiredService<MessageReceiver>().ReceiveAsync(
-            "shop@brand.example", [alias], new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("From: shop@brand.example\r\nSubject: stuck\r\n\r\nbody\r\n")), default);
+        var result = await provider.GetRequiredService<MessageIntake>().ReceiveAsync(
+            new IntakeEnvelope("shop@brand.example", IntakeOrigin.Pipe), ["x7g2@mask.example.com"], MessageSource.FromMemory(Encoding.ASCII.GetBytes("From: shop@brand.example\r\nSubject: stuck\r\n\r\nbody\r\n")), default);
+        Assert.True(result.Accepted, result.Reply.ToString());
         return (provider, _time.GetUtcNow() + TimeSpan.FromDays(5));
     }
 

@@ -1,7 +1,5 @@
-using System.Buffers;
 using Amazon.S3;
 using Amazon.S3.Model;
-using MailTumble.Core.Directory;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,25 +7,23 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Aws.Ingress;
 
 /// <summary>
-/// SES ingress: one SES <c>Received</c> notification (through SNS and SQS) becomes the same receive as an SMTP
-/// session: recipients checked by <see cref="RecipientPolicy"/>, the raw message fetched from the receipt rule's
-/// S3 object and handed to <see cref="MessageReceiver"/>. Idempotent by SES message id.
+/// SES ingress: one SES <c>Received</c> notification (through SNS and SQS) is translated into the one
+/// <see cref="MessageIntake"/>, as an SMTP session is: the raw message is fetched from the receipt rule's S3 object.
+/// Idempotent by SES message id. A temporary failure leaves the notification on the queue to come back later.
 /// </summary>
 internal sealed partial class SesIngressHandler : IQueueMessageHandler
 {
     private readonly IAmazonS3 _s3;
     private readonly IngestLedger _ledger;
-    private readonly RecipientPolicy _policy;
-    private readonly MessageReceiver _receiver;
+    private readonly MessageIntake _intake;
     private readonly SesVerdictPolicy _verdicts;
     private readonly ILogger<SesIngressHandler> _logger;
 
-    public SesIngressHandler(IAmazonS3 s3, IngestLedger ledger, RecipientPolicy policy, MessageReceiver receiver, IOptions<AwsOptions> options, ILogger<SesIngressHandler> logger)
+    public SesIngressHandler(IAmazonS3 s3, IngestLedger ledger, MessageIntake intake, IOptions<AwsOptions> options, ILogger<SesIngressHandler> logger)
     {
         _s3 = s3;
         _ledger = ledger;
-        _policy = policy;
-        _receiver = receiver;
+        _intake = intake;
         _verdicts = options.Value.Verdicts;
         _logger = logger;
     }
@@ -73,47 +69,29 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
             LogHeld(_logger, receipt.MessageId, receipt.Source, reason);
         }
 
-        var aliases = new List<AliasRecord>();
-        foreach (var recipient in receipt.Recipients)
-        {
-            var decision = await _policy.CheckAsync(recipient, cancellationToken).ConfigureAwait(false);
-            if (decision.Accepted)
-            {
-                aliases.Add(decision.Alias!);
-            }
-            else if (decision.Reply.Code / 100 == 4)
-            {
-                // Directory trouble: the whole notification comes back later rather than losing this recipient.
-                throw new InvalidOperationException($"recipient {recipient} of SES message {receipt.MessageId}: {decision.Reply}");
-            }
-            else
-            {
-                LogRecipientRefused(_logger, receipt.MessageId, recipient, decision.Reply.ToString());
-            }
-        }
-
-        if (aliases.Count == 0)
-        {
-            await _ledger.MarkAsync(receipt.MessageId, "no deliverable recipient", cancellationToken).ConfigureAwait(false);
-            return;
-        }
-
         var data = await FetchAsync(receipt, cancellationToken).ConfigureAwait(false);
-        try
+        var envelope = new IntakeEnvelope(receipt.Source, IntakeOrigin.Ses) { Remote = "SES " + receipt.MessageId, HoldReason = holdReason };
+        var result = await _intake.ReceiveAsync(envelope, receipt.Recipients, MessageSource.FromMemory(data), cancellationToken).ConfigureAwait(false);
+        if (result.Reply.IsTransient)
         {
-            var key = await _receiver.ReceiveAsync(receipt.Source, aliases, new ReadOnlySequence<byte>(data), holdReason, cancellationToken).ConfigureAwait(false);
-            LogReceived(_logger, receipt.MessageId, key, aliases.Count);
-            await _ledger.MarkAsync(receipt.MessageId, "queued as " + key, cancellationToken).ConfigureAwait(false);
+            // Directory or storage trouble: the whole notification comes back later rather than losing a recipient.
+            throw new InvalidOperationException($"SES message {receipt.MessageId}: {result.Reply}");
         }
-        catch (Exception ex) when (ex is MessageRefusedException or MessageBlockedException)
+
+        if (result.Accepted)
+        {
+            LogReceived(_logger, receipt.MessageId, result.Reply.ToString(), result.Recipients.Count(r => r.DeliveryId is not null));
+            await _ledger.MarkAsync(receipt.MessageId, result.MessageKey is { } key ? "queued as " + key : result.Reply.Text, cancellationToken).ConfigureAwait(false);
+        }
+        else
         {
             // SES already accepted it, so there is nobody to answer 5xx to: record why it goes no further.
-            LogRefused(_logger, receipt.MessageId, ex.Message);
-            await _ledger.MarkAsync(receipt.MessageId, "refused: " + ex.Message, cancellationToken).ConfigureAwait(false);
+            LogRefused(_logger, receipt.MessageId, result.Reply.ToString());
+            await _ledger.MarkAsync(receipt.MessageId, "refused: " + result.Reply, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    /// <summary>The receive stage parses the whole message, so it is read into memory once (SES caps messages at 40 MB).</summary>
+    /// <summary>Read into memory once (SES caps messages at 40 MB); the intake then stores it in the raw store.</summary>
     private async Task<byte[]> FetchAsync(SesReceipt receipt, CancellationToken cancellationToken)
     {
         using var response = await _s3.GetObjectAsync(new GetObjectRequest { BucketName = receipt.BucketName, Key = receipt.ObjectKey }, cancellationToken).ConfigureAwait(false);
@@ -122,8 +100,8 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
         return buffer.ToArray();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId} queued as {MessageKey} for {Count} alias(es)")]
-    private static partial void LogReceived(ILogger logger, string sesMessageId, string messageKey, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId}: {Reply} ({Count} delivery(ies))")]
+    private static partial void LogReceived(ILogger logger, string sesMessageId, string reply, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId} was already taken in; ignoring the repeat")]
     private static partial void LogDuplicate(ILogger logger, string sesMessageId);
@@ -133,9 +111,6 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> goes to the held store: {Reason}")]
     private static partial void LogHeld(ILogger logger, string sesMessageId, string source, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId}: recipient <{Recipient}> refused: {Reply}")]
-    private static partial void LogRecipientRefused(ILogger logger, string sesMessageId, string recipient, string reply);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string sesMessageId, string reason);

@@ -22,11 +22,14 @@ internal sealed record QueuedDelivery(
     [property: JsonPropertyName("lastError")] string? LastError,
     [property: JsonPropertyName("notBefore")] DateTimeOffset? NotBefore,
     [property: JsonPropertyName("deadReason")] string? DeadReason,
-    [property: JsonPropertyName("deadAt")] DateTimeOffset? DeadAt)
+    [property: JsonPropertyName("deadAt")] DateTimeOffset? DeadAt,
+    [property: JsonPropertyName("lane")] string? Lane = null,
+    [property: JsonPropertyName("bulk")] bool Bulk = false)
 {
     public static QueuedDelivery From(OutgoingItem item) => new(
         item.Id, item.MessageKey, item.Alias, item.Recipient, item.EnvelopeFrom, item.Headers.ToArray(), item.BodyOffset,
-        item.ReceivedAt, item.ExpiresAt, item.Priority, 0, null, null, null, null);
+        item.ReceivedAt, item.ExpiresAt, item.Priority, 0, null, null, null, null, item.Lane, item.Bulk);
 
-    public OutgoingItem ToItem() => new(Id, MessageKey, Alias, Recipient, EnvelopeFrom, Headers, BodyOffset, ReceivedAt, ExpiresAt, Priority);
+    // Messages queued before lanes existed have no lane: they share the lane "".
+    public OutgoingItem ToItem() => new(Id, MessageKey, Alias, Recipient, EnvelopeFrom, Headers, BodyOffset, ReceivedAt, ExpiresAt, Priority, Lane ?? string.Empty, Bulk);
 }

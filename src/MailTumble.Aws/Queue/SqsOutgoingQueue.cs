@@ -14,6 +14,8 @@ namespace MailTumble.Aws.Queue;
 /// (kept alive while this process works on it), an ack deletes, a retry re-sends the item with its new attempt count
 /// and error and a <c>DelaySeconds</c> (longer waits are finished by hiding it again when received early), and dead
 /// letters go to the configured DLQ or the queue's redrive target. SQS has no priorities: <see cref="OutgoingItem.Priority"/> is kept but not used.
+/// Lanes are SQS's own: every message carries its lane as <c>MessageGroupId</c>, so a fair queue (a standard queue whose
+/// messages have group ids) keeps one tenant's backlog from delaying the others across every process (<see cref="LaneAccess.Native"/>).
 /// </summary>
 internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposable
 {
@@ -173,6 +175,16 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
         return Task.FromResult(_deferred.IsEmpty ? (DateTimeOffset?)null : _deferred.Values.Min());
     }
 
+    public LaneAccess LaneAccess => LaneAccess.Native;
+
+    public Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
+    public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
+
     public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
     {
         var url = await DeadUrlAsync(cancellationToken).ConfigureAwait(false);
@@ -229,6 +241,7 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
                     Entries = chunk.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), JsonSerializer.Serialize(b, AwsJsonContext.Default.QueuedDelivery))
                     {
                         DelaySeconds = b.NotBefore is { } due ? Math.Clamp(Seconds(due - now), 0, MaxDelaySeconds) : 0,
+                        MessageGroupId = SqsLanes.GroupId(b.Lane),
                     }).ToList(),
                 },
                 cancellationToken).ConfigureAwait(false);

@@ -22,6 +22,7 @@ public sealed partial class DeliveryService : BackgroundService
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly IAliasDirectory _directory;
     private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
@@ -42,6 +43,7 @@ public sealed partial class DeliveryService : BackgroundService
     public DeliveryService(
         IOutgoingQueue queue,
         IRawStore raw,
+        StoredMessages stored,
         IAliasDirectory directory,
         IHeldStore held,
         IMailSender sender,
@@ -56,6 +58,7 @@ public sealed partial class DeliveryService : BackgroundService
         _feedback = feedback;
         _queue = queue;
         _raw = raw;
+        _stored = stored;
         _directory = directory;
         _holds = new QueuedHoldMover(held, queue, raw, directory, time, logger);
         _sender = sender;
@@ -210,7 +213,7 @@ public sealed partial class DeliveryService : BackgroundService
             var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
             if (await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false))
             {
-                await _raw.DeleteAsync(item.MessageKey, CancellationToken.None).ConfigureAwait(false);
+                await _stored.ReleaseAsync(item.MessageKey, "dropped: " + why, CancellationToken.None).ConfigureAwait(false);
             }
 
             LogDropped(_logger, item.Id, item.Alias, why);
@@ -285,7 +288,7 @@ public sealed partial class DeliveryService : BackgroundService
                 LogSent(_logger, item.Id, item.Alias, target, result.Reply);
                 if (released)
                 {
-                    await _raw.DeleteAsync(item.MessageKey, CancellationToken.None).ConfigureAwait(false);
+                    await _stored.ReleaseAsync(item.MessageKey, "sent", CancellationToken.None).ConfigureAwait(false);
                 }
 
                 break;

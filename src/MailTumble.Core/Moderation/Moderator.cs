@@ -20,6 +20,7 @@ public sealed partial class Moderator
     private readonly IHeldStore _held;
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly ISenderRuleStore _rules;
     private readonly QueueSignal _signal;
     private readonly BounceAddress _bounces;
@@ -33,6 +34,7 @@ public sealed partial class Moderator
         IHeldStore held,
         IOutgoingQueue queue,
         IRawStore raw,
+        StoredMessages stored,
         ISenderRuleStore rules,
         QueueSignal signal,
         BounceAddress bounces,
@@ -46,6 +48,7 @@ public sealed partial class Moderator
         _held = held;
         _queue = queue;
         _raw = raw;
+        _stored = stored;
         _rules = rules;
         _signal = signal;
         _bounces = bounces;
@@ -143,12 +146,8 @@ public sealed partial class Moderator
     public async Task<int> RejectAsync(HeldQuery query, string by, string? reason, CancellationToken cancellationToken)
     {
         var result = await _held.RejectAsync(query, new HeldDecision(HeldState.Rejected, by, reason, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
-        // The decision is committed; deleting the copies is I/O-latency bound (about a millisecond
-        // each on a journalled disk), so do many at once.
-        await Parallel.ForEachAsync(
-            result.ReleasedKeys,
-            new ParallelOptions { MaxDegreeOfParallelism = 16 },
-            (key, _) => new ValueTask(_raw.DeleteAsync(key, CancellationToken.None))).ConfigureAwait(false);
+        // The decision is committed: the copies nothing refers to any more go to their one owner.
+        await _stored.ReleaseAsync(result.ReleasedKeys, "held mail rejected", CancellationToken.None).ConfigureAwait(false);
 
         LogRejected(_logger, result.Rejected, Describe(query), by, reason ?? string.Empty);
         return result.Rejected;

@@ -11,6 +11,12 @@ namespace MailTumble.Core.Queue;
 /// <param name="ReceivedAt">When the message was accepted.</param>
 /// <param name="ExpiresAt">After this the delivery is dead-lettered instead of retried.</param>
 /// <param name="Priority">Higher goes first (operator-approved mail ahead of bulk).</param>
+/// <param name="Lane">
+/// The fair-share lane (see <see cref="IOutgoingQueue"/>): an opaque key chosen when the mail was received, by default the
+/// envelope sender's domain. Stored with the item and kept through retries, dead letters, replays and holds. Empty for
+/// items queued before lanes existed; they share the lane <c>""</c>.
+/// </param>
+/// <param name="Bulk">Bulk mail (<c>Precedence: bulk</c>, list headers): within its lane it yields to the lane's other mail.</param>
 public sealed record OutgoingItem(
     string Id,
     string MessageKey,
@@ -21,4 +27,6 @@ public sealed record OutgoingItem(
     long BodyOffset,
     DateTimeOffset ReceivedAt,
     DateTimeOffset ExpiresAt,
-    int Priority = 0);
+    int Priority = 0,
+    string Lane = "",
+    bool Bulk = false);

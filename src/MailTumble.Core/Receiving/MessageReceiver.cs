@@ -1,4 +1,3 @@
-using System.Buffers;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
@@ -12,12 +11,14 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Core.Receiving;
 
 /// <summary>
-/// The receive stage: stores the original bytes once, rewrites the header block per target and
-/// enqueues one item per target. Returns only when both are durable, so the caller may answer 250.
+/// The store-and-queue step of <see cref="MessageIntake"/>: decides moderation per alias, rewrites the header block per
+/// target, stores the original bytes once and enqueues one item per target. Returns only when both are durable, so the
+/// caller may answer 250.
 /// </summary>
-public sealed partial class MessageReceiver
+internal sealed partial class MessageReceiver
 {
     private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
     private readonly IOutgoingQueue _queue;
     private readonly IHeldStore _held;
     private readonly ModerationPolicy _moderation;
@@ -32,6 +33,7 @@ public sealed partial class MessageReceiver
     /// <summary>Creates the receiver.</summary>
     public MessageReceiver(
         IRawStore raw,
+        StoredMessages stored,
         IOutgoingQueue queue,
         IHeldStore held,
         ModerationPolicy moderation,
@@ -44,6 +46,7 @@ public sealed partial class MessageReceiver
         ILogger<MessageReceiver> logger)
     {
         _raw = raw;
+        _stored = stored;
         _queue = queue;
         _held = held;
         _moderation = moderation;
@@ -63,24 +66,18 @@ public sealed partial class MessageReceiver
     /// has looped through MailTumble too often is accepted but stored as a dead letter, not sent.
     /// Moderation applies per alias: held mail goes to the held store, silently blocked mail is dropped,
     /// and a refusing block throws <see cref="MessageBlockedException"/> (answer 550 5.7.1).
-    /// </summary>
-    /// <returns>The key under which the message is stored.</returns>
-    public Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, CancellationToken cancellationToken) =>
-        ReceiveAsync(envelopeFrom, recipients, data, holdReason: null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="ReceiveAsync(string, IReadOnlyList{AliasRecord}, ReadOnlySequence{byte}, CancellationToken)"/>, but
-    /// when <paramref name="holdReason"/> is set (an upstream verdict such as SES's spam check) every delivery that the
+    /// When <paramref name="holdReason"/> is set (an upstream verdict such as SES's spam check) every delivery that the
     /// recipient's own rules would forward goes to the held store instead, with that reason. Blocks and drops still apply:
     /// an operator's rule is never weakened by a verdict.
     /// </summary>
-    /// <returns>The key under which the message is stored.</returns>
-    public async Task<string> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, ReadOnlySequence<byte> data, string? holdReason, CancellationToken cancellationToken)
+    /// <returns>The key under which the message is stored and what was done per alias.</returns>
+    public async Task<Received> ReceiveAsync(string envelopeFrom, IReadOnlyList<AliasRecord> recipients, MessageSource message, string? holdReason, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(recipients.Count);
         var now = _time.GetUtcNow();
-        var key = Guid.CreateVersion7(now).ToString("N");
-        var parsed = ParsedMessage.Parse(data);
+        var key = message.StoredKey ?? Guid.CreateVersion7(now).ToString("N");
+        var parsed = ParsedMessage.Parse(message.Head, message.Length);
+        var dispositions = new Dictionary<string, (RecipientDisposition, string?)>(StringComparer.Ordinal);
 
         var (author, subject) = MessageSummary.FromOriginal(parsed);
         var sender = (author ?? envelopeFrom).Trim().ToLowerInvariant();
@@ -101,6 +98,7 @@ public sealed partial class MessageReceiver
                 // otherwise the blocking alias alone does not get it.
                 LogBlocked(_logger, envelopeFrom, alias.Address, decision.Reason);
                 (blocked ??= []).Add(alias.Address);
+                dispositions[alias.Address] = (RecipientDisposition.Blocked, null);
                 if (blocked.Count == distinct.Count)
                 {
                     throw new MessageBlockedException($"5.7.1 <{blocked[0]}>: Message refused by the recipient's rules");
@@ -112,6 +110,7 @@ public sealed partial class MessageReceiver
             if (decision.Verdict == ModerationVerdict.Drop)
             {
                 LogDroppedByRule(_logger, envelopeFrom, alias.Address, decision.Reason);
+                dispositions[alias.Address] = (RecipientDisposition.Dropped, null);
                 continue;
             }
 
@@ -135,6 +134,7 @@ public sealed partial class MessageReceiver
             if (result.Verdict == RewriteVerdict.Loop)
             {
                 (loops ??= []).Add((item, result.Reason!));
+                dispositions[alias.Address] = (RecipientDisposition.DeadLettered, id);
             }
             else if (decision.Verdict == ModerationVerdict.Hold || holdReason is not null)
             {
@@ -144,11 +144,13 @@ public sealed partial class MessageReceiver
                     (true, _) => $"{holdReason}; {decision.Reason}",
                     _ => holdReason!,
                 };
-                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, data.Length, reason, now));
+                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, message.Length, reason, now));
+                dispositions[alias.Address] = (RecipientDisposition.Held, id);
             }
             else
             {
                 items.Add(item);
+                dispositions[alias.Address] = (RecipientDisposition.Queued, id);
                 if (decision.NewSender && sender.Length > 0)
                 {
                     (newSenders ??= []).Add((alias.Address, sender));
@@ -158,13 +160,19 @@ public sealed partial class MessageReceiver
 
         if (items.Count == 0 && held is null && loops is null)
         {
-            return key; // every recipient dropped it silently: nothing to keep
+            return new Received(key, Kept: false, dispositions); // every recipient dropped it silently: nothing to keep
         }
 
-        await _raw.PutAsync(key, data, cancellationToken).ConfigureAwait(false);
         var heldStored = false;
         try
         {
+            // The items already name the key: a source that is already stored was asked for its own.
+            var stored = await message.StoreAsync(_raw, key, cancellationToken).ConfigureAwait(false);
+            if (!string.Equals(stored, key, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"the message source stored the message as {stored}, not {key}");
+            }
+
             // Held entries first: a queued delivery may be sent and acked at once, and its ack must see that the
             // stored message is still needed.
             if (held is not null)
@@ -193,7 +201,7 @@ public sealed partial class MessageReceiver
                 await WithdrawHeldAsync(held!).ConfigureAwait(false);
             }
 
-            await _raw.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+            await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
 
@@ -202,7 +210,7 @@ public sealed partial class MessageReceiver
             await RememberAsync(newSenders).ConfigureAwait(false);
         }
 
-        _metrics.Received(items.Count, data.Length);
+        _metrics.Received(items.Count, message.Length);
         if (items.Count > 0)
         {
             _signal.Notify();
@@ -210,7 +218,7 @@ public sealed partial class MessageReceiver
 
         foreach (var item in items)
         {
-            LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, data.Length);
+            LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, message.Length);
         }
 
         foreach (var h in held ?? [])
@@ -218,7 +226,7 @@ public sealed partial class MessageReceiver
             LogHeld(_logger, key, h.Id, h.Sender, h.Item.Alias, h.Reason);
         }
 
-        return key;
+        return new Received(key, Kept: true, dispositions);
     }
 
     /// <summary>

@@ -10,4 +10,7 @@ public sealed record RecipientDecision(SmtpReply Reply, AliasRecord? Alias, stri
 {
     /// <summary>Whether the recipient is accepted.</summary>
     public bool Accepted => (Alias is not null || FeedbackAddress is not null) && Reply.IsSuccess;
+
+    /// <summary>The recipient as it was checked.</summary>
+    public string Address { get; init; } = string.Empty;
 }

@@ -29,7 +29,10 @@ public sealed partial class RecipientPolicy
     }
 
     /// <summary>Checks one recipient address as given in <c>RCPT TO</c>.</summary>
-    public async ValueTask<RecipientDecision> CheckAsync(string address, CancellationToken cancellationToken)
+    public async ValueTask<RecipientDecision> CheckAsync(string address, CancellationToken cancellationToken) =>
+        await CheckCoreAsync(address, cancellationToken).ConfigureAwait(false) with { Address = address };
+
+    private async ValueTask<RecipientDecision> CheckCoreAsync(string address, CancellationToken cancellationToken)
     {
         if (!MailAddress.TryParse(address, out var parsed))
         {

@@ -57,10 +57,18 @@ public sealed class ParsedMessage
     public ReadOnlySpan<byte> Raw(HeaderField field) => HeaderBlock.AsSpan(field.Start, field.End - field.Start);
 
     /// <summary>Scans the header section. Never throws on malformed input: see <see cref="Problem"/>.</summary>
-    public static ParsedMessage Parse(ReadOnlySequence<byte> data)
+    public static ParsedMessage Parse(ReadOnlySequence<byte> data) => Parse(data, data.Length);
+
+    /// <summary>
+    /// Scans the header section from the start of a message of <paramref name="length"/> bytes: <paramref name="data"/>
+    /// may hold only its first <c>min(length, MaxHeaderBytes + 2)</c> bytes (the rest may be in the raw store already).
+    /// <see cref="EightBit"/> then covers the bytes given.
+    /// </summary>
+    public static ParsedMessage Parse(ReadOnlySequence<byte> data, long length)
     {
         // Only the header section is copied; the body is never read here.
-        var window = (int)Math.Min(data.Length, MaxHeaderBytes + 2L);
+        var window = (int)Math.Min(length, MaxHeaderBytes + 2L);
+        ArgumentOutOfRangeException.ThrowIfLessThan(data.Length, window);
         var head = data.Slice(0, window);
         var bytes = head.IsSingleSegment ? head.FirstSpan : head.ToArray();
 
@@ -89,7 +97,7 @@ public sealed class ParsedMessage
         {
             var rest = bytes[position..];
             var lf = rest.IndexOf((byte)'\n');
-            if (lf < 0 && window < data.Length)
+            if (lf < 0 && window < length)
             {
                 break; // the line runs past the window: too long a header section
             }
@@ -135,13 +143,13 @@ public sealed class ParsedMessage
         string? problem = null;
         if (bodyOffset < 0)
         {
-            if (position < data.Length)
+            if (position < length)
             {
                 problem = $"the header section is longer than {MaxHeaderBytes} bytes";
             }
 
             headerEnd = position;
-            bodyOffset = data.Length;
+            bodyOffset = length;
         }
 
         if (current >= 0)

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using MailTumble.Core.Feedback;
-using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -26,15 +24,14 @@ public sealed partial class SmtpListenerService : BackgroundService
     private readonly ConcurrentDictionary<SmtpSession, byte> _sessions = new();
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Creates the service; <paramref name="feedback"/> takes what arrives at the bounce and complaints addresses.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, ILoggerFactory loggerFactory, TimeProvider time, FeedbackProcessor? feedback = null)
+    /// <summary>Creates the service; every session translates its conversation into <paramref name="intake"/>.</summary>
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, ILoggerFactory loggerFactory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
         _logger = loggerFactory.CreateLogger<SmtpListenerService>();
         var serverName = string.IsNullOrWhiteSpace(_options.ServerName) ? Dns.GetHostName() : _options.ServerName!;
-        var intake = new SmtpIntake(policy, moderation, receiver, feedback, loggerFactory.CreateLogger<SmtpIntake>());
         _settings = new SmtpSessionSettings(_options, intake, serverName, time, loggerFactory.CreateLogger<SmtpSession>());
         _counter = new ConnectionCounter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }

@@ -35,7 +35,9 @@ internal sealed partial class SmtpSession
         }
         else
         {
-            reply = await _settings.Intake.AcceptAsync(_from!, Remote, _recipients, _message.Content, _abort.Token).ConfigureAwait(false);
+            var envelope = new IntakeEnvelope(_from!, IntakeOrigin.Smtp) { Remote = Remote };
+            var result = await _settings.Intake.AcceptAsync(envelope, _recipients, MessageSource.FromMemory(_message.Content), _abort.Token).ConfigureAwait(false);
+            reply = result.Reply;
         }
 
         ResetTransaction();

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text;
 using MailTumble.Core;
 using MailTumble.Core.Queue;
-using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
@@ -80,21 +79,15 @@ internal static class DlqCommands
                 return ExitCodes.Usage;
             }
 
-            var admin = services.GetService<IDeadLetterAdmin>();
-            if (admin is null)
+            var purge = services.GetRequiredService<DeadLetterPurge>();
+            if (!purge.Supported)
             {
                 await context.Error.WriteLineAsync("mailtumble: this queue backend does not support purging dead letters").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
 
-            var (purged, released) = await admin.PurgeDeadAsync(services.GetRequiredService<TimeProvider>().GetUtcNow() - age, ct).ConfigureAwait(false);
-            var raw = services.GetRequiredService<IRawStore>();
-            foreach (var key in released)
-            {
-                await raw.DeleteAsync(key, ct).ConfigureAwait(false);
-            }
-
-            await context.Out.WriteLineAsync($"purged {purged} dead letter(s), {released.Count} stored message(s)").ConfigureAwait(false);
+            var (purged, released) = await purge.PurgeAsync(age, ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"purged {purged} dead letter(s), {released} stored message(s)").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
 

@@ -1,8 +1,4 @@
-using System.Buffers;
 using System.CommandLine;
-using MailTumble.Core.Directory;
-using MailTumble.Core.Feedback;
-using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,38 +18,6 @@ internal static class ReceiveCommand
         var receive = new Command("receive", "Accept one message from standard input, as an MTA pipe transport would") { from, to };
         receive.SetAction((result, ct) => context.RunAsync(async services =>
         {
-            var policy = services.GetRequiredService<RecipientPolicy>();
-            var aliases = new List<AliasRecord>();
-            var reports = new List<string>();
-            SmtpReply? temporary = null;
-            foreach (var recipient in result.GetValue(to)!)
-            {
-                var decision = await policy.CheckAsync(recipient.Trim(), ct).ConfigureAwait(false);
-                if (decision.Accepted && decision.Alias is null)
-                {
-                    reports.Add(decision.FeedbackAddress!);
-                }
-                else if (decision.Accepted)
-                {
-                    aliases.Add(decision.Alias!);
-                }
-                else if (decision.Reply.IsTransient)
-                {
-                    temporary = decision.Reply;
-                }
-                else
-                {
-                    await context.Error.WriteLineAsync($"mailtumble: {decision.Reply}").ConfigureAwait(false);
-                    return ExitCodes.NoUser;
-                }
-            }
-
-            if (temporary is not null)
-            {
-                await context.Error.WriteLineAsync($"mailtumble: {temporary}").ConfigureAwait(false);
-                return ExitCodes.TempFail;
-            }
-
             var limit = context.Configuration.GetValue("MailTumble:Smtp:MaxMessageBytes", 41_943_040);
             var data = await ReadMessageAsync(stdin(), limit, ct).ConfigureAwait(false);
             if (data is null)
@@ -62,42 +26,39 @@ internal static class ReceiveCommand
                 return ExitCodes.DataError;
             }
 
-            // Bounces and complaints piped in by an MTA are consumed, as the SMTP listener does.
-            foreach (var address in reports.Distinct())
+            var envelope = new IntakeEnvelope(result.GetValue(from)!.Trim(), IntakeOrigin.Pipe);
+            var outcome = await services.GetRequiredService<MessageIntake>().ReceiveAsync(envelope, result.GetValue(to)!, MessageSource.FromMemory(data), ct).ConfigureAwait(false);
+            foreach (var report in outcome.Recipients.Where(r => r.Disposition == RecipientDisposition.Report))
             {
-                var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessMailAsync(data, address, FeedbackOrigin.Smtp, ct).ConfigureAwait(false);
-                await context.Out.WriteLineAsync($"report to {address}: {outcome}").ConfigureAwait(false);
+                await context.Out.WriteLineAsync(report.Reply.Text[6..]).ConfigureAwait(false);
             }
 
-            if (aliases.Count == 0)
+            if (outcome.Accepted)
             {
+                if (outcome.Recipients.Any(r => r.Disposition != RecipientDisposition.Report))
+                {
+                    await context.Out.WriteLineAsync(outcome.Reply.Text["2.0.0 Ok: ".Length..]).ConfigureAwait(false);
+                }
+
                 return ExitCodes.Ok;
             }
 
-            try
-            {
-                var key = await services.GetRequiredService<MessageReceiver>().ReceiveAsync(result.GetValue(from)!.Trim(), aliases, new ReadOnlySequence<byte>(data), ct).ConfigureAwait(false);
-                await context.Out.WriteLineAsync("queued as " + key).ConfigureAwait(false);
-                return ExitCodes.Ok;
-            }
-            catch (MessageBlockedException ex)
-            {
-                await context.Error.WriteLineAsync("mailtumble: 550 " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.NoPerm;
-            }
-            catch (MessageRefusedException ex)
-            {
-                await context.Error.WriteLineAsync("mailtumble: 554 5.6.0 " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.DataError;
-            }
-            catch (QueueFullException ex)
-            {
-                await context.Error.WriteLineAsync("mailtumble: 451 4.3.2 " + ex.Message).ConfigureAwait(false);
-                return ExitCodes.TempFail;
-            }
+            await context.Error.WriteLineAsync($"mailtumble: {outcome.Reply}").ConfigureAwait(false);
+            return ExitCode(outcome.Reply);
         }, unexpectedExit: ExitCodes.TempFail));
         return receive;
     }
+
+    /// <summary>The exit code an MTA pipe transport understands for the intake's reply.</summary>
+    internal static int ExitCode(SmtpReply reply) => reply switch
+    {
+        { IsSuccess: true } => ExitCodes.Ok,
+        { IsTransient: true } => ExitCodes.TempFail,
+        { Code: 550 } when reply.Text.StartsWith("5.7.1 ", StringComparison.Ordinal) => ExitCodes.NoPerm, // a sender rule blocks it
+        _ when reply.Text.StartsWith("5.1.", StringComparison.Ordinal) || reply.Text.StartsWith("5.2.", StringComparison.Ordinal)
+            || reply.Text.StartsWith("5.7.1 ", StringComparison.Ordinal) => ExitCodes.NoUser, // unknown, dead, disabled, not ours
+        _ => ExitCodes.DataError,
+    };
 
     /// <summary>Reads the message, turning LF line ends into CRLF (pipes from MTAs use LF); null when too big.</summary>
     internal static async Task<byte[]?> ReadMessageAsync(Stream input, int limit, CancellationToken ct)

@@ -101,10 +101,22 @@ internal static class ServiceComposition
     /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>
     public static readonly IReadOnlyList<string> DirectoryDrivers = ["sqlite", "map", "rest", "dynamodb", "mysql", "postgres"];
 
+    /// <summary>
+    /// <c>MailTumble:Directory:Driver</c>; when it is unset, the seed's <c>API_URL</c> selects <c>rest</c> (as its
+    /// <c>QUEUE_URL</c> + <c>S3_BUCKET_NAME</c> select AWS), otherwise <c>sqlite</c>.
+    /// </summary>
+    public static string DirectoryDriver(IConfiguration directory)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        return directory["Driver"] is { } named && !string.IsNullOrWhiteSpace(named) ? named.Trim().ToLowerInvariant()
+            : !string.IsNullOrWhiteSpace(directory["Rest:Url"]) ? "rest"
+            : "sqlite";
+    }
+
     private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root)
     {
         var directory = root.GetSection("Directory");
-        var driver = (directory["Driver"] is { Length: > 0 } d ? d : "sqlite").Trim().ToLowerInvariant();
+        var driver = DirectoryDriver(directory);
         var ourDomains = root.GetSection("Domains").Get<string[]>()?.Where(x => !string.IsNullOrWhiteSpace(x)).ToList() ?? [];
         // One bounce limit for every driver: the feedback policy's (the drivers' own default is the original's 3).
         var bounceLimit = root.GetSection("Feedback").GetValue("MaxBounces", AliasRules.BounceLimit);
@@ -130,6 +142,11 @@ internal static class ServiceComposition
                     directory.GetSection("Rest").Bind(o);
                     o.BounceLimit = bounceLimit;
                 });
+                // The API cannot say which domains are ours: without the list every domain would be looked up (an open door
+                // to probing, and 550 where 554 relay denied is the answer).
+                services.AddOptions<RestDirectoryOptions>().Validate(
+                    _ => ourDomains.Count > 0,
+                    "the rest directory (API_URL) cannot list domains, so set MailTumble:Domains (the domains we accept mail for), e.g. MailTumble__Domains__0=mask.example.com");
                 break;
             case "dynamodb":
                 services.AddMailTumbleDynamoDbDirectory(o =>

@@ -48,6 +48,17 @@ public abstract class HeldStoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Held_entries_keep_the_fair_share_lane_and_bulk_class()
+    {
+        var held = Held("h1");
+        await Store.HoldAsync([held with { Item = held.Item with { Lane = "shop.example", Bulk = true } }, Held("h2")], default);
+
+        var got = await Store.ListAsync(HeldQuery.All, default);
+        Assert.Equal(("shop.example", true), (got.Single(h => h.Id == "h1").Item.Lane, got.Single(h => h.Id == "h1").Item.Bulk));
+        Assert.Equal((string.Empty, false), (got.Single(h => h.Id == "h2").Item.Lane, got.Single(h => h.Id == "h2").Item.Bulk));
+    }
+
+    [Fact]
     public async Task Queries_filter_by_alias_sender_domain_age_and_id()
     {
         await Store.HoldAsync([Held("h1", alias: "a@mask.example.com", sender: "x@shop.example")], default);

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace MailTumble.Testing.Contracts;
 
 /// <summary>What every <see cref="IOutgoingQueue"/> adapter must do. Subclass once per adapter.</summary>
-public abstract class OutgoingQueueContract : IAsyncLifetime
+public abstract partial class OutgoingQueueContract : IAsyncLifetime
 {
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
 
@@ -36,7 +36,7 @@ public abstract class OutgoingQueueContract : IAsyncLifetime
 
     public Task DisposeAsync() => CloseAsync(Queue);
 
-    protected OutgoingItem Item(string message = "m1", string? id = null, int priority = 0) => new(
+    protected OutgoingItem Item(string message = "m1", string? id = null, int priority = 0, string lane = "", bool bulk = false) => new(
         Id: id ?? Guid.NewGuid().ToString("N"),
         MessageKey: message,
         Alias: "x7g2@mask.example.com",
@@ -46,7 +46,9 @@ public abstract class OutgoingQueueContract : IAsyncLifetime
         BodyOffset: 42,
         ReceivedAt: Time.GetUtcNow(),
         ExpiresAt: Time.GetUtcNow() + TimeSpan.FromDays(5),
-        Priority: priority);
+        Priority: priority,
+        Lane: lane,
+        Bulk: bulk);
 
     [SkippableFact]
     public async Task Enqueued_items_are_leased_once_with_their_content()

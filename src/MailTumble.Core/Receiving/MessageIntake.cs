@@ -1,0 +1,236 @@
+using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace MailTumble.Core.Receiving;
+
+/// <summary>
+/// The one intake of mail, whatever the transport (SMTP listener, <c>mailtumble receive</c>, SES ingress): takes the
+/// envelope, the recipients, the message bytes and the origin, and returns the reply for the message and what was done
+/// for each recipient. Recipients are checked by <see cref="RecipientPolicy"/>; aliases get the message through
+/// moderation, rewriting, the raw store and the queue; our bounce and complaints addresses get it as feedback. A
+/// transport only translates its protocol to this and the reply back.
+/// </summary>
+/// <remarks>
+/// The bytes come as a <see cref="MessageSource"/>, not one buffer: only the header section is read here, and the whole
+/// message is stored only once some recipient keeps it. A transport that has already streamed the bytes into the raw
+/// store hands over a source that names its key; from then on the intake owns those bytes and releases them when the
+/// message is not accepted.
+/// </remarks>
+public sealed partial class MessageIntake
+{
+    private readonly RecipientPolicy _policy;
+    private readonly ModerationPolicy _moderation;
+    private readonly MessageReceiver _receiver;
+    private readonly IRawStore _raw;
+    private readonly StoredMessages _stored;
+    private readonly FeedbackProcessor? _feedback;
+    private readonly ILogger<MessageIntake> _logger;
+
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback)
+    {
+        _policy = policy;
+        _moderation = moderation;
+        _receiver = receiver;
+        _raw = raw;
+        _stored = stored;
+        _feedback = feedback;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Checks one recipient before the message is sent (SMTP answers every <c>RCPT TO</c> at once): the recipient
+    /// policy (relay, unknown, dead, disabled, directory outage) and a refusing block of the envelope sender by the
+    /// alias's rules. The author (header From) is only known with the message, in <see cref="AcceptAsync"/>.
+    /// </summary>
+    public async ValueTask<RecipientDecision> CheckRecipientAsync(string envelopeFrom, string address, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelopeFrom);
+        var decision = await _policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
+        if (decision.Alias is { } alias && decision.Accepted && envelopeFrom.Length > 0)
+        {
+            var verdict = await _moderation.DecideAsync(alias, [envelopeFrom], cancellationToken).ConfigureAwait(false);
+            if (verdict.Verdict == ModerationVerdict.Block)
+            {
+                return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{alias.Address}>: Message refused by the recipient's rules"), null) { Address = decision.Address };
+            }
+        }
+
+        return decision;
+    }
+
+    /// <summary>
+    /// Takes in one message: checks every recipient (<see cref="CheckRecipientAsync"/>), then accepts it for those that
+    /// passed (<see cref="AcceptAsync"/>), refused recipients handled as <see cref="IntakeEnvelope.Origin"/> says.
+    /// </summary>
+    public async Task<IntakeResult> ReceiveAsync(IntakeEnvelope envelope, IReadOnlyList<string> recipients, MessageSource message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(recipients);
+        var decisions = new List<RecipientDecision>(recipients.Count);
+        foreach (var recipient in recipients)
+        {
+            decisions.Add(await CheckRecipientAsync(envelope.From, recipient.Trim(), cancellationToken).ConfigureAwait(false));
+        }
+
+        return await AcceptAsync(envelope, decisions, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Takes in one message for recipients already checked (by <see cref="CheckRecipientAsync"/>). Returns once what
+    /// was accepted is durable: the reply is <c>250</c> only then. Never throws for bad input or storage trouble: the
+    /// reply says it (<c>4xx</c> try again, <c>5xx</c> refused), and nothing was kept unless the reply is <c>2xx</c>.
+    /// </summary>
+    public async Task<IntakeResult> AcceptAsync(IntakeEnvelope envelope, IReadOnlyList<RecipientDecision> recipients, MessageSource message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(recipients);
+        ArgumentNullException.ThrowIfNull(message);
+        IntakeResult result;
+        try
+        {
+            result = await AcceptCoreAsync(envelope, recipients, message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (message.StoredKey is { } key)
+        {
+            await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        if (message.StoredKey is { } stored && (!result.Accepted || result.MessageKey is null))
+        {
+            // Streamed in already, but nobody keeps it: the bytes are ours to release.
+            await _stored.ReleaseAsync(stored, "not accepted", CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
+    private async Task<IntakeResult> AcceptCoreAsync(IntakeEnvelope envelope, IReadOnlyList<RecipientDecision> recipients, MessageSource message, CancellationToken cancellationToken)
+    {
+        // What one refused recipient means for the others depends on the transport.
+        var refusal = recipients.FirstOrDefault(r => !r.Accepted && (envelope.Origin, r.Reply.IsTransient) is (IntakeOrigin.Pipe, _) or (IntakeOrigin.Ses, true));
+        if (refusal is not null)
+        {
+            return Whole(refusal.Reply, recipients);
+        }
+
+        foreach (var refused in recipients.Where(r => !r.Accepted))
+        {
+            LogRecipientRefused(_logger, envelope.Origin, envelope.Remote, refused.Address, refused.Reply.ToString());
+        }
+
+        var aliases = recipients.Where(r => r.Accepted && r.Alias is not null).Select(r => r.Alias!).ToList();
+        var reports = recipients.Where(r => r.Accepted && r.Alias is null).Select(r => r.FeedbackAddress!).Distinct(StringComparer.Ordinal).ToList();
+        if (aliases.Count == 0 && reports.Count == 0)
+        {
+            return Whole(new SmtpReply(554, "5.5.1 No valid recipients"), recipients);
+        }
+
+        try
+        {
+            var reportResults = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (reports.Count > 0)
+            {
+                if (_feedback is null)
+                {
+                    return Whole(new SmtpReply(451, "4.3.0 Feedback processing is not available, try again later"), recipients);
+                }
+
+                await ProcessReportsAsync(envelope, message, reports, reportResults, cancellationToken).ConfigureAwait(false);
+                if (aliases.Count == 0)
+                {
+                    return Done(new SmtpReply(250, "2.0.0 Ok: report processed"), null, recipients, reportResults, null);
+                }
+            }
+
+            var received = await _receiver.ReceiveAsync(envelope.From, aliases, message, envelope.HoldReason, cancellationToken).ConfigureAwait(false);
+            return Done(new SmtpReply(250, "2.0.0 Ok: queued as " + received.Key), received.Kept ? received.Key : null, recipients, reportResults, received);
+        }
+        catch (MessageBlockedException ex)
+        {
+            return Whole(new SmtpReply(550, ex.Message), recipients);
+        }
+        catch (MessageRefusedException ex)
+        {
+            return Whole(new SmtpReply(554, "5.6.0 " + ex.Message), recipients);
+        }
+        catch (QueueFullException)
+        {
+            LogBusy(_logger, envelope.Origin, envelope.Remote);
+            return Whole(new SmtpReply(451, "4.3.2 System busy, try again later"), recipients);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStoreFailed(_logger, ex, envelope.Origin, envelope.Remote);
+            return Whole(new SmtpReply(451, "4.3.0 Temporary storage failure, try again later"), recipients);
+        }
+    }
+
+    /// <summary>Bounces and complaints are consumed: counted against the alias that sent the original, never relayed.</summary>
+    private async Task ProcessReportsAsync(IntakeEnvelope envelope, MessageSource message, List<string> reports, Dictionary<string, string> results, CancellationToken cancellationToken)
+    {
+        var bytes = await message.ReadAllAsync(_raw, cancellationToken).ConfigureAwait(false);
+        foreach (var address in reports)
+        {
+            string outcome;
+            try
+            {
+                // Whoever relayed it, anyone can send mail to these addresses: only unexpired tokens count.
+                outcome = (await _feedback!.ProcessMailAsync(bytes, address, FeedbackOrigin.Smtp, cancellationToken).ConfigureAwait(false)).ToString();
+            }
+            catch (FormatException ex)
+            {
+                // Unreadable reports are not worth a retry from the sender: log and drop.
+                outcome = "unreadable: " + ex.Message;
+            }
+
+            results[address] = outcome;
+            LogReport(_logger, envelope.Origin, envelope.Remote, address, outcome);
+        }
+    }
+
+    /// <summary>One reply for the whole message: nothing was accepted (refused for good, or to be tried again).</summary>
+    private static IntakeResult Whole(SmtpReply reply, IReadOnlyList<RecipientDecision> recipients) =>
+        new(reply, null, recipients.Select(r => r.Accepted
+            ? new RecipientOutcome(r.Address, reply.IsTransient ? RecipientDisposition.Deferred : RecipientDisposition.Refused, reply)
+            : new RecipientOutcome(r.Address, r.Reply.IsTransient ? RecipientDisposition.Deferred : RecipientDisposition.Refused, r.Reply)).ToList());
+
+    private static IntakeResult Done(SmtpReply reply, string? key, IReadOnlyList<RecipientDecision> recipients, Dictionary<string, string> reports, Received? received)
+    {
+        var outcomes = new List<RecipientOutcome>(recipients.Count);
+        foreach (var r in recipients)
+        {
+            if (!r.Accepted)
+            {
+                outcomes.Add(new RecipientOutcome(r.Address, RecipientDisposition.Refused, r.Reply));
+            }
+            else if (r.Alias is null)
+            {
+                outcomes.Add(new RecipientOutcome(r.Address, RecipientDisposition.Report, new SmtpReply(250, $"2.0.0 report to <{r.FeedbackAddress}>: {reports[r.FeedbackAddress!]}")));
+            }
+            else
+            {
+                var (disposition, id) = received!.Aliases[r.Alias.Address];
+                outcomes.Add(new RecipientOutcome(r.Address, disposition, reply, id));
+            }
+        }
+
+        return new IntakeResult(reply, key, outcomes);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: recipient <{Recipient}> refused: {Reply}")]
+    private static partial void LogRecipientRefused(ILogger logger, IntakeOrigin origin, string remote, string recipient, string reply);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: report to <{Address}>: {Result}")]
+    private static partial void LogReport(ILogger logger, IntakeOrigin origin, string remote, string address, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: ingest channel full; answered 451")]
+    private static partial void LogBusy(ILogger logger, IntakeOrigin origin, string remote);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Origin} {Remote}: could not store the message; answered 451")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, IntakeOrigin origin, string remote);
+}
