@@ -40,20 +40,10 @@ namespace MailTumble
                 {
                     return await RelayHost.RunAsync(configuration, output).ConfigureAwait(false);
                 }
-                catch (OptionsValidationException ex)
+                catch (Exception ex) when (SettingErrors.Describe(ex, configuration, listening: true) is { } setting)
                 {
-                    await error.WriteLineAsync("mailtumble: invalid setting: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
-                    return ExitCodes.Config;
-                }
-                catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException)
-                {
-                    await error.WriteLineAsync("mailtumble: cannot listen: " + ex.Message).ConfigureAwait(false);
-                    return ExitCodes.Failure;
-                }
-                catch (System.Net.Sockets.SocketException ex)
-                {
-                    await error.WriteLineAsync("mailtumble: cannot listen: " + ex.Message).ConfigureAwait(false);
-                    return ExitCodes.Failure;
+                    await error.WriteLineAsync("mailtumble: " + setting.Message).ConfigureAwait(false);
+                    return setting.Code;
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or UnauthorizedAccessException or IOException or FormatException)
                 {
@@ -74,16 +64,45 @@ namespace MailTumble
 
             // '@domain' is a sender pattern here, not a response file.
             var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parse.Errors.Count > 0)
+            {
+                // A usage error is EX_USAGE (64), as the README says, with the parser's reasons on one line each.
+                foreach (var problem in parse.Errors)
+                {
+                    await error.WriteLineAsync("mailtumble: " + problem.Message).ConfigureAwait(false);
+                }
+
+                await error.WriteLineAsync($"mailtumble: see '{string.Join(' ', ["mailtumble", .. CommandPath(parse.CommandResult), "--help"])}'").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
             // The host handles SIGTERM / Ctrl-C itself so that shutdown can drain; do not let the parser kill the process.
             // Our own last-resort handler instead of System.CommandLine's, which prints the stack trace.
             try
             {
                 return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false, Output = output, Error = error }).ConfigureAwait(false);
             }
+            catch (Exception ex) when (SettingErrors.Describe(ex, configuration) is { } setting)
+            {
+                await error.WriteLineAsync("mailtumble: " + setting.Message).ConfigureAwait(false);
+                return setting.Code;
+            }
             catch (Exception ex)
             {
                 return await CliErrors.ReportAsync(error, ex, ExitCodes.Failure, CliErrors.Verbose(configuration)).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>The subcommand names from the root down to <paramref name="result"/>, for the help hint.</summary>
+        private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.CommandResult result)
+        {
+            var names = new Stack<string>();
+            for (var current = result; current?.Parent is System.CommandLine.Parsing.CommandResult parent; current = parent)
+            {
+                names.Push(current.Command.Name);
+            }
+
+            return names;
         }
     }
 }

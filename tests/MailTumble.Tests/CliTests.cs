@@ -1,6 +1,9 @@
 using System.Text;
+using MailTumble.Core.Directory;
+using MailTumble.Core.Storage;
 using MailTumble.Hosting;
 using MailTumble.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Tests;
 
@@ -27,6 +30,19 @@ public sealed class CliTests : IDisposable
     }
 
     private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithInputAsync(string.Empty, args);
+
+    private Task<(int Code, string Out, string Err)> RunWithServicesAsync(Action<IServiceCollection> services, params string[] args) =>
+        RunWithServicesAndSettingsAsync(services, [], args);
+
+    private async Task<(int Code, string Out, string Err)> RunWithServicesAndSettingsAsync(Action<IServiceCollection> services, Dictionary<string, string?> settings, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        settings["MailTumble:DataDir"] = _dir.Path;
+        settings["Logging:LogLevel:Default"] = "None";
+        var code = await MailTumbleCli.RunAsync(args, output, error, () => new MemoryStream("Subject: a\n\nb\n"u8.ToArray()), MailTumbleConfiguration.Build(settings), services);
+        return (code, output.ToString(), error.ToString());
+    }
 
     [Fact]
     public async Task Aliases_are_added_listed_and_removed()
@@ -118,37 +134,58 @@ public sealed class CliTests : IDisposable
     [Fact]
     public async Task An_unexpected_failure_is_one_line_without_a_stack_trace_and_a_non_zero_exit()
     {
-        // A value the configuration binder cannot convert: nothing in the command expects this exception.
-        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, string.Empty, "alias", "list");
+        // A store that fails in a way no command expects.
+        var result = await RunWithServicesAsync(s => s.AddSingleton(Failing.Create<IAliasAdmin>()), "alias", "list");
         Assert.Equal(1, result.Code);
         var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("mailtumble: Failed to convert configuration value 'lots' at 'MailTumble:Sqlite:IngestChannelCapacity' to type 'System.Int32': ", line, StringComparison.Ordinal);
-        Assert.DoesNotContain(" at MailTumble", line, StringComparison.Ordinal);
+        Assert.Equal("mailtumble: " + Failing.Message, line);
     }
 
     [Fact]
     public async Task MAILTUMBLE_VERBOSE_adds_the_stack_trace()
     {
-        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots", ["MAILTUMBLE_VERBOSE"] = "1" }, string.Empty, "alias", "list");
+        var result = await RunWithServicesAndSettingsAsync(s => s.AddSingleton(Failing.Create<IAliasAdmin>()), new() { ["MAILTUMBLE_VERBOSE"] = "1" }, "alias", "list");
         Assert.Equal(1, result.Code);
-        Assert.StartsWith("mailtumble: Failed to convert configuration value", result.Err, StringComparison.Ordinal);
+        Assert.StartsWith("mailtumble: " + Failing.Message, result.Err, StringComparison.Ordinal);
         Assert.Contains("   at ", result.Err, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task An_unexpected_failure_in_receive_is_exit_75_so_the_MTA_retries()
     {
-        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, "Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
+        await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
+        var result = await RunWithServicesAsync(s => s.AddSingleton(Failing.Create<IRawStore>()), "receive", "--to", "x7g2@mask.example.com");
         Assert.Equal(75, result.Code);
-        var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.StartsWith("mailtumble: Failed to convert configuration value", line, StringComparison.Ordinal);
+        Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
-    public async Task Unknown_commands_are_usage_errors()
+    public async Task A_setting_the_binder_cannot_convert_is_exit_78_naming_the_setting_and_what_it_takes()
     {
-        var result = await RunAsync("frobnicate");
-        Assert.NotEqual(0, result.Code);
+        var result = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, string.Empty, "alias", "list");
+        Assert.Equal(78, result.Code);
+        var line = Assert.Single(result.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal("mailtumble: invalid setting: MailTumble:Sqlite:IngestChannelCapacity is 'lots', which is not a whole number", line);
+
+        // receive too: a bad setting is the operator's to fix (78), as the README says.
+        var piped = await RunWithSettingsAsync(new() { ["MailTumble:Sqlite:IngestChannelCapacity"] = "lots" }, "Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
+        Assert.Equal(78, piped.Code);
+        Assert.Contains("MailTumble:Sqlite:IngestChannelCapacity", piped.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_commands_and_missing_arguments_are_usage_errors_exit_64()
+    {
+        var unknown = await RunAsync("frobnicate");
+        Assert.Equal(64, unknown.Code);
+        Assert.Contains("mailtumble: Unrecognized command or argument 'frobnicate'", unknown.Err, StringComparison.Ordinal);
+        Assert.Contains("'mailtumble --help'", unknown.Err, StringComparison.Ordinal);
+
+        var missing = await RunAsync("alias", "add", "x7g2@mask.example.com");
+        Assert.Equal(64, missing.Code);
+        Assert.Contains("'mailtumble alias add --help'", missing.Err, StringComparison.Ordinal);
+        Assert.Equal(64, (await RunAsync()).Code);
+        Assert.Equal(0, (await RunAsync("--help")).Code);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -28,7 +28,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     private readonly ILogger<SqsOutgoingQueue> _logger;
     private readonly string _queueUrl;
     private readonly LeaseKeeper? _keeper;
-    private readonly ConcurrentQueue<DateTimeOffset> _sent = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _deferred = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _deadGate = new(1, 1);
     private string? _deadUrl;
@@ -94,7 +93,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     {
         _keeper?.Forget(item.LeaseToken);
         await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = _queueUrl, ReceiptHandle = item.LeaseToken }, cancellationToken).ConfigureAwait(false);
-        _sent.Enqueue(_time.GetUtcNow());
         LogAcked(_logger, item.Item.Id, outcome);
         return await _references.RemoveAsync(item.Item.MessageKey, item.Item.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -150,14 +148,8 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
         var main = await CountsAsync(_queueUrl, cancellationToken).ConfigureAwait(false);
         var deadUrl = await TryDeadUrlAsync(cancellationToken).ConfigureAwait(false);
         var dead = deadUrl is null ? default : await CountsAsync(deadUrl, cancellationToken).ConfigureAwait(false);
-        var cutoff = _time.GetUtcNow() - TimeSpan.FromMinutes(1);
-        while (_sent.TryPeek(out var at) && at < cutoff)
-        {
-            _sent.TryDequeue(out _);
-        }
-
-        // SQS counts are approximate; "sent last minute" is this process's own.
-        return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, _sent.Count);
+        // SQS counts are approximate, and SQS keeps no trace of deleted messages: what was sent is not the queue's to say.
+        return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, SentLastMinute: null);
     }
 
     /// <summary>Only retries scheduled by this process are known: SQS cannot say when another process's delayed message is due.</summary>

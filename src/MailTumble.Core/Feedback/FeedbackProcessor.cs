@@ -60,7 +60,7 @@ public sealed partial class FeedbackProcessor
         if (!SesNotificationParser.IsSes(document.RootElement))
         {
             LogNotFeedback(_logger, snsMessageId ?? "(no id)");
-            return FeedbackResult.None;
+            return FeedbackResult.NotAReport($"SNS message {snsMessageId ?? "(no id)"}: not an SES bounce, complaint or delivery notification");
         }
 
         return await ProcessAsync(Retag(SesNotificationParser.Parse(document.RootElement, snsMessageId), origin), cancellationToken).ConfigureAwait(false);
@@ -75,6 +75,7 @@ public sealed partial class FeedbackProcessor
         if (events.Count == 0)
         {
             LogNotFeedback(_logger, parsed.MessageId ?? "(no Message-ID)");
+            return FeedbackResult.NotAReport($"message {(parsed.MessageId is { } id ? "<" + id + ">" : "(no Message-ID)")}: not a bounce, complaint or delivery report");
         }
 
         return await ProcessAsync(events, cancellationToken).ConfigureAwait(false);
@@ -124,7 +125,7 @@ public sealed partial class FeedbackProcessor
             var sns = SnsMessage.Parse(root);
             return sns.Type == "Notification"
                 ? await ProcessSesJsonAsync(sns.Message, sns.MessageId, origin, cancellationToken).ConfigureAwait(false)
-                : FeedbackResult.None;
+                : FeedbackResult.NotAReport($"SNS message {sns.MessageId}: a {sns.Type}, not a notification");
         }
 
         if (SesNotificationParser.IsSes(root))
@@ -137,11 +138,11 @@ public sealed partial class FeedbackProcessor
 
     private async Task<FeedbackResult> ProcessOneAsync(FeedbackEvent feedback, CancellationToken cancellationToken)
     {
-        var delivery = await AttributeAsync(feedback, cancellationToken).ConfigureAwait(false);
+        var (delivery, why) = await AttributeAsync(feedback, cancellationToken).ConfigureAwait(false);
         if (delivery is null)
         {
-            LogUnattributed(_logger, feedback.Type, feedback.Recipient, feedback.Key);
-            return new FeedbackResult(0, 0, 1);
+            LogUnattributed(_logger, feedback.Type, feedback.Recipient, feedback.Key, why);
+            return FeedbackResult.NotOurs($"{feedback.Type.ToString().ToLowerInvariant()} for <{feedback.Recipient}>: not about a delivery of ours ({why})");
         }
 
         var stored = new StoredFeedback(feedback.Key, delivery.Alias, delivery.DeliveryId, feedback.Type, feedback.BounceType, feedback.SubType,
@@ -167,9 +168,13 @@ public sealed partial class FeedbackProcessor
         return new FeedbackResult(1, 0, 0);
     }
 
-    /// <summary>The delivery the event is about: by signed bounce address first, then by the provider's message id.</summary>
-    private async Task<SentDelivery?> AttributeAsync(FeedbackEvent feedback, CancellationToken cancellationToken)
+    /// <summary>
+    /// The delivery the event is about: by signed bounce address first, then by the provider's message id; when there
+    /// is none, why not.
+    /// </summary>
+    private async Task<(SentDelivery? Delivery, string Why)> AttributeAsync(FeedbackEvent feedback, CancellationToken cancellationToken)
     {
+        var why = new List<string>();
         foreach (var address in feedback.BounceAddresses)
         {
             var check = _bounces.Check(address);
@@ -177,14 +182,23 @@ public sealed partial class FeedbackProcessor
             var trusted = check.Status == BounceStatus.Valid || (check.Status == BounceStatus.Expired && feedback.Origin != FeedbackOrigin.Smtp);
             if (!trusted)
             {
+                if (check.Status != BounceStatus.NotBounceAddress)
+                {
+                    why.Add($"bounce address {address} is {check.Status.ToString().ToLowerInvariant()}");
+                }
+
                 continue;
             }
 
             var delivery = await _store.FindDeliveryAsync(check.DeliveryId!, cancellationToken).ConfigureAwait(false);
             if (delivery is not null && Matches(feedback, delivery))
             {
-                return delivery;
+                return (delivery, string.Empty);
             }
+
+            why.Add(delivery is null
+                ? $"no record of delivery {check.DeliveryId} (records are kept 30 days)"
+                : $"delivery {check.DeliveryId} went to another recipient");
         }
 
         if (!string.IsNullOrEmpty(feedback.ProviderMessageId))
@@ -193,16 +207,25 @@ public sealed partial class FeedbackProcessor
             var exact = sent.Where(d => string.Equals(d.Target, feedback.Recipient, StringComparison.OrdinalIgnoreCase)).ToList();
             if (exact.Count == 1)
             {
-                return exact[0];
+                return (exact[0], string.Empty);
             }
 
             if (sent.Count == 1 && !feedback.RecipientMustMatch)
             {
-                return sent[0];
+                return (sent[0], string.Empty);
             }
+
+            why.Add(sent.Count == 0 ? $"no delivery of ours has provider message id {feedback.ProviderMessageId}" : $"provider message id {feedback.ProviderMessageId} names no delivery to this recipient");
         }
 
-        return null;
+        if (why.Count == 0)
+        {
+            why.Add(feedback.BounceAddresses.Count == 0 && string.IsNullOrEmpty(feedback.ProviderMessageId)
+                ? "it names neither one of our signed bounce addresses nor a provider message id we recorded"
+                : "it names no signed bounce address of ours");
+        }
+
+        return (null, string.Join("; ", why));
     }
 
     /// <summary>
@@ -296,8 +319,8 @@ public sealed partial class FeedbackProcessor
     [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Type} ({BounceType} {SubType}) for alias <{Alias}> delivery {DeliveryId}: {Detail}")]
     private static partial void LogApplied(ILogger logger, FeedbackType type, BounceType bounceType, string? subType, string alias, string deliveryId, string? detail);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback {Type} for <{Recipient}> ({Key}) is not about a delivery of ours; ignored")]
-    private static partial void LogUnattributed(ILogger logger, FeedbackType type, string recipient, string key);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback {Type} for <{Recipient}> ({Key}) is not about a delivery of ours; ignored: {Why}")]
+    private static partial void LogUnattributed(ILogger logger, FeedbackType type, string recipient, string key, string why);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Key} was already processed; counted once")]
     private static partial void LogDuplicate(ILogger logger, string key);

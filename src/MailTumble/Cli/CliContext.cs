@@ -3,7 +3,6 @@ using MailTumble.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace MailTumble.Cli;
 
@@ -27,10 +26,10 @@ internal sealed class CliContext(IConfigurationRoot configuration, TextWriter ou
             await using var services = CliServices.Create(Configuration, extraServices);
             return await work(services).ConfigureAwait(false);
         }
-        catch (OptionsValidationException ex)
+        catch (Exception ex) when (SettingErrors.Describe(ex, Configuration) is { } setting)
         {
-            await Error.WriteLineAsync("mailtumble: invalid setting: " + string.Join("; ", ex.Failures)).ConfigureAwait(false);
-            return ExitCodes.Config;
+            await Error.WriteLineAsync("mailtumble: " + setting.Message).ConfigureAwait(false);
+            return setting.Code;
         }
         catch (ReadOnlyDirectoryException ex)
         {

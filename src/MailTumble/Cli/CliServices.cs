@@ -10,6 +10,7 @@ internal static class CliServices
 {
     public static ServiceProvider Create(IConfigurationRoot configuration, Action<IServiceCollection>? extra = null)
     {
+        MailTumbleConfiguration.EnsureDataDir(configuration);
         var services = new ServiceCollection();
         services.AddLogging(b => b.AddConfiguration(configuration.GetSection("Logging")).SetMinimumLevel(LogLevel.Warning).AddSimpleConsole(o => o.SingleLine = true));
         services.AddSingleton<IConfiguration>(configuration);

@@ -33,7 +33,13 @@ internal static class FeedbackCommand
 
             var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessDocumentAsync(content, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync(outcome.ToString()).ConfigureAwait(false);
-            return ExitCodes.Ok;
+            foreach (var reason in outcome.Ignored)
+            {
+                await context.Error.WriteLineAsync("mailtumble: ignored: " + reason).ConfigureAwait(false);
+            }
+
+            // Nothing in it was a report at all: bad input (65), so a script sees the file was not what it thought.
+            return outcome.NotReports > 0 && outcome.Applied + outcome.Duplicates + outcome.Unattributed == 0 ? ExitCodes.DataError : ExitCodes.Ok;
         }));
 
         var feedback = new Command("feedback", "Bounces, complaints and deliveries");

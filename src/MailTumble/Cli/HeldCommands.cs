@@ -99,12 +99,31 @@ internal static class HeldCommands
                 return ExitCodes.Usage;
             }
 
+            // Ids that name nothing waiting are the operator's mistake: said, and exit 67, never a quiet "approved 0".
+            var named = chosen.Select(i => i.Trim()).Distinct(StringComparer.Ordinal).ToList();
+            var missing = new List<string>();
+            foreach (var id in named)
+            {
+                var entry = await services.GetRequiredService<IHeldStore>().GetAsync(id, ct).ConfigureAwait(false);
+                if (entry is null || entry.State != HeldState.Held)
+                {
+                    missing.Add(entry is null ? $"{id} (no such held message)" : $"{id} (already {entry.State.ToString().ToLowerInvariant()})");
+                }
+            }
+
             var query = Query(services, chosen.Length == 0 ? null : chosen, result.GetValue(alias), result.GetValue(sender), result.GetValue(olderThan));
             var moderator = services.GetRequiredService<Moderator>();
-            var count = approve
+            var count = named.Count > 0 && missing.Count == named.Count ? 0
+                : approve
                 ? await moderator.ApproveAsync(query, Actor, result.GetValue(reason), result.GetValue(allowSender), ct).ConfigureAwait(false)
                 : await moderator.RejectAsync(query, Actor, result.GetValue(reason), ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync($"{(approve ? "approved" : "rejected")} {count}").ConfigureAwait(false);
+            if (missing.Count > 0)
+            {
+                await context.Error.WriteLineAsync($"mailtumble: not {(approve ? "approved" : "rejected")}: {string.Join(", ", missing)}").ConfigureAwait(false);
+                return ExitCodes.NoUser;
+            }
+
             return ExitCodes.Ok;
         }));
         return command;

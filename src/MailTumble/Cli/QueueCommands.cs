@@ -28,6 +28,12 @@ internal static class QueueCommands
     internal static string Format(QueueStats s, DeliveryStatus? status, DateTimeOffset now)
     {
         var c = CultureInfo.InvariantCulture;
+        // The status is published by a running `serve` every quarter second; older than a few seconds means none runs.
+        var live = status is not null && now - status.UpdatedAt <= TimeSpan.FromSeconds(10);
+        // The queue counts every process's deliveries; SQS cannot, and then the running send-out's own count is all there is.
+        var sent = s.SentLastMinute is { } counted ? counted.ToString(c)
+            : live ? $"{status!.SentLastMinute} (by the serve on this data directory; SQS does not count deliveries)"
+            : "unknown (SQS does not count deliveries, and no serve runs on this data directory)";
         var lines = new List<string>
         {
             $"depth             {s.Depth}",
@@ -35,17 +41,16 @@ internal static class QueueCommands
             $"  in flight       {s.InFlight}",
             $"  deferred        {s.Deferred}",
             $"dead letters      {s.DeadLetters}",
-            $"sent last minute  {s.SentLastMinute}",
+            $"sent last minute  {sent}",
         };
 
-        // The status is published by a running `serve` every quarter second; older than a few seconds means none runs.
-        if (status is null || now - status.UpdatedAt > TimeSpan.FromSeconds(10))
+        if (!live)
         {
             lines.Add("send-out          not running" + (status is null ? string.Empty : $" (last seen {status.UpdatedAt:u})"));
         }
         else
         {
-            lines.Add(string.Create(c, $"send rate         {status.Rate:0.##}/s of {status.MaxRate:0.##}/s, {status.Concurrency} worker(s)"));
+            lines.Add(string.Create(c, $"send rate         {status!.Rate:0.##}/s of {status.MaxRate:0.##}/s, {status.Concurrency} worker(s)"));
             lines.Add($"last minute       sent {status.SentLastMinute}, throttled {status.ThrottledLastMinute}, failed {status.FailedLastMinute}");
             if (status.DailyQuota is { } quota)
             {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
 
@@ -43,6 +44,28 @@ internal static class MailTumbleConfiguration
         }
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Creates the data directory if it is missing and checks that files can be written there, or stops with a message
+    /// naming <c>MailTumble:DataDir</c> (rather than the first file error of whichever store opens first).
+    /// </summary>
+    public static string EnsureDataDir(IConfiguration configuration)
+    {
+        var dir = DataDir(configuration);
+        try
+        {
+            Directory.CreateDirectory(dir);
+            var probe = Path.Combine(dir, $".write-check-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return dir;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new OptionsValidationException("MailTumble:DataDir", typeof(string),
+                [$"MailTumble:DataDir is '{dir}', which cannot be created or written: {ex.Message.TrimEnd('.')}"]);
+        }
     }
 
     public static string DataDir(IConfiguration configuration) =>

@@ -20,6 +20,7 @@ internal static class RelayHost
 {
     public static WebApplication Build(IConfigurationRoot configuration, Action<IServiceCollection>? configureServices = null)
     {
+        MailTumbleConfiguration.EnsureDataDir(configuration);
         // No file watching: configuration is read at start, and a watcher on the working directory would
         // see every message file the relay writes under ./data.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
@@ -63,8 +64,17 @@ internal static class RelayHost
     public static async Task<int> RunAsync(IConfigurationRoot configuration, TextWriter output)
     {
         await using var app = Build(configuration);
-        await app.StartAsync().ConfigureAwait(false);
-        await PrintBannerAsync(app, configuration, output).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            await PrintBannerAsync(app, configuration, output).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (app.Services.GetService<SmtpListenerService>()?.BoundEndPoint is { IsFaulted: true } bound)
+        {
+            // The listener's bind failure stops the host, and start-up then only sees the cancellation: report the cause.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bound.Exception!.GetBaseException());
+        }
+
         await app.WaitForShutdownAsync().ConfigureAwait(false);
         return ExitCodes.Ok;
     }
