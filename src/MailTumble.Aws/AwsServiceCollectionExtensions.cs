@@ -6,7 +6,9 @@ using MailTumble.Aws.Feedback;
 using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Moderation;
 using MailTumble.Aws.Queue;
+using MailTumble.Aws.Status;
 using MailTumble.Aws.Storage;
+using MailTumble.Core.Delivery;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
@@ -70,37 +72,44 @@ public static class AwsServiceCollectionExtensions
         services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
         services.TryAddSingleton(sp => AwsClients.CreateSqs(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
         services.TryAddSingleton<DeliveryReferences>();
+        services.TryAddSingleton<SentLog>();
         services.AddSingleton<SqsOutgoingQueue>();
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
-        DecorateHeldStore(services);
-        Decorate<IFeedbackStore>(services, (sp, local) => new SharedFeedbackStore(local, sp.GetRequiredService<IAmazonS3>(), sp.GetRequiredService<IOptions<AwsOptions>>()));
+        services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqsOutgoingQueue>());
         return services;
     }
 
-    /// <summary>Held entries keep their stored message alive through the same S3 references as the SQS deliveries.</summary>
-    private static void DecorateHeldStore(IServiceCollection services) =>
-        Decorate<IHeldStore>(services, (sp, local) => new ReferencedHeldStore(local, sp.GetRequiredService<DeliveryReferences>()));
-
-    /// <summary>Wraps the local (SQLite) registration of a port in its shared AWS counterpart.</summary>
-    private static void Decorate<T>(IServiceCollection services, Func<IServiceProvider, T, T> wrap)
-        where T : class
+    /// <summary>
+    /// Adds the held store: the process's own (<paramref name="local"/>) behind S3 references, so an undecided entry keeps
+    /// its stored message alive next to the SQS deliveries' references. Needs <see cref="AddMailTumbleSqsQueue"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsHeldStore(this IServiceCollection services, Func<IServiceProvider, IHeldStore> local)
     {
-        var local = services.LastOrDefault(d => d.ServiceType == typeof(T));
-        if (local is null)
-        {
-            return;
-        }
+        ArgumentNullException.ThrowIfNull(local);
+        services.AddSingleton<IHeldStore>(sp => new ReferencedHeldStore(local(sp), sp.GetRequiredService<DeliveryReferences>()));
+        return services;
+    }
 
-        services.Remove(local);
-        services.AddSingleton(sp => wrap(sp, Resolve(sp, local)));
+    /// <summary>
+    /// Adds the feedback store shared through the bucket (sent deliveries and claimed events in S3), with the process's
+    /// own (<paramref name="local"/>) answering first. Needs <see cref="AddMailTumbleSqsQueue"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsFeedbackStore(this IServiceCollection services, Func<IServiceProvider, IFeedbackStore> local)
+    {
+        ArgumentNullException.ThrowIfNull(local);
+        services.AddSingleton<IFeedbackStore>(sp => new SharedFeedbackStore(local(sp), sp.GetRequiredService<IAmazonS3>(), sp.GetRequiredService<IOptions<AwsOptions>>()));
+        return services;
+    }
 
-        static T Resolve(IServiceProvider sp, ServiceDescriptor descriptor) => descriptor switch
-        {
-            { ImplementationInstance: T instance } => instance,
-            { ImplementationFactory: { } factory } => (T)factory(sp),
-            { ImplementationType: { } type } => (T)ActivatorUtilities.CreateInstance(sp, type),
-            _ => throw new InvalidOperationException($"the {typeof(T).Name} registration cannot be decorated"),
-        };
+    /// <summary>
+    /// Adds the published send-out status and the delivery log (<see cref="IDeliveryStatusStore"/>) in the bucket, shared
+    /// by every process. Needs <see cref="AddMailTumbleSqsQueue"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsDeliveryStatus(this IServiceCollection services)
+    {
+        services.TryAddSingleton<SentLog>();
+        services.AddSingleton<IDeliveryStatusStore, S3DeliveryStatusStore>();
+        return services;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using MailTumble.Core.Bounces;
+using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Feedback;
@@ -40,6 +41,7 @@ public static class CoreServiceCollectionExtensions
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();
         services.TryAddSingleton<QueueSignal>();
+        services.TryAddSingleton<NodeIdentity>();
         services.TryAddSingleton<MailTumbleMetrics>();
         services.TryAddSingleton(new ReplyClassifier());
         services.TryAddSingleton<RecipientPolicy>();
@@ -68,10 +70,15 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the send-out stage as a hosted service.</summary>
+    /// <summary>
+    /// Adds the send-out stage as a hosted service, with the family's rate budget (its heartbeat starts first, so the
+    /// first send already knows this node's share) and its queue wake-up.
+    /// </summary>
     public static IServiceCollection AddMailTumbleDelivery(this IServiceCollection services)
     {
         services.TryAddSingleton<DeliveryService>();
+        services.AddHostedService<RateBudgetService>();
+        services.AddHostedService<WakeUpService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
         return services;
     }

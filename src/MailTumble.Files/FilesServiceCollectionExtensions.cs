@@ -26,9 +26,10 @@ public static class FilesServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the outbox directory as the <see cref="IMailSender"/>.</summary>
-    public static IServiceCollection AddMailTumbleOutboxSender(this IServiceCollection services)
+    /// <summary>Adds the outbox directory (<see cref="FileStoreOptions.OutboxDirectory"/>) as the <see cref="IMailSender"/>.</summary>
+    public static IServiceCollection AddMailTumbleOutboxSender(this IServiceCollection services, Action<FileStoreOptions> configure)
     {
+        services.AddOptions<FileStoreOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IMailSender, OutboxSender>();
         return services;
     }

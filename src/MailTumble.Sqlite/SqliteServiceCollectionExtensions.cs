@@ -4,20 +4,41 @@ using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Sqlite;
 
-/// <summary>Registers the embedded SQLite queue and alias directory.</summary>
+/// <summary>Registers the embedded SQLite adapters, all in one file (<see cref="SqliteOptions.DatabasePath"/>).</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>Adds the <see cref="IOutgoingQueue"/>, <see cref="IFeedbackStore"/>, <see cref="IHeldStore"/> and <see cref="ISenderRuleStore"/> backed by one SQLite file.</summary>
-    public static IServiceCollection AddMailTumbleSqlite(this IServiceCollection services, Action<SqliteOptions> configure)
+    /// <summary>
+    /// The service key under which <see cref="AddMailTumbleSqliteProcessLocal"/> registers stores that another family
+    /// wraps rather than uses as its port.
+    /// </summary>
+    public const string ProcessLocalKey = "sqlite-process-local";
+
+    /// <summary>Adds the database file and its group-commit writer (once; later calls keep the first settings).</summary>
+    public static IServiceCollection AddMailTumbleSqliteDatabase(this IServiceCollection services, Action<SqliteOptions> configure)
     {
+        if (services.Any(d => d.ServiceType == typeof(SqliteDatabase)))
+        {
+            return services;
+        }
+
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value.DatabasePath));
         services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
-        services.AddSingleton(sp => new SqliteOutgoingQueue(
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the outgoing queue (<see cref="IOutgoingQueue"/>, <see cref="IDeadLetterAdmin"/>), its delivery log and the
+    /// published send-out status (<see cref="IDeliveryStatusStore"/>). Needs <see cref="AddMailTumbleSqliteDatabase"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqliteQueue(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new SqliteOutgoingQueue(
             sp.GetRequiredService<SqliteDatabase>(),
             sp.GetRequiredService<SqliteWriter>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -25,15 +46,41 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
-        services.AddSingleton<IFeedbackStore, SqliteFeedbackStore>();
+        return services;
+    }
+
+    /// <summary>Adds the held store (<see cref="IHeldStore"/>) and sender rules (<see cref="ISenderRuleStore"/>). Needs <see cref="AddMailTumbleSqliteDatabase"/>.</summary>
+    public static IServiceCollection AddMailTumbleSqliteModeration(this IServiceCollection services)
+    {
         services.AddSingleton<IHeldStore, SqliteHeldStore>();
         services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
         return services;
     }
 
-    /// <summary>Adds the embedded <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> in the same SQLite file (call after <see cref="AddMailTumbleSqlite"/>).</summary>
-    public static IServiceCollection AddMailTumbleSqliteDirectory(this IServiceCollection services)
+    /// <summary>Adds the feedback and sent-delivery records (<see cref="IFeedbackStore"/>). Needs <see cref="AddMailTumbleSqliteDatabase"/>.</summary>
+    public static IServiceCollection AddMailTumbleSqliteFeedback(this IServiceCollection services)
     {
+        services.AddSingleton<IFeedbackStore, SqliteFeedbackStore>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds this process's own held store and feedback records under <see cref="ProcessLocalKey"/>, for a family that
+    /// keeps them locally behind its own shared counterpart (the AWS family wraps them), and this process's sender
+    /// rules as the <see cref="ISenderRuleStore"/>. Needs <see cref="AddMailTumbleSqliteDatabase"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqliteProcessLocal(this IServiceCollection services)
+    {
+        services.AddKeyedSingleton<IHeldStore, SqliteHeldStore>(ProcessLocalKey);
+        services.AddKeyedSingleton<IFeedbackStore, SqliteFeedbackStore>(ProcessLocalKey);
+        services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
+        return services;
+    }
+
+    /// <summary>Adds the embedded <see cref="IAliasDirectory"/> and <see cref="IAliasAdmin"/> in the database file (any family).</summary>
+    public static IServiceCollection AddMailTumbleSqliteDirectory(this IServiceCollection services, Action<SqliteOptions> configure)
+    {
+        services.AddMailTumbleSqliteDatabase(configure);
         services.AddSingleton(sp => new SqliteAliasDirectory(
             sp.GetRequiredService<SqliteDatabase>(),
             sp.GetRequiredService<TimeProvider>(),

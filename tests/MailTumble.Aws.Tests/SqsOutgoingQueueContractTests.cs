@@ -1,6 +1,7 @@
 using Amazon.S3;
 using Amazon.SQS;
 using MailTumble.Aws.Queue;
+using MailTumble.Aws.Status;
 using MailTumble.Core.Queue;
 using MailTumble.Testing.Contracts;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,7 +45,7 @@ public sealed class SqsOutgoingQueueContractTests : OutgoingQueueContract
         }
 
         var options = Options.Create(_options!);
-        return new SqsOutgoingQueue(_sqs!, new DeliveryReferences(_s3!, options), options, time, NullLogger<SqsOutgoingQueue>.Instance);
+        return new SqsOutgoingQueue(_sqs!, new DeliveryReferences(_s3!, options), new SentLog(_s3!, options), options, time, NullLogger<SqsOutgoingQueue>.Instance);
     }
 
     protected override async Task CloseAsync(IOutgoingQueue queue)

@@ -1,4 +1,5 @@
 using MailTumble.Aws.Queue;
+using MailTumble.Aws.Status;
 using MailTumble.Core.Queue;
 using MailTumble.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,7 +66,7 @@ public sealed class SqsOutgoingQueueTests
         await Fauxqs.EnsureBucketAsync(s3, options.S3BucketName!);
         options.QueueUrl = (await Fauxqs.CreateQueuesAsync(real, Fauxqs.UniqueName("lanes"))).Queue;
         var wrapped = Options.Create(options);
-        await using var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), wrapped, TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
+        await using var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), new SentLog(s3, wrapped), wrapped, TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
 
         var longLane = new string('x', 200);
         var items = new[] { Item() with { Lane = "shop.example" }, Item() with { Lane = string.Empty }, Item() with { Lane = longLane }, Item() with { Lane = "tenant äb" } };
@@ -100,7 +101,7 @@ public sealed class SqsOutgoingQueueTests
         var (url, _) = await Fauxqs.CreateQueuesAsync(sqs, Fauxqs.UniqueName("adapter"), maxReceiveCount);
         options.QueueUrl = url;
         var wrapped = Options.Create(options);
-        var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), wrapped, time ?? TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
+        var queue = new SqsOutgoingQueue(sqs, new DeliveryReferences(s3, wrapped), new SentLog(s3, wrapped), wrapped, time ?? TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
         return new TestQueue(queue, sqs, s3, url);
     }
 }

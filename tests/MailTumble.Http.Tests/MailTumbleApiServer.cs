@@ -41,8 +41,12 @@ public sealed class MailTumbleApiServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var dir = new TempDirectory();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddMailTumbleSqlite(o => o.DatabasePath = Path.Combine(dir.Path, "api.db"));
-        builder.Services.AddMailTumbleSqliteDirectory();
+        Action<SqliteOptions> database = o => o.DatabasePath = Path.Combine(dir.Path, "api.db");
+        builder.Services.AddMailTumbleSqliteDatabase(database);
+        builder.Services.AddMailTumbleSqliteQueue();
+        builder.Services.AddMailTumbleSqliteModeration();
+        builder.Services.AddMailTumbleSqliteFeedback();
+        builder.Services.AddMailTumbleSqliteDirectory(database);
         builder.Services.AddMailTumbleDirectoryCache(_ => { });
         builder.Services.AddMailTumbleApi();
         var app = builder.Build();

@@ -82,7 +82,10 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
         }
         while (page.IsTruncated == true);
 
-        Assert.DoesNotContain(left, key => !key.StartsWith("sent/", StringComparison.Ordinal) && !key.StartsWith("sent-by-provider/", StringComparison.Ordinal));
+        // (also the shared delivery log and each process's published status).
+        string[] records = ["sent/", "sent-by-provider/", "sent-log/", "status/"];
+        Assert.DoesNotContain(left, key => !records.Any(r => key.StartsWith(r, StringComparison.Ordinal)));
+        Assert.Equal(total, left.Count(key => key.StartsWith("sent-log/", StringComparison.Ordinal)));
         Assert.Equal(total, left.Count(key => key.StartsWith("sent/", StringComparison.Ordinal)));
         Assert.Equal(0, await one.StopAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, await two.StopAsync(TimeSpan.FromSeconds(30)));
@@ -94,7 +97,7 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
         var store = new S3RawStore(aws.S3, options);
         var refs = new DeliveryReferences(aws.S3, options);
         var noKeeper = Options.Create(new AwsOptions { QueueUrl = aws.QueueUrl, S3BucketName = AwsEmulator.Bucket, S3KeyPrefix = aws.Options.S3KeyPrefix, ExtendVisibility = false });
-        await using var queue = new SqsOutgoingQueue(aws.Sqs, refs, noKeeper, TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
+        await using var queue = new SqsOutgoingQueue(aws.Sqs, refs, new MailTumble.Aws.Status.SentLog(aws.S3, noKeeper), noKeeper, TimeProvider.System, NullLogger<SqsOutgoingQueue>.Instance);
         var now = DateTimeOffset.UtcNow;
         await Parallel.ForEachAsync(Enumerable.Range(0, Messages), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (m, token) =>
         {

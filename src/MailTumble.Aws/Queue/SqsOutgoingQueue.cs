@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using MailTumble.Aws.Status;
 using MailTumble.Core.Queue;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -17,12 +19,13 @@ namespace MailTumble.Aws.Queue;
 /// Lanes are SQS's own: every message carries its lane as <c>MessageGroupId</c>, so a fair queue (a standard queue whose
 /// messages have group ids) keeps one tenant's backlog from delaying the others across every process (<see cref="LaneAccess.Native"/>).
 /// </summary>
-internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposable
+internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
     private const int MaxDelaySeconds = 900;
     private const int MaxVisibilitySeconds = 43_200;
     private readonly IAmazonSQS _sqs;
     private readonly DeliveryReferences _references;
+    private readonly SentLog _sentLog;
     private readonly AwsOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SqsOutgoingQueue> _logger;
@@ -33,9 +36,10 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     private string? _deadUrl;
     private int _disposed;
 
-    public SqsOutgoingQueue(IAmazonSQS sqs, DeliveryReferences references, IOptions<AwsOptions> options, TimeProvider time, ILogger<SqsOutgoingQueue> logger)
+    public SqsOutgoingQueue(IAmazonSQS sqs, DeliveryReferences references, SentLog sentLog, IOptions<AwsOptions> options, TimeProvider time, ILogger<SqsOutgoingQueue> logger)
     {
         _sqs = sqs;
+        _sentLog = sentLog;
         _references = references;
         _options = options.Value;
         _time = time;
@@ -93,6 +97,20 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     {
         _keeper?.Forget(item.LeaseToken);
         await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = _queueUrl, ReceiptHandle = item.LeaseToken }, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        if (outcome == "sent")
+        {
+            // The daily quota's history, shared by every process (SQS keeps none). Only a history: never fail the ack for it.
+            try
+            {
+                await _sentLog.RecordAsync(item.Item.Id, now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonServiceException ex)
+            {
+                LogSentLogFailed(_logger, item.Item.Id, ex.Message);
+            }
+        }
+
         LogAcked(_logger, item.Item.Id, outcome);
         return await _references.RemoveAsync(item.Item.MessageKey, item.Item.Id, cancellationToken).ConfigureAwait(false);
     }
@@ -176,33 +194,6 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
     public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
 
     public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) => throw SqsLanes.NotPerLane();
-
-    public async Task<IReadOnlyList<DeadLetter>> ListDeadAsync(int limit, CancellationToken cancellationToken)
-    {
-        var url = await DeadUrlAsync(cancellationToken).ConfigureAwait(false);
-        var all = await DrainAsync(url, cancellationToken).ConfigureAwait(false);
-        await ShowAsync(url, all.Select(m => m.Message.ReceiptHandle).ToList(), cancellationToken).ConfigureAwait(false);
-        return all
-            .Select(m => new DeadLetter(m.Body.ToItem(), m.Body.Attempts, m.Body.DeadReason ?? "moved by the queue's redrive policy (received too often)", m.Body.DeadAt ?? m.Body.ReceivedAt))
-            .OrderByDescending(d => d.DeadAt)
-            .Take(limit)
-            .ToList();
-    }
-
-    public async Task<int> ReplayDeadAsync(IReadOnlyCollection<string>? ids, CancellationToken cancellationToken)
-    {
-        var url = await DeadUrlAsync(cancellationToken).ConfigureAwait(false);
-        var all = await DrainAsync(url, cancellationToken).ConfigureAwait(false);
-        var chosen = all.Where(m => ids is null || ids.Contains(m.Body.Id)).ToList();
-        await SendAsync(_queueUrl, chosen.Select(m => m.Body with { Attempts = 0, NotBefore = null, DeadReason = null, DeadAt = null }), cancellationToken).ConfigureAwait(false);
-        foreach (var m in chosen)
-        {
-            await _sqs.DeleteMessageAsync(new DeleteMessageRequest { QueueUrl = url, ReceiptHandle = m.Message.ReceiptHandle }, cancellationToken).ConfigureAwait(false);
-        }
-
-        await ShowAsync(url, all.Except(chosen).Select(m => m.Message.ReceiptHandle).ToList(), cancellationToken).ConfigureAwait(false);
-        return chosen.Count;
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -358,6 +349,9 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IAsyncDisposabl
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId} in the sent log (daily quota history): {Reason}")]
+    private static partial void LogSentLogFailed(ILogger logger, string deliveryId, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Removed delivery {DeliveryId} from SQS: {Outcome}")]
     private static partial void LogAcked(ILogger logger, string deliveryId, string outcome);

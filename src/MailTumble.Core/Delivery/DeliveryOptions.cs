@@ -13,15 +13,12 @@ public sealed class DeliveryOptions
     public double MaxSendRate { get; set; } = 14;
 
     /// <summary>
-    /// How many <c>serve</c> processes share the send-out (AWS mode: several processes on one queue). Each process
-    /// paces itself at <see cref="MaxSendRate"/> / <see cref="Workers"/>, so together they stay under the provider's
-    /// rate without coordinating; throttling replies still cut each one's rate.
+    /// How many <c>serve</c> processes share the send-out in the AWS family, whose nodes do not coordinate yet: each
+    /// paces itself at <see cref="MaxSendRate"/> / <see cref="Workers"/>. The other families share the rate through
+    /// their backend and ignore this (with a warning).
     /// </summary>
     [Range(1, 1000, ErrorMessage = "MailTumble:Outbound:Workers must be between {1} and {2}")]
     public int Workers { get; set; } = 1;
-
-    /// <summary>This process's share of the send rate.</summary>
-    public double ProcessSendRate => MaxSendRate / Workers;
 
     /// <summary>The most send workers (and outbound connections) at once.</summary>
     [Range(1, 512, ErrorMessage = "MailTumble:Outbound:MaxConcurrency must be between {1} and {2}")]

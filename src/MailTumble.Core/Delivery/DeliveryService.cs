@@ -38,6 +38,7 @@ public sealed partial class DeliveryService : BackgroundService
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
+    private long _depth;
 
     /// <summary>Creates the service; <paramref name="feedback"/> records sent deliveries so bounces and complaints can be attributed.</summary>
     public DeliveryService(
@@ -79,6 +80,12 @@ public sealed partial class DeliveryService : BackgroundService
     /// <summary>The status as published for <c>queue stats</c>.</summary>
     public DeliveryStatus Status => _pacer.Snapshot(_desired);
 
+    /// <summary>The pacer (the rate budget sets this node's share on it).</summary>
+    internal SendPacer Pacer => _pacer;
+
+    /// <summary>Ready and in-flight items at the last look (the rate budget's demand).</summary>
+    internal long QueueDepth => Interlocked.Read(ref _depth);
+
     /// <summary>The worker count the queue depth currently justifies.</summary>
     public int DesiredConcurrency => _desired;
 
@@ -100,6 +107,7 @@ public sealed partial class DeliveryService : BackgroundService
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
                     var depth = stats.Ready + stats.InFlight;
+                    Interlocked.Exchange(ref _depth, depth);
                     _desired = ConcurrencyPolicy.Desired(depth, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
                     _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, _pacer.CurrentRate);
                     if (_statusStore is not null)

@@ -16,9 +16,9 @@ public sealed class RateController
     // Long enough for a provider's one-second count to fall below the cut rate, short enough to lose little.
     private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(500);
     private readonly TokenBucket _bucket;
-    private readonly double _max;
-    private readonly double _min;
-    private readonly double _step;
+    private double _max;
+    private double _min;
+    private double _step;
     private readonly TimeProvider _time;
     private readonly TimeSpan _quietPeriod;
     private readonly Lock _gate = new();
@@ -46,6 +46,29 @@ public sealed class RateController
 
     /// <summary>The configured maximum.</summary>
     public double MaxRate => _max;
+
+    /// <summary>
+    /// Changes the maximum (this node's share of a rate shared with others). The rate in force, and the ceiling throttle
+    /// discovery found, scale with it: a node cut to 80% of its share stays at 80% of the new one.
+    /// </summary>
+    public void Rescale(double maxRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRate);
+        lock (_gate)
+        {
+            var factor = maxRate / _max;
+            if (Math.Abs(factor - 1) < 1e-9)
+            {
+                return;
+            }
+
+            _max = maxRate;
+            _min = Math.Min(maxRate, Math.Max(0.05, maxRate / 100));
+            _step = Math.Max(0.5, maxRate * 0.02);
+            _bucket.Rate = Math.Clamp(_bucket.Rate * factor, _min, _max);
+            _ceiling *= factor;
+        }
+    }
 
     /// <summary>Called on a throttling reply. Replies to sends already under way when the first came do not cut again.</summary>
     public void OnThrottled()

@@ -24,6 +24,7 @@ public sealed class SendPacer
     private readonly Queue<TimeSpan> _released = new(); // instants on _clock
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private int _pending;
+    private long _throttledTotal;
     private long _preliminaryTicks = TimeSpan.TicksPerMillisecond * 5;
     private string? _pauseReason;
 
@@ -31,10 +32,10 @@ public sealed class SendPacer
     public SendPacer(DeliveryOptions options, TimeProvider time)
     {
         _time = time;
-        // Each of several processes on one queue takes its share of the provider's rate.
-        _bucket = new TokenBucket(options.ProcessSendRate, 1, time);
+        // The whole rate until the family's rate budget says what this node's share is (SetShare).
+        _bucket = new TokenBucket(options.MaxSendRate, 1, time);
         _clock = _bucket.Clock;
-        _rate = new RateController(_bucket, options.ProcessSendRate, time);
+        _rate = new RateController(_bucket, options.MaxSendRate, time);
         _quota = options.DailyQuota is { } limit ? new DailyQuota(limit, time) : null;
         _sent = new SlidingCounter(time);
         _throttled = new SlidingCounter(time);
@@ -43,6 +44,28 @@ public sealed class SendPacer
 
     /// <summary>The rate in force.</summary>
     public double CurrentRate => _rate.CurrentRate;
+
+    /// <summary>Throttling replies recorded since start (the rate budget reports new ones to the cluster).</summary>
+    public long ThrottledTotal => Interlocked.Read(ref _throttledTotal);
+
+    /// <summary>
+    /// Sets this node's share of the provider's rate (the rate budget's answer): the most it may send, with any cut
+    /// throttle discovery has made scaled along.
+    /// </summary>
+    public void SetShare(double rate) => _rate.Rescale(rate);
+
+    /// <summary>Ends a pause given for <paramref name="reason"/> (a later pause for another reason stays).</summary>
+    public void Resume(string reason)
+    {
+        lock (_gate)
+        {
+            if (_pauseReason == reason)
+            {
+                _pausedUntil = DateTimeOffset.MinValue;
+                _pauseReason = null;
+            }
+        }
+    }
 
     /// <summary>The daily quota, if one is set.</summary>
     public DailyQuota? Quota => _quota;
@@ -171,6 +194,7 @@ public sealed class SendPacer
                 break;
             case SendOutcome.Throttled:
                 _throttled.Increment();
+                Interlocked.Increment(ref _throttledTotal);
                 _rate.OnThrottled();
                 break;
             default:

@@ -87,6 +87,11 @@ internal static class RelayHost
             : $"{dataDir} (SQLite mailtumble.db, raw messages in raw/)";
     }
 
+    private static string SendRate(IConfiguration configuration, DeliveryOptions delivery) =>
+        ServiceComposition.IsAws(configuration.GetSection("MailTumble")) && delivery.Workers > 1
+            ? $"{delivery.MaxSendRate / delivery.Workers:0.##} per second (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)"
+            : $"{delivery.MaxSendRate:0.##} per second";
+
     private static async Task PrintBannerAsync(WebApplication app, IConfiguration configuration, TextWriter output)
     {
         var services = app.Services;
@@ -106,7 +111,7 @@ internal static class RelayHost
               data       {Storage(configuration, dataDir)}
               outbound   {sender.Describe()}
               domains    {(receive.Domains.Count == 0 ? "every domain that has an alias" : string.Join(", ", receive.Domains))}
-              send rate  {delivery.ProcessSendRate:0.##} per second{(delivery.Workers > 1 ? $" (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)" : string.Empty)}
+              send rate  {SendRate(configuration, delivery)}
             Stop with Ctrl-C; accepted mail stays queued on disk.
             """).ConfigureAwait(false);
         await output.FlushAsync().ConfigureAwait(false);

@@ -1,8 +1,6 @@
 using MailTumble.Aws;
 using MailTumble.Core;
 using MailTumble.Core.Directory;
-using MailTumble.Core.Queue;
-using MailTumble.Core.Storage;
 using MailTumble.Core.Feedback;
 using MailTumble.Files;
 using MailTumble.Http;
@@ -11,7 +9,6 @@ using MailTumble.Sql;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
@@ -33,42 +30,23 @@ internal static class ServiceComposition
             },
             delivery => root.GetSection("Outbound").Bind(delivery),
             moderation => root.GetSection("Moderation").Bind(moderation));
-        services.AddMailTumbleSqlite(o =>
+        switch (Backend(root))
         {
-            o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
-            root.GetSection("Sqlite").Bind(o);
-        });
-        services.AddMailTumbleDirectory(root);
+            case "aws":
+                services.AddMailTumbleAws(root, dataDir);
+                break;
+            default:
+                services.AddMailTumbleEmbedded(root, dataDir);
+                break;
+        }
+
+        services.AddMailTumbleDirectory(root, dataDir);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
-        services.AddMailTumbleFileRawStore(o =>
-        {
-            o.RawDirectory = Path.Combine(dataDir, "raw");
-            o.OutboxDirectory = Path.Combine(dataDir, "outbox");
-        });
-
-        if (IsAws(root))
-        {
-            // AWS mode: S3 and SQS take the place of the files and the SQLite queue; SQLite may still hold the directory.
-            Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
-            services.RemoveAll<IRawStore>();
-            services.RemoveAll<IOutgoingQueue>();
-            services.AddMailTumbleS3RawStore(aws);
-            services.AddMailTumbleSqsQueue(aws);
-            if (!string.IsNullOrWhiteSpace(root["Aws:InboundQueueUrl"]))
-            {
-                services.AddMailTumbleSesIngress(aws);
-            }
-
-            if (root["Aws:FeedbackQueueUrl"] is { Length: > 0 } feedbackQueue)
-            {
-                services.AddMailTumbleSesFeedback(feedbackQueue, root.GetValue("Aws:ReceiveWaitSeconds", 20));
-            }
-        }
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
         {
-            services.AddMailTumbleOutboxSender();
+            services.AddMailTumbleOutboxSender(o => o.OutboxDirectory = Path.Combine(dataDir, "outbox"));
         }
         else
         {
@@ -78,25 +56,25 @@ internal static class ServiceComposition
         return services;
     }
 
-    /// <summary>The backends by their <c>MailTumble:Backend</c> name.</summary>
-    public static readonly IReadOnlyList<string> Backends = ["embedded", "aws"];
-
     /// <summary>
-    /// AWS mode when <c>MailTumble:Backend</c> is <c>aws</c>, or when it is unset and the seed's <c>QUEUE_URL</c> and
-    /// <c>S3_BUCKET_NAME</c> are both present.
+    /// The backend family: <c>MailTumble:Backend</c> (<c>embedded</c>, <c>aws</c>, <c>postgres</c>), or when it is unset
+    /// <c>aws</c> if the seed's <c>QUEUE_URL</c> and <c>S3_BUCKET_NAME</c> are both present, else <c>embedded</c>.
     /// </summary>
-    public static bool IsAws(IConfiguration root)
+    public static string Backend(IConfiguration root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        return (root["Backend"]?.Trim().ToLowerInvariant()) switch
+        var name = root["Backend"]?.Trim().ToLowerInvariant();
+        return name switch
         {
-            "aws" => true,
-            "embedded" => false,
-            null or "" => !string.IsNullOrWhiteSpace(root["Aws:QueueUrl"]) && !string.IsNullOrWhiteSpace(root["Aws:S3BucketName"]),
+            null or "" => !string.IsNullOrWhiteSpace(root["Aws:QueueUrl"]) && !string.IsNullOrWhiteSpace(root["Aws:S3BucketName"]) ? "aws" : "embedded",
+            _ when BackendFamilies.Names.Contains(name) => name,
             _ => throw new OptionsValidationException("MailTumble:Backend", typeof(string),
-                [$"MailTumble:Backend is '{root["Backend"]}'; expected one of: {string.Join(", ", Backends)}"]),
+                [$"MailTumble:Backend is '{root["Backend"]}'; expected one of: {string.Join(", ", BackendFamilies.Names)}"]),
         };
     }
+
+    /// <summary>Whether the AWS family is selected.</summary>
+    public static bool IsAws(IConfiguration root) => Backend(root) == "aws";
 
     /// <summary>The directory drivers by their <c>MailTumble:Directory:Driver</c> name.</summary>
     public static readonly IReadOnlyList<string> DirectoryDrivers = ["sqlite", "map", "rest", "dynamodb", "mysql", "postgres"];
@@ -113,7 +91,7 @@ internal static class ServiceComposition
             : "sqlite";
     }
 
-    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root)
+    private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
         var directory = root.GetSection("Directory");
         var driver = DirectoryDriver(directory);
@@ -123,7 +101,7 @@ internal static class ServiceComposition
         switch (driver)
         {
             case "sqlite":
-                services.AddMailTumbleSqliteDirectory();
+                services.AddMailTumbleSqliteDirectory(BackendFamilies.Sqlite(root, dataDir));
                 break;
             case "map":
                 services.AddMailTumbleMapDirectory(o =>

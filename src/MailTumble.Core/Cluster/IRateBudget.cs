@@ -1,0 +1,24 @@
+namespace MailTumble.Core.Cluster;
+
+/// <summary>
+/// Port: how much of the provider's rate (<c>MAXIMUM_SEND_RATE</c>) this node may use. Each backend family has one: a
+/// single node takes all of it; nodes sharing a backend hold a heartbeat there and take their share from the live nodes
+/// and their demand, so no static split is configured and a node that dies gives its share back.
+/// </summary>
+public interface IRateBudget
+{
+    /// <summary>
+    /// Publishes this node's heartbeat (what it reports in <paramref name="beat"/>) and returns the rate, in recipients
+    /// per second, the budget gives this node now. Called about twice a second by the send-out stage.
+    /// </summary>
+    Task<double> BeatAsync(NodeBeat beat, CancellationToken cancellationToken);
+
+    /// <summary>This node saw throttling replies since its last report: lower the rate of every node, not just this one.</summary>
+    Task ThrottledAsync(string nodeId, CancellationToken cancellationToken);
+
+    /// <summary>This node stops sending (orderly shutdown): its share goes back to the others at once.</summary>
+    Task LeaveAsync(string nodeId, CancellationToken cancellationToken);
+
+    /// <summary>The live nodes, with their shares and last heartbeats (<c>mailtumble cluster nodes</c>).</summary>
+    Task<IReadOnlyList<ClusterNode>> ListNodesAsync(CancellationToken cancellationToken);
+}

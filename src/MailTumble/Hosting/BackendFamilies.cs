@@ -1,0 +1,73 @@
+using MailTumble.Aws;
+using MailTumble.Core.Cluster;
+using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
+using MailTumble.Core.Queue;
+using MailTumble.Files;
+using MailTumble.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MailTumble.Hosting;
+
+/// <summary>
+/// The backend families (<c>MailTumble:Backend</c>). Each registers a complete, consistent set of the stateful ports:
+/// raw store, outgoing queue and dead letters, held store, sender rules and known senders, feedback and delivery
+/// records, delivery log and status, rate budget and wake-up signal. Nothing is registered and then replaced: a family
+/// is composed whole, and families are never mixed. The alias directory is chosen separately.
+/// </summary>
+internal static class BackendFamilies
+{
+    /// <summary>The families by their <c>MailTumble:Backend</c> name.</summary>
+    public static readonly IReadOnlyList<string> Names = ["embedded", "aws"];
+
+    /// <summary>One machine: SQLite (WAL) for the queue and all state, raw messages as files, all of the rate for this node.</summary>
+    public static IServiceCollection AddMailTumbleEmbedded(this IServiceCollection services, IConfigurationSection root, string dataDir)
+    {
+        services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
+        services.AddMailTumbleSqliteQueue();
+        services.AddMailTumbleSqliteModeration();
+        services.AddMailTumbleSqliteFeedback();
+        services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"));
+        services.AddSingleton<IRateBudget, LocalRateBudget>();
+        services.AddSingleton<IQueueWakeUp, InProcessWakeUp>();
+        return services;
+    }
+
+    /// <summary>
+    /// AWS: raw messages in S3, the queue and dead letters on SQS, sent deliveries, claimed feedback, the delivery log and
+    /// published status in the bucket. Each process still keeps its own held mail, sender rules and feedback history in
+    /// its SQLite file under <c>DataDir</c> (held entries referenced in S3), and paces at <c>MAXIMUM_SEND_RATE / Workers</c>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAws(this IServiceCollection services, IConfigurationSection root, string dataDir)
+    {
+        Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
+        services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
+        services.AddMailTumbleSqliteProcessLocal();
+        services.AddMailTumbleS3RawStore(aws);
+        services.AddMailTumbleSqsQueue(aws);
+        services.AddMailTumbleAwsHeldStore(sp => sp.GetRequiredKeyedService<IHeldStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
+        services.AddMailTumbleAwsFeedbackStore(sp => sp.GetRequiredKeyedService<IFeedbackStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
+        services.AddMailTumbleAwsDeliveryStatus();
+        services.AddSingleton<IRateBudget, StaticSplitRateBudget>();
+        services.AddSingleton<IQueueWakeUp, InProcessWakeUp>(); // SQS long polling waits for work by itself
+        if (!string.IsNullOrWhiteSpace(root["Aws:InboundQueueUrl"]))
+        {
+            services.AddMailTumbleSesIngress(aws);
+        }
+
+        if (root["Aws:FeedbackQueueUrl"] is { Length: > 0 } feedbackQueue)
+        {
+            services.AddMailTumbleSesFeedback(feedbackQueue, root.GetValue("Aws:ReceiveWaitSeconds", 20));
+        }
+
+        return services;
+    }
+
+    /// <summary>The SQLite file under the data directory (the embedded family's state, or a process's own in AWS, or the sqlite alias directory).</summary>
+    public static Action<SqliteOptions> Sqlite(IConfigurationSection root, string dataDir) => o =>
+    {
+        o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
+        root.GetSection("Sqlite").Bind(o);
+    };
+}

@@ -1,0 +1,97 @@
+using MailTumble.Core.Cluster;
+using MailTumble.Core.Delivery;
+using MailTumble.Core.Directory;
+using MailTumble.Core.Feedback;
+using MailTumble.Core.Moderation;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
+using MailTumble.Hosting;
+using MailTumble.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace MailTumble.Tests;
+
+/// <summary>
+/// Every backend family registers every stateful port once, with its own adapters: resolving each port per family shows
+/// which assembly answers, and none may fall back to another family's. The alias directory is chosen separately.
+/// </summary>
+public sealed class BackendFamilyCompositionTests : IDisposable
+{
+    /// <summary>The stateful ports a family must provide.</summary>
+    private static readonly Type[] Ports =
+    [
+        typeof(IRawStore), typeof(IOutgoingQueue), typeof(IDeadLetterAdmin), typeof(IHeldStore), typeof(ISenderRuleStore),
+        typeof(IFeedbackStore), typeof(IDeliveryStatusStore), typeof(IRateBudget), typeof(IQueueWakeUp),
+    ];
+
+    private readonly TempDirectory _dir = new();
+
+    public static TheoryData<string> Families() => ["embedded", "aws"];
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public async Task Every_port_is_registered_once_and_answered_by_the_family_s_own_adapters(string family)
+    {
+        var services = Compose(family);
+        foreach (var port in Ports)
+        {
+            Assert.True(services.Count(d => d.ServiceType == port && !d.IsKeyedService) == 1, $"{family}: {port.Name} is registered {services.Count(d => d.ServiceType == port && !d.IsKeyedService)} times");
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        var answered = Ports.ToDictionary(p => p, p => provider.GetRequiredService(p).GetType());
+        foreach (var (port, type) in answered)
+        {
+            var assembly = type.Assembly.GetName().Name!;
+            Assert.True(Allowed(family, port).Contains(assembly), $"{family}: {port.Name} is answered by {type.FullName} from {assembly}");
+        }
+    }
+
+    [Theory]
+    [InlineData("embedded", "map")]
+    [InlineData("aws", "sqlite")]
+    [InlineData("aws", "map")]
+    public async Task The_alias_directory_is_a_separate_choice(string family, string driver)
+    {
+        var map = Path.Combine(_dir.Path, "aliases.yaml");
+        await File.WriteAllTextAsync(map, "aliases:\n  x7g2@mask.example.com: john@real.example.org\n");
+        await using var provider = Compose(family, new() { ["MailTumble:Directory:Driver"] = driver, ["MailTumble:Directory:Map:Path"] = map }).BuildServiceProvider();
+        var lookup = await provider.GetRequiredService<IAliasDirectory>().LookupAsync("x7g2@mask.example.com", default);
+        Assert.Equal(driver == "map" ? LookupOutcome.Found : LookupOutcome.NotFound, lookup.Outcome);
+        Assert.Equal(family == "aws" ? "SqsOutgoingQueue" : "SqliteOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    private static HashSet<string> Allowed(string family, Type port) => family switch
+    {
+        "embedded" => ["MailTumble.Sqlite", "MailTumble.Files", "MailTumble.Core"],
+        // Not yet shared across AWS processes: sender rules stay in each process's own SQLite file (README, AWS deployment).
+        "aws" when port == typeof(ISenderRuleStore) => ["MailTumble.Sqlite"],
+        "aws" => ["MailTumble.Aws", "MailTumble.Core"],
+        _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
+    };
+
+    private ServiceCollection Compose(string family, Dictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["MailTumble:DataDir"] = _dir.Path,
+            ["MailTumble:Backend"] = family,
+            ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
+            ["MailTumble:Aws:S3BucketName"] = "raw",
+            ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+        };
+        foreach (var (key, value) in extra ?? [])
+        {
+            settings[key] = value;
+        }
+
+        var services = new ServiceCollection();
+        services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
+        services.AddMailTumbleRelay(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        return services;
+    }
+}
