@@ -8,8 +8,9 @@ namespace MailTumble.Bench.Sink;
 
 /// <summary>
 /// Behaves like a provider with a send-rate limit: at most <c>Limit</c> messages in any one-second
-/// window, "454 Throttling failure" above it (as SES answers). Logs "A ms" per accepted message and
-/// "T ms" per throttled attempt, so the benchmark can check pacing to the millisecond.
+/// window, "454 Throttling failure" above it (as SES answers). Logs "A ms id tag" per accepted message (the relay's
+/// delivery id from its Received header and the X-Bench-Tag header, "-" when absent) and "T ms" per throttled attempt,
+/// so the benchmark can check pacing to the millisecond and follow single messages.
 /// </summary>
 internal sealed class ProviderStore(SinkOptions options, StreamWriter log, Action onAccepted) : MessageStore
 {
@@ -34,10 +35,32 @@ internal sealed class ProviderStore(SinkOptions options, StreamWriter log, Actio
             }
 
             _window.Enqueue(now);
-            log.WriteLine("A " + now.ToString(CultureInfo.InvariantCulture));
+            var head = Head(buffer);
+            log.WriteLine($"A {now.ToString(CultureInfo.InvariantCulture)} {Find(head, "(MailTumble) id ")} {Find(head, "\nX-Bench-Tag: ")}");
         }
 
         onAccepted();
         return Task.FromResult(SmtpResponse.Ok);
+    }
+
+    private static string Head(ReadOnlySequence<byte> buffer)
+    {
+        var head = buffer.Slice(0, Math.Min(buffer.Length, 16384)).ToArray();
+        var text = System.Text.Encoding.Latin1.GetString(head);
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        return end < 0 ? text : text[..end];
+    }
+
+    private static string Find(string head, string marker)
+    {
+        var at = head.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return "-";
+        }
+
+        var start = at + marker.Length;
+        var stop = head.IndexOfAny([' ', '\r', '\n', ';'], start);
+        return stop < 0 ? head[start..] : head[start..stop];
     }
 }

@@ -133,14 +133,20 @@ mailtumble_publish() {
   dotnet publish "$REPO/src/MailTumble" -c Release -o "$BENCH_ROOT/app" --nologo -v quiet >/dev/null
 }
 
+# The relay instance's directory: MT_INSTANCE names it (default mailtumble), so a bench can run two side by side.
+mt_dir() { echo "$BENCH_ROOT/${MT_INSTANCE:-mailtumble}"; }
+
 # mailtumble_start SMTP_PORT RELAY_PORT [VAR=VALUE...]: fresh data dir, alias added, relay started.
-# With KEEP_DATA=1 the data dir (and its queue) is kept.
+# With KEEP_DATA=1 the data dir (and its queue) is kept; MT_JSON, if set, is written as its mailtumble.json
+# (for settings whose names have dots, which environment variables cannot carry).
 mailtumble_start() {
   local port=$1 relay=$2; shift 2
-  local dir=$BENCH_ROOT/mailtumble
+  local dir
+  dir=$(mt_dir)
   mailtumble_stop
   if [ "${KEEP_DATA:-0}" != 1 ]; then rm -rf "$dir"; fi
   mkdir -p "$dir"
+  if [ -n "${MT_JSON:-}" ]; then printf '%s\n' "$MT_JSON" > "$dir/mailtumble.json"; fi
   : > "$dir/serve.log"
   (
     cd "$dir"
@@ -157,7 +163,8 @@ mailtumble_start() {
 }
 
 mailtumble_stop() {
-  local pid=$BENCH_ROOT/mailtumble/pid
+  local pid
+  pid=$(mt_dir)/pid
   if [ -f "$pid" ]; then
     kill "$(cat "$pid")" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$(cat "$pid")" 2>/dev/null || break; sleep 0.1; done
@@ -167,7 +174,7 @@ mailtumble_stop() {
 
 # mailtumble_depth: messages still queued (from the SQLite file of the running bench relay).
 mailtumble_depth() {
-  (cd "$BENCH_ROOT/mailtumble" && MailTumble__DataDir="$BENCH_ROOT/mailtumble/data" Logging__LogLevel__Default=Warning \
+  (cd "$(mt_dir)" && MailTumble__DataDir="$(mt_dir)/data" Logging__LogLevel__Default=Warning \
     dotnet "$BENCH_ROOT/app/mailtumble.dll" queue stats | awk '/^depth/ {print $2}')
 }
 

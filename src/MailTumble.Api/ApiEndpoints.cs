@@ -133,6 +133,7 @@ public static class ApiEndpoints
         .Accepts<StatusUpdate>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
 
         app.MapQueueEndpoints();
+        app.MapLaneEndpoints();
 
         app.MapModerationApi();
         return app;

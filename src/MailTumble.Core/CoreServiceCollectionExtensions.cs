@@ -2,6 +2,7 @@ using MailTumble.Core.Bounces;
 using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
@@ -59,7 +60,28 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<IRawStore>(),
             sp.GetRequiredService<StoredMessages>(),
             sp.GetRequiredService<ILogger<MessageIntake>>(),
-            sp.GetService<FeedbackProcessor>()));
+            sp.GetService<FeedbackProcessor>(),
+            sp.GetService<LaneGate>()));
+        return services;
+    }
+
+    /// <summary>Adds fair share between lanes: the lane policy, the fair leaser and the lane gate, with their options.</summary>
+    public static IServiceCollection AddMailTumbleFairness(this IServiceCollection services, Action<FairnessOptions> configure)
+    {
+        services.AddOptions<FairnessOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FairnessOptions>, FairnessOptionsValidator>());
+        services.TryAddSingleton<LanePolicy>();
+        services.TryAddSingleton<LaneGate>();
+        services.TryAddSingleton<FairLeaser>();
+        services.TryAddSingleton<LaneReporter>();
+        return services;
+    }
+
+    /// <summary>Adds the lane monitor (census every second: backpressure and lane metrics) as a hosted service.</summary>
+    public static IServiceCollection AddMailTumbleLaneMonitor(this IServiceCollection services)
+    {
+        services.TryAddSingleton<LaneMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<LaneMonitor>());
         return services;
     }
 

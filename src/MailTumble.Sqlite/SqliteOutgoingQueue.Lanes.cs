@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MailTumble.Core.Queue;
+using Microsoft.Data.Sqlite;
 
 namespace MailTumble.Sqlite;
 
@@ -10,6 +11,9 @@ namespace MailTumble.Sqlite;
 /// </summary>
 internal sealed partial class SqliteOutgoingQueue
 {
+    private readonly SemaphoreSlim _laneReaderGate = new(1, 1);
+    private LaneReader? _laneReader;
+
     /// <summary>One class of one lane's due items in lane order: a range scan of queue_lane, already in (due_at, seq) order.</summary>
     internal const string LaneLeaseSql = $"""
         SELECT seq, {ItemColumns}, attempts, last_error FROM queue
@@ -24,24 +28,55 @@ internal sealed partial class SqliteOutgoingQueue
 
     public async Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = _database.Open();
-        await using var command = connection.CreateCommand();
-        command.CommandText = after is null ? DueLanesSql : DueLanesAfterSql;
-        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("$limit", Math.Max(1, limit));
-        if (after is not null)
+        // Called before every fair lease: one connection with both statements prepared once, instead of a pooled open
+        // and a fresh prepare each time (most of the cost of so small a query).
+        await _laneReaderGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            command.Parameters.AddWithValue("$after", after);
-        }
+            if (_laneReader is null)
+            {
+                var connection = _database.Open();
+                var first = connection.CreateCommand();
+                first.CommandText = DueLanesSql;
+                first.Parameters.Add("$now", SqliteType.Integer);
+                first.Parameters.Add("$limit", SqliteType.Integer);
+                first.Prepare();
+                var next = connection.CreateCommand();
+                next.CommandText = DueLanesAfterSql;
+                next.Parameters.Add("$now", SqliteType.Integer);
+                next.Parameters.Add("$limit", SqliteType.Integer);
+                next.Parameters.Add("$after", SqliteType.Text);
+                next.Prepare();
+                _laneReader = new LaneReader(connection, first, next);
+            }
 
-        var lanes = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var command = after is null ? _laneReader.First : _laneReader.After;
+            command.Parameters["$now"].Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            command.Parameters["$limit"].Value = Math.Max(1, limit);
+            if (after is not null)
+            {
+                command.Parameters["$after"].Value = after;
+            }
+
+            var lanes = new List<string>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                lanes.Add(reader.GetString(0));
+            }
+
+            return lanes;
+        }
+        catch
         {
-            lanes.Add(reader.GetString(0));
+            // A broken connection is opened afresh next time.
+            await DisposeLaneReaderAsync(locked: true).ConfigureAwait(false);
+            throw;
         }
-
-        return lanes;
+        finally
+        {
+            _laneReaderGate.Release();
+        }
     }
 
     public async Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken)
@@ -62,31 +97,32 @@ internal sealed partial class SqliteOutgoingQueue
                 foreach (var take in takes)
                 {
                     // Non-bulk first, then bulk: two range scans of queue_lane, each already in (due_at, seq) order.
-                    for (var bulk = 0; bulk <= 1 && picked.Count < take.Max; bulk++)
+                    var fromLane = 0;
+                    for (var bulk = 0; bulk <= 1 && fromLane < take.Max; bulk++)
                     {
                         var select = context.Command(LaneLeaseSql);
                         select.Parameters.AddWithValue("$lane", take.Lane);
                         select.Parameters.AddWithValue("$bulk", bulk);
                         select.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-                        select.Parameters.AddWithValue("$max", take.Max - picked.Count);
+                        select.Parameters.AddWithValue("$max", take.Max - fromLane);
                         using var reader = select.ExecuteReader();
                         while (reader.Read())
                         {
                             picked.Add(reader.GetInt64(0));
                             batch.Add(new LeasedItem(ReadItem(reader, 1), reader.GetInt32(13), token, until, reader.IsDBNull(14) ? null : reader.GetString(14)));
+                            fromLane++;
                         }
                     }
+                }
 
-                    foreach (var seq in picked)
-                    {
-                        var update = context.Command("UPDATE queue SET lease_token = $token, due_at = $until WHERE seq = $seq");
-                        update.Parameters.AddWithValue("$token", token);
-                        update.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
-                        update.Parameters.AddWithValue("$seq", seq);
-                        update.ExecuteNonQuery();
-                    }
-
-                    picked.Clear();
+                if (picked.Count > 0)
+                {
+                    // One statement for the whole lease: the same transaction, so nothing picked can be taken by another.
+                    var update = context.Command("UPDATE queue SET lease_token = $token, due_at = $until WHERE seq IN (SELECT value FROM json_each($seqs))");
+                    update.Parameters.AddWithValue("$token", token);
+                    update.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
+                    update.Parameters.AddWithValue("$seqs", JsonSerializer.Serialize(picked));
+                    update.ExecuteNonQuery();
                 }
 
                 return batch;
@@ -152,7 +188,7 @@ internal sealed partial class SqliteOutgoingQueue
             FROM queue WHERE lane = $lane
             """;
         command.Parameters.AddWithValue("$now", now);
-        var lane = command.Parameters.Add("$lane", Microsoft.Data.Sqlite.SqliteType.Text);
+        var lane = command.Parameters.Add("$lane", SqliteType.Text);
         foreach (var name in lanes)
         {
             lane.Value = name;
@@ -172,7 +208,33 @@ internal sealed partial class SqliteOutgoingQueue
         return stats;
     }
 
-    private static async Task ReadDepthsAsync(Microsoft.Data.Sqlite.SqliteCommand command, List<LaneDepth> entries, CancellationToken cancellationToken)
+    private async ValueTask DisposeLaneReaderAsync(bool locked = false)
+    {
+        if (!locked)
+        {
+            await _laneReaderGate.WaitAsync().ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (_laneReader is { } reader)
+            {
+                _laneReader = null;
+                await reader.First.DisposeAsync().ConfigureAwait(false);
+                await reader.After.DisposeAsync().ConfigureAwait(false);
+                await reader.Connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!locked)
+            {
+                _laneReaderGate.Release();
+            }
+        }
+    }
+
+    private static async Task ReadDepthsAsync(SqliteCommand command, List<LaneDepth> entries, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -180,4 +242,6 @@ internal sealed partial class SqliteOutgoingQueue
             entries.Add(new LaneDepth(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2) != 0));
         }
     }
+
+    private sealed record LaneReader(SqliteConnection Connection, SqliteCommand First, SqliteCommand After);
 }

@@ -28,7 +28,15 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
     /// <summary>Lease renewals done so far (zero when renewal is off).</summary>
     internal long LeaseRenewals => _keeper?.Renewals ?? 0;
 
-    public ValueTask DisposeAsync() => _keeper?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (_keeper is not null)
+        {
+            await _keeper.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await DisposeLaneReaderAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Extends every item still leased under <paramref name="token"/> (one token per leased batch).</summary>
     private async Task<bool> RenewAsync(string token, TimeSpan visibility, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Pacing;
@@ -35,6 +36,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly RetrySchedule _retry;
     private readonly IDeliveryStatusStore? _statusStore;
     private readonly IFeedbackStore? _feedback;
+    private readonly FairLeaser? _leaser;
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
@@ -54,8 +56,10 @@ public sealed partial class DeliveryService : BackgroundService
         MailTumbleMetrics metrics,
         ILogger<DeliveryService> logger,
         IDeliveryStatusStore? statusStore = null,
-        IFeedbackStore? feedback = null)
+        IFeedbackStore? feedback = null,
+        FairLeaser? leaser = null)
     {
+        _leaser = leaser;
         _feedback = feedback;
         _queue = queue;
         _raw = raw;
@@ -142,7 +146,10 @@ public sealed partial class DeliveryService : BackgroundService
                     continue;
                 }
 
-                var batch = await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                // Fair share picks lane by lane (deficit round robin); without it, first in, first out.
+                var batch = _leaser is null
+                    ? await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false)
+                    : await _leaser.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
                 if (batch.Count == 0)
                 {
                     if (index == 0)

@@ -56,6 +56,21 @@ public sealed class MailTumbleMetrics : IDisposable
         _meter.CreateObservableGauge("mailtumble.send.throttled_last_minute", () => status().ThrottledLastMinute, "{reply}", "Throttling replies in the last minute.");
     }
 
+    /// <summary>
+    /// Publishes the deepest lanes (<c>MailTumble:Fairness:MetricLanes</c> of them, so the label set stays small) as gauges
+    /// labelled <c>lane</c>: depth, share of the rate, time to drain, backpressure; and the count of temporary refusals.
+    /// </summary>
+    public void ObserveLanes(Func<IReadOnlyList<Fairness.LaneView>> lanes, Func<long> refusals)
+    {
+        ArgumentNullException.ThrowIfNull(lanes);
+        static KeyValuePair<string, object?> Tag(Fairness.LaneView v) => new("lane", v.Lane.Length == 0 ? "(none)" : v.Lane);
+        _meter.CreateObservableGauge("mailtumble.lane.depth", () => lanes().Select(v => new Measurement<long>(v.Depth, Tag(v))), "{delivery}", "Deliveries queued in the lane (the deepest lanes).");
+        _meter.CreateObservableGauge("mailtumble.lane.share", () => lanes().Select(v => new Measurement<double>(v.Share, Tag(v))), "{recipient}/s", "The lane's share of the send rate.");
+        _meter.CreateObservableGauge("mailtumble.lane.drain", () => lanes().Select(v => new Measurement<double>(v.Drain?.TotalSeconds ?? 0, Tag(v))), "s", "Time the lane takes to drain at its share.");
+        _meter.CreateObservableGauge("mailtumble.lane.backpressure", () => lanes().Select(v => new Measurement<int>(v.Backpressure ? 1 : 0, Tag(v))), "{lane}", "1 while the lane's new mail is refused for now.");
+        _meter.CreateObservableCounter("mailtumble.lane.refused", refusals, "{reply}", "Temporary refusals (452 4.3.1 / 451 4.7.1) given to lanes under backpressure.");
+    }
+
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
 }

@@ -1,4 +1,5 @@
 using MailTumble.Core.Directory;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
@@ -29,9 +30,11 @@ public sealed partial class MessageIntake
     private readonly StoredMessages _stored;
     private readonly FeedbackProcessor? _feedback;
     private readonly ILogger<MessageIntake> _logger;
+    private readonly LaneGate? _lanes;
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback)
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null)
     {
+        _lanes = lanes;
         _policy = policy;
         _moderation = moderation;
         _receiver = receiver;
@@ -57,6 +60,12 @@ public sealed partial class MessageIntake
             {
                 return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{alias.Address}>: Message refused by the recipient's rules"), null) { Address = decision.Address };
             }
+        }
+
+        if (decision.Alias is { } target && decision.Accepted && _lanes?.AtRecipient(envelopeFrom, target) is { } busy)
+        {
+            // The sender's lane is too far behind: it keeps this mail and tries later, other lanes still get 250.
+            return new RecipientDecision(busy, null) { Address = decision.Address };
         }
 
         return decision;
@@ -157,6 +166,10 @@ public sealed partial class MessageIntake
         catch (MessageRefusedException ex)
         {
             return Whole(new SmtpReply(554, "5.6.0 " + ex.Message), recipients);
+        }
+        catch (LaneBackpressureException ex)
+        {
+            return Whole(ex.Reply, recipients);
         }
         catch (QueueFullException)
         {

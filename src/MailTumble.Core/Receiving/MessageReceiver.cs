@@ -1,6 +1,7 @@
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
+using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Rewriting;
@@ -29,6 +30,8 @@ internal sealed partial class MessageReceiver
     private readonly MailTumbleMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<MessageReceiver> _logger;
+    private readonly LanePolicy? _lanes;
+    private readonly LaneGate? _gate;
 
     /// <summary>Creates the receiver.</summary>
     public MessageReceiver(
@@ -43,8 +46,12 @@ internal sealed partial class MessageReceiver
         QueueSignal signal,
         MailTumbleMetrics metrics,
         TimeProvider time,
-        ILogger<MessageReceiver> logger)
+        ILogger<MessageReceiver> logger,
+        LanePolicy? lanes = null,
+        LaneGate? gate = null)
     {
+        _lanes = lanes;
+        _gate = gate;
         _raw = raw;
         _stored = stored;
         _queue = queue;
@@ -77,6 +84,13 @@ internal sealed partial class MessageReceiver
         var now = _time.GetUtcNow();
         var key = message.StoredKey ?? Guid.CreateVersion7(now).ToString("N");
         var parsed = ParsedMessage.Parse(message.Head, message.Length);
+        var bulk = LanePolicy.IsBulk(parsed);
+        if (_lanes?.Rule.By == LaneBy.Header && _gate?.AtData(_lanes.Key(envelopeFrom, recipients[0], parsed)) is { } busy)
+        {
+            // A lane named by a header is only known now: its backpressure is answered at the end of DATA.
+            throw new LaneBackpressureException(busy);
+        }
+
         var dispositions = new Dictionary<string, (RecipientDisposition, string?)>(StringComparer.Ordinal);
 
         var (author, subject) = MessageSummary.FromOriginal(parsed);
@@ -130,7 +144,9 @@ internal sealed partial class MessageReceiver
                 Headers: result.Headers,
                 BodyOffset: parsed.BodyOffset,
                 ReceivedAt: now,
-                ExpiresAt: now + _options.MaxQueueLifetime);
+                ExpiresAt: now + _options.MaxQueueLifetime,
+                Lane: _lanes?.Key(envelopeFrom, alias, parsed) ?? LaneKeys.ForSender(envelopeFrom),
+                Bulk: bulk);
             if (result.Verdict == RewriteVerdict.Loop)
             {
                 (loops ??= []).Add((item, result.Reason!));

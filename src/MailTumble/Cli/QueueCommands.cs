@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
 
-/// <summary><c>queue stats</c>.</summary>
+/// <summary><c>queue stats</c> (and <c>queue lanes</c>, see <see cref="LaneCommands"/>).</summary>
 internal static class QueueCommands
 {
     public static Command CreateQueue(CliContext context)
@@ -22,6 +22,7 @@ internal static class QueueCommands
             return ExitCodes.Ok;
         }));
         queue.Subcommands.Add(stats);
+        queue.Subcommands.Add(LaneCommands.CreateLanes(context));
         return queue;
     }
 

@@ -41,6 +41,7 @@ internal static class RelayHost
         builder.Services.AddMailTumbleRelay(configuration);
         builder.Services.AddMailTumbleSmtpListener(o => root.GetSection("Smtp").Bind(o));
         builder.Services.AddMailTumbleDelivery();
+        builder.Services.AddMailTumbleLaneMonitor();
         builder.Services.AddMailTumbleHeldExpiry();
         configureServices?.Invoke(builder.Services);
 

@@ -30,6 +30,7 @@ internal static class ServiceComposition
             },
             delivery => root.GetSection("Outbound").Bind(delivery),
             moderation => root.GetSection("Moderation").Bind(moderation));
+        services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
             case "aws":
