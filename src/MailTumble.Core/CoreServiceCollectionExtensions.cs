@@ -7,6 +7,7 @@ using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Sending;
 using MailTumble.Core.Storage;
@@ -26,7 +27,8 @@ public static class CoreServiceCollectionExtensions
         Action<ReceiveOptions> receive,
         Action<RewriteOptions> rewrite,
         Action<DeliveryOptions> delivery,
-        Action<ModerationOptions>? moderation = null)
+        Action<ModerationOptions>? moderation = null,
+        Action<ReplyOptions>? reply = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
@@ -38,6 +40,16 @@ public static class CoreServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<RewriteOptions>>().Value;
             return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddOptions<ReplyOptions>().Configure(reply ?? (_ => { }))
+            .Validate(o => string.IsNullOrEmpty(o.Key) || o.Key.Length >= 16, "MailTumble:Reply:Key must be at least 16 characters")
+            .ValidateOnStart();
+        // Always there, so queued replies are still recognised (and sent) when replies are later switched off.
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ReplyOptions>>().Value;
+            return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, "reply key"));
+        });
+        services.TryAddSingleton<ReplyReceiver>();
         services.AddOptions<DeliveryOptions>().Configure(delivery).ValidateDataAnnotations()
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();
@@ -61,7 +73,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<StoredMessages>(),
             sp.GetRequiredService<ILogger<MessageIntake>>(),
             sp.GetService<FeedbackProcessor>(),
-            sp.GetService<LaneGate>()));
+            sp.GetService<LaneGate>(),
+            sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null));
         return services;
     }
 

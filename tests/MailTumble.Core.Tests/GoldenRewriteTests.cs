@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -14,6 +15,9 @@ public sealed class GoldenRewriteTests
 {
     private static readonly string Directory = Path.Combine(AppContext.BaseDirectory, "Golden");
     private static readonly FakeTimeProvider Time = new(new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero));
+
+    /// <summary>A fixed reply key, so the reverse aliases in the expected files are stable (two-way masking is on by default).</summary>
+    internal static readonly TwoWayMasking Masking = new("golden-test-reply-key-0123456789"u8.ToArray());
 
     public static TheoryData<string> Names()
     {
@@ -85,10 +89,10 @@ public sealed class GoldenRewriteTests
     }
 
     /// <summary>What the relay sends: rewritten header block, the empty line, the original body bytes.</summary>
-    private static (byte[] Output, ParsedMessage Parsed, RewriteVerdict Verdict) Send(byte[] input, (RewriteOptions Options, string EnvelopeFrom) settings)
+    private static (byte[] Output, ParsedMessage Parsed, RewriteVerdict Verdict) Send(byte[] input, (RewriteOptions Options, string EnvelopeFrom, bool Masked) settings)
     {
         var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(input));
-        var result = new HeaderRewriter(settings.Options, Time).Rewrite(parsed, new RewriteInput("x7g2@mask.example.com", "john@real.example.org", settings.EnvelopeFrom, "0192f1a2b3c47d8e9f00112233445566", "0192f1a2b3c47d8e9f0011223344aaaa"));
+        var result = new HeaderRewriter(settings.Options, Time, settings.Masked ? Masking : null).Rewrite(parsed, new RewriteInput("x7g2@mask.example.com", "john@real.example.org", settings.EnvelopeFrom, "0192f1a2b3c47d8e9f00112233445566", "0192f1a2b3c47d8e9f0011223344aaaa"));
         Assert.NotEqual(RewriteVerdict.Refuse, result.Verdict);
         var body = CrlfBody.Normalize(input.AsSpan((int)parsed.BodyOffset));
         var output = new byte[result.Headers.Length + 2 + body.Length];
@@ -126,10 +130,11 @@ public sealed class GoldenRewriteTests
         Assert.All(Encoding.Latin1.GetString(block).Split("\r\n"), line => Assert.True(line.Length <= 998, "line over 998 characters"));
     }
 
-    private static (RewriteOptions Options, string EnvelopeFrom) Options(string name)
+    private static (RewriteOptions Options, string EnvelopeFrom, bool Masked) Options(string name)
     {
         var options = new RewriteOptions { FromEmail = "relay@mask.example.com", SubjectPrefix = "[masked] " };
         var envelope = "sender@origin.example";
+        var masked = true;
         var file = Path.Combine(Directory, name + ".options");
         foreach (var line in File.Exists(file) ? File.ReadAllLines(file) : [])
         {
@@ -141,10 +146,11 @@ public sealed class GoldenRewriteTests
                 case "FromFormat": options.FromFormat = value; break;
                 case "ToHeader": options.ToHeader = value; break;
                 case "EnvelopeFrom": envelope = value; break;
+                case "Masked": masked = bool.Parse(value); break;
                 default: throw new InvalidDataException($"{file}: unknown setting {key}");
             }
         }
 
-        return (options, envelope);
+        return (options, envelope, masked);
     }
 }

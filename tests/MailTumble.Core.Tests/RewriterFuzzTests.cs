@@ -34,13 +34,14 @@ public sealed class RewriterFuzzTests
         {
             new HeaderRewriter(new RewriteOptions(), time),
             new HeaderRewriter(new RewriteOptions { FromEmail = "relay@mask.example.com", SubjectPrefix = "[m\u00e4sk] ", ToHeader = "target" }, time),
+            new HeaderRewriter(new RewriteOptions(), time, GoldenRewriteTests.Masking),
         };
         var refused = 0;
         for (var i = 0; i < 1500; i++)
         {
             var message = Generate(random);
             var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(message));
-            var result = rewriters[i % 2].Rewrite(parsed, new RewriteInput("x7g2@mask.example.com", "john@real.example.org", "bounce@brand.example", "d" + i, "k" + i));
+            var result = rewriters[i % rewriters.Length].Rewrite(parsed, new RewriteInput("x7g2@mask.example.com", "john@real.example.org", "bounce@brand.example", "d" + i, "k" + i));
             if (result.Verdict == RewriteVerdict.Refuse)
             {
                 Assert.False(string.IsNullOrWhiteSpace(result.Reason), "a refusal without a reason");

@@ -73,7 +73,7 @@ public sealed class ConfigurationTests : IDisposable
         var headers = (await File.ReadAllTextAsync(file)).Split("\r\n\r\n")[0].Split("\r\n");
         Assert.Contains("From: Shop <forwarder@relay.example.org>", headers);
         Assert.Contains("Subject: [masked] Hello", headers);
-        Assert.Contains("Reply-To: Shop <shop@brand.example>", headers);
+        Assert.Contains(headers, h => h.StartsWith("Reply-To: Shop <x7g2+shop=brand.example.", StringComparison.Ordinal));
     }
 
     [Fact]

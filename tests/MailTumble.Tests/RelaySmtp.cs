@@ -22,6 +22,36 @@ internal static class RelaySmtp
         Assert.StartsWith("250", await client.ReadReplyAsync());
     }
 
+    /// <summary>
+    /// One whole transaction: the reply to each RCPT and, when any recipient was accepted, to the end of DATA (else null,
+    /// and no data is sent).
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Recipients, string? Data)> TransactAsync(int port, string from, IReadOnlyList<string> recipients, string message)
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(port);
+        Assert.StartsWith("220", await client.ReadReplyAsync());
+        Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
+        Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"));
+        var replies = new List<string>();
+        foreach (var recipient in recipients)
+        {
+            replies.Add(await client.CommandAsync($"RCPT TO:<{recipient}>") ?? string.Empty);
+        }
+
+        if (!replies.Any(r => r.StartsWith("250", StringComparison.Ordinal)))
+        {
+            await client.CommandAsync("QUIT");
+            return (replies, null);
+        }
+
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        var body = message.EndsWith("\r\n", StringComparison.Ordinal) ? message : message + "\r\n";
+        await client.SendAsync(body.Replace("\r\n.", "\r\n..", StringComparison.Ordinal) + ".\r\n");
+        var data = await client.ReadReplyAsync();
+        await client.CommandAsync("QUIT");
+        return (replies, data);
+    }
+
     /// <summary>The reply to RCPT TO one address, after EHLO and MAIL FROM.</summary>
     public static async Task<string> RcptAsync(RelayFixture relay, string recipient)
     {

@@ -44,7 +44,8 @@ public sealed class SmtpConversationTests : IAsyncLifetime
         // The envelope sender is the signed bounce address on the alias's domain.
         Assert.Matches("^bounces\\+[a-z0-9]+@mask\\.example\\.com$", mail.From);
         Assert.Equal("Shop <x7g2@mask.example.com>", mail.Header("From"));
-        Assert.Equal("Shop <shop@brand.example>", mail.Header("Reply-To"));
+        // Two-way masking: a reply goes back through the relay, to the shop's reverse alias for x7g2.
+        Assert.Matches("^Shop <x7g2\\+shop=brand\\.example\\.[a-z2-7]{10}@mask\\.example\\.com>$", mail.Header("Reply-To"));
         Assert.Null(mail.Header("DKIM-Signature"));
         Assert.Equal("<m1@brand.example>", mail.Header("Message-ID"));
         Assert.EndsWith("\r\n\r\nHello \u00e9\r\n.leading dot", mail.Text, StringComparison.Ordinal);

@@ -14,7 +14,6 @@ public sealed class BounceAddress
     private const string Prefix = "bounces+";
     private const int IdBytes = 16;
     private const int TokenBytes = IdBytes + 4 + 8 + 4; // id, expiry (Unix seconds), tag, target tag: 52 base32 characters
-    private const string Alphabet = "abcdefghijklmnopqrstuvwxyz234567";
     private readonly byte[] _key;
     private readonly TimeSpan _lifetime;
     private readonly TimeProvider _time;
@@ -44,7 +43,7 @@ public sealed class BounceAddress
         var expires = _time.GetUtcNow() + _lifetime;
         BinaryPrimitives.WriteUInt32BigEndian(token[IdBytes..], (uint)Math.Clamp(expires.ToUnixTimeSeconds(), 0, uint.MaxValue));
         Sign(token[..(IdBytes + 4)], target, token[(IdBytes + 4)..]);
-        return Prefix + Base32(token) + "@" + domain.ToLowerInvariant();
+        return Prefix + Core.Base32.Encode(token) + "@" + domain.ToLowerInvariant();
     }
 
     /// <summary>Checks an address; pass the bounced recipient as <paramref name="target"/> to also check that binding.</summary>
@@ -57,7 +56,7 @@ public sealed class BounceAddress
         }
 
         Span<byte> token = stackalloc byte[TokenBytes];
-        if (!TryDecode(address.AsSpan(Prefix.Length, at - Prefix.Length), token))
+        if (!Core.Base32.TryDecode(address.AsSpan(Prefix.Length, at - Prefix.Length), token))
         {
             return new BounceCheck(BounceStatus.NotBounceAddress, null, null);
         }
@@ -96,57 +95,5 @@ public sealed class BounceAddress
         normalized.CopyTo(bound.AsSpan(idAndExpiry.Length));
         HMACSHA256.HashData(_key, bound, mac);
         mac[..4].CopyTo(destination[8..]);
-    }
-
-    private static string Base32(ReadOnlySpan<byte> data)
-    {
-        var builder = new StringBuilder((data.Length * 8 + 4) / 5);
-        int buffer = 0, bits = 0;
-        foreach (var b in data)
-        {
-            buffer = (buffer << 8) | b;
-            bits += 8;
-            while (bits >= 5)
-            {
-                builder.Append(Alphabet[(buffer >> (bits - 5)) & 31]);
-                bits -= 5;
-            }
-        }
-
-        if (bits > 0)
-        {
-            builder.Append(Alphabet[(buffer << (5 - bits)) & 31]);
-        }
-
-        return builder.ToString();
-    }
-
-    private static bool TryDecode(ReadOnlySpan<char> text, Span<byte> destination)
-    {
-        if (text.Length != (destination.Length * 8 + 4) / 5)
-        {
-            return false;
-        }
-
-        int buffer = 0, bits = 0, written = 0;
-        foreach (var c in text)
-        {
-            var value = Alphabet.IndexOf(char.ToLowerInvariant(c), StringComparison.Ordinal);
-            if (value < 0)
-            {
-                return false;
-            }
-
-            buffer = (buffer << 5) | value;
-            bits += 5;
-            if (bits >= 8)
-            {
-                destination[written++] = (byte)(buffer >> (bits - 8));
-                bits -= 8;
-            }
-        }
-
-        // Unused trailing bits must be zero, so each token has exactly one spelling.
-        return written == destination.Length && (buffer & ((1 << bits) - 1)) == 0;
     }
 }

@@ -3,14 +3,14 @@ using System.Text;
 
 namespace MailTumble.Core.Bounces;
 
-/// <summary>Finds the bounce signing key: the configured secret, else a random one kept in a file.</summary>
+/// <summary>Finds a signing key (bounce addresses, reverse aliases): the configured secret, else a random one kept in a file.</summary>
 internal static class BounceKey
 {
     /// <summary>
     /// Returns the configured key, or reads the key file, creating it with 32 random bytes (owner-only) on first use.
     /// Without either, a random key for this process only (addresses do not survive a restart).
     /// </summary>
-    public static byte[] Load(string? configured, string? file)
+    public static byte[] Load(string? configured, string? file, string what = "bounce key")
     {
         if (!string.IsNullOrEmpty(configured))
         {
@@ -25,7 +25,7 @@ internal static class BounceKey
         if (File.Exists(file))
         {
             var existing = File.ReadAllBytes(file);
-            return existing.Length >= 16 ? existing : throw new InvalidDataException($"the bounce key file {file} is shorter than 16 bytes; delete it to make a new one");
+            return existing.Length >= 16 ? existing : throw new InvalidDataException($"the {what} file {file} is shorter than 16 bytes; delete it to make a new one");
         }
 
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);

@@ -6,6 +6,7 @@ using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Sending;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Hosting;
@@ -36,6 +37,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly RetrySchedule _retry;
     private readonly IDeliveryStatusStore? _statusStore;
     private readonly IFeedbackStore? _feedback;
+    private readonly ReverseAliases? _replies;
     private readonly FairLeaser? _leaser;
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
@@ -57,15 +59,17 @@ public sealed partial class DeliveryService : BackgroundService
         ILogger<DeliveryService> logger,
         IDeliveryStatusStore? statusStore = null,
         IFeedbackStore? feedback = null,
-        FairLeaser? leaser = null)
+        FairLeaser? leaser = null,
+        TwoWayMasking? masking = null)
     {
         _leaser = leaser;
         _feedback = feedback;
+        _replies = masking?.Aliases;
         _queue = queue;
         _raw = raw;
         _stored = stored;
         _directory = directory;
-        _holds = new QueuedHoldMover(held, queue, raw, directory, time, logger);
+        _holds = new QueuedHoldMover(held, queue, raw, directory, time, logger, _replies);
         _sender = sender;
         _signal = signal;
         _options = options.Value;
@@ -216,14 +220,17 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        var lookup = prefetched ?? await _directory.LookupAsync(item.Alias, stoppingToken).ConfigureAwait(false);
+        // A reply's delivery names its reverse alias: it goes to the correspondent while the alias exists and is not
+        // disabled, and is never held (it is the owner's own mail).
+        var reply = _replies?.Parse(item.Alias);
+        var lookup = prefetched ?? await _directory.LookupAsync(reply?.Alias ?? item.Alias, stoppingToken).ConfigureAwait(false);
         if (lookup.Outcome == LookupOutcome.TemporaryFailure)
         {
             await RetryAsync(leased, now + _options.RetryInitial, "directory unavailable: " + lookup.Reason).ConfigureAwait(false);
             return;
         }
 
-        if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Dead or AliasStatus.Disabled)
+        if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Disabled || (reply is null && lookup.Alias.Status is AliasStatus.Dead))
         {
             var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
             if (await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false))
@@ -235,7 +242,7 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        if (QueuedHoldMover.IsHeld(leased, lookup))
+        if (reply is null && QueuedHoldMover.IsHeld(leased, lookup))
         {
             await _holds.MoveAsync([leased], stoppingToken).ConfigureAwait(false);
             return;
@@ -270,7 +277,8 @@ public sealed partial class DeliveryService : BackgroundService
 
             await turn.ApproachAsync(stoppingToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
-            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, lookup.Alias.Target, item.Headers, body, EightBit: true, turn.EnterAsync);
+            var recipient = reply is null ? lookup.Alias.Target : item.Recipient;
+            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, item.Headers, body, EightBit: true, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
             if (result.Outcome == SendOutcome.Sent)
             {
@@ -283,7 +291,7 @@ public sealed partial class DeliveryService : BackgroundService
 
         _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
         _pacer.Record(result.Outcome);
-        await ApplyAsync(leased, lookup.Alias.Target, result).ConfigureAwait(false);
+        await ApplyAsync(leased, reply is null ? lookup.Alias.Target : item.Recipient, result).ConfigureAwait(false);
 
         // A worker's whole turn without the waits for the budget (send, acknowledgement, clean-up): what sizes the
         // worker count, so that one is always ready when a slot comes round.

@@ -1,6 +1,7 @@
 using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace MailTumble.Core.Delivery;
 /// Send-time re-check for holds: leased deliveries whose alias is now held move to the held store, a whole
 /// leased batch in one write, so holding an alias with a deep queue empties it at disk speed.
 /// </summary>
-internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue queue, IRawStore raw, IAliasDirectory directory, TimeProvider time, ILogger logger)
+internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue queue, IRawStore raw, IAliasDirectory directory, TimeProvider time, ILogger logger, ReverseAliases? replies = null)
 {
     /// <summary>
     /// Moves the batch's deliveries for held aliases; returns the rest with the lookup already made for them
@@ -22,7 +23,8 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
         List<LeasedItem>? toHold = null;
         foreach (var leased in batch)
         {
-            if (leased.Item.Priority >= Moderator.ApprovedPriority)
+            // Approved mail is never held again; a reply (its alias is a reverse alias) is the owner's own mail.
+            if (leased.Item.Priority >= Moderator.ApprovedPriority || replies?.Parse(leased.Item.Alias) is not null)
             {
                 rest.Add((leased, null));
                 continue;
@@ -60,6 +62,7 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
         {
             // The rewritten Reply-To carries the original author.
             var (author, subject) = MessageSummary.FromRewritten(l.Item.Headers);
+            author = replies?.Parse(author)?.Correspondent ?? author; // masked: Reply-To is the author's reverse alias
             var size = await SizeAsync(l.Item.MessageKey, cancellationToken).ConfigureAwait(false);
             entries.Add(new HeldMessage(l.Item, author ?? string.Empty, string.Empty, subject, size, "alias held (moved from the queue)", now));
         }

@@ -14,6 +14,7 @@ public sealed class MailTumbleMetrics : IDisposable
     private readonly Counter<long> _sent;
     private readonly Counter<long> _failed;
     private readonly Histogram<double> _sendLatency;
+    private readonly Counter<long> _repliesRefused;
 
     /// <summary>Creates the instruments.</summary>
     public MailTumbleMetrics(IMeterFactory? meterFactory = null)
@@ -24,6 +25,7 @@ public sealed class MailTumbleMetrics : IDisposable
         _sent = _meter.CreateCounter<long>("mailtumble.deliveries.sent", "{delivery}", "Deliveries the provider accepted.");
         _failed = _meter.CreateCounter<long>("mailtumble.deliveries.failed", "{delivery}", "Failed send attempts by outcome.");
         _sendLatency = _meter.CreateHistogram<double>("mailtumble.send.duration", "s", "Time for one send attempt.");
+        _repliesRefused = _meter.CreateCounter<long>("mailtumble.replies.refused", "{message}", "Mail to reverse aliases refused as not from the alias's owner.");
     }
 
     /// <summary>Records an accepted message.</summary>
@@ -47,6 +49,9 @@ public sealed class MailTumbleMetrics : IDisposable
 
         _sendLatency.Record(duration.TotalSeconds);
     }
+
+    /// <summary>Records a reply refused as not from the alias's owner.</summary>
+    public void ReplyRefused() => _repliesRefused.Add(1);
 
     /// <summary>Publishes the send-out stage's live rate, worker count and throttling as gauges.</summary>
     public void ObserveDelivery(Func<Delivery.DeliveryStatus> status)

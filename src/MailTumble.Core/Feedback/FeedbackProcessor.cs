@@ -2,6 +2,7 @@ using System.Text.Json;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback.Sns;
+using MailTumble.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +24,12 @@ public sealed partial class FeedbackProcessor
     private readonly IStatusChangeNotifier _notifier;
     private readonly TimeProvider _time;
     private readonly ILogger<FeedbackProcessor> _logger;
+    private readonly ReverseAliases? _replies;
 
-    /// <summary>Creates the processor; <paramref name="admin"/> is null for a read-only directory (then only the webhook can act).</summary>
+    /// <summary>
+    /// Creates the processor; <paramref name="admin"/> is null for a read-only directory (then only the webhook can act);
+    /// with <paramref name="masking"/>, feedback about replies (their deliveries name a reverse alias) is recognised.
+    /// </summary>
     public FeedbackProcessor(
         IFeedbackStore store,
         IAliasDirectory directory,
@@ -33,8 +38,10 @@ public sealed partial class FeedbackProcessor
         IStatusChangeNotifier notifier,
         TimeProvider time,
         ILogger<FeedbackProcessor> logger,
-        IAliasAdmin? admin = null)
+        IAliasAdmin? admin = null,
+        TwoWayMasking? masking = null)
     {
+        _replies = masking?.Aliases;
         _store = store;
         _directory = directory;
         _admin = admin;
@@ -249,6 +256,13 @@ public sealed partial class FeedbackProcessor
             return;
         }
 
+        if (_replies?.Parse(feedback.Alias) is { } reply)
+        {
+            // A reply bounced at (or was reported by) the correspondent: the alias's own address is fine.
+            LogReplyFeedback(_logger, feedback.Type, reply.Correspondent, reply.Alias, feedback.Key);
+            return;
+        }
+
         var before = await CurrentAsync(feedback.Alias, cancellationToken).ConfigureAwait(false);
         if (_admin is null)
         {
@@ -327,6 +341,9 @@ public sealed partial class FeedbackProcessor
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id} holds no bounce, complaint or delivery report; ignored")]
     private static partial void LogNotFeedback(ILogger logger, string id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Type} about a reply to <{Correspondent}> from alias <{Alias}> ({Key}) is recorded; the alias is not charged")]
+    private static partial void LogReplyFeedback(ILogger logger, FeedbackType type, string correspondent, string alias, string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Alias <{Alias}> no longer exists; feedback {Key} only recorded")]
     private static partial void LogAliasGone(ILogger logger, string alias, string key);

@@ -13,4 +13,10 @@ public sealed record IntakeEnvelope(string From, IntakeOrigin Origin)
     /// Blocks and drops still apply: an operator's rule is never weakened by a verdict.
     /// </summary>
     public string? HoldReason { get; init; }
+
+    /// <summary>
+    /// What the ingress itself checked about the sender (SES's SPF, DKIM and DMARC verdicts), or null when it checked
+    /// nothing. Replies are trusted only when it says SPF or DKIM passed for the owner's domain.
+    /// </summary>
+    public SenderAuthentication? Authentication { get; init; }
 }

@@ -3,6 +3,8 @@ using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Replies;
+using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -29,12 +31,14 @@ public sealed partial class MessageIntake
     private readonly IRawStore _raw;
     private readonly StoredMessages _stored;
     private readonly FeedbackProcessor? _feedback;
+    private readonly ReplyReceiver? _replies;
     private readonly ILogger<MessageIntake> _logger;
     private readonly LaneGate? _lanes;
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null)
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null)
     {
         _lanes = lanes;
+        _replies = replies;
         _policy = policy;
         _moderation = moderation;
         _receiver = receiver;
@@ -53,6 +57,11 @@ public sealed partial class MessageIntake
     {
         ArgumentNullException.ThrowIfNull(envelopeFrom);
         var decision = await _policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
+        if (decision.Reverse is not null && decision.Accepted)
+        {
+            return await CheckReplyAsync(envelopeFrom, decision, cancellationToken).ConfigureAwait(false);
+        }
+
         if (decision.Alias is { } alias && decision.Accepted && envelopeFrom.Length > 0)
         {
             var verdict = await _moderation.DecideAsync(alias, [envelopeFrom], cancellationToken).ConfigureAwait(false);
@@ -66,6 +75,35 @@ public sealed partial class MessageIntake
         {
             // The sender's lane is too far behind: it keeps this mail and tries later, other lanes still get 250.
             return new RecipientDecision(busy, null) { Address = decision.Address };
+        }
+
+        return decision;
+    }
+
+    /// <summary>
+    /// A reverse alias takes mail only from the alias's owner (the envelope sender must be its target) and only while
+    /// the correspondent is not blocked for the alias: a block rule revokes the reverse alias.
+    /// </summary>
+    private async ValueTask<RecipientDecision> CheckReplyAsync(string envelopeFrom, RecipientDecision decision, CancellationToken cancellationToken)
+    {
+        var alias = decision.Alias!;
+        var reverse = decision.Reverse!;
+        if (_replies is null)
+        {
+            return new RecipientDecision(new SmtpReply(451, $"4.3.0 <{reverse.Address}>: Replies are not available, try again later"), null) { Address = decision.Address };
+        }
+
+        if (!string.Equals(envelopeFrom.Trim(), alias.Target, StringComparison.OrdinalIgnoreCase))
+        {
+            LogReplyRefused(_logger, envelopeFrom, reverse.Address, "the envelope sender is not the alias's owner");
+            return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{reverse.Address}>: Reply refused: only the alias's owner can reply through this address"), null) { Address = decision.Address };
+        }
+
+        var verdict = await _moderation.DecideAsync(alias, [reverse.Correspondent], cancellationToken).ConfigureAwait(false);
+        if (verdict.Verdict is ModerationVerdict.Block or ModerationVerdict.Drop)
+        {
+            LogReplyRefused(_logger, envelopeFrom, reverse.Address, "revoked: " + verdict.Reason);
+            return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{reverse.Address}>: Reply refused: this correspondent is blocked for the alias"), null) { Address = decision.Address };
         }
 
         return decision;
@@ -99,9 +137,10 @@ public sealed partial class MessageIntake
         ArgumentNullException.ThrowIfNull(recipients);
         ArgumentNullException.ThrowIfNull(message);
         IntakeResult result;
+        bool keepsSource;
         try
         {
-            result = await AcceptCoreAsync(envelope, recipients, message, cancellationToken).ConfigureAwait(false);
+            (result, keepsSource) = await AcceptCoreAsync(envelope, recipients, message, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (message.StoredKey is { } key)
         {
@@ -109,7 +148,7 @@ public sealed partial class MessageIntake
             throw;
         }
 
-        if (message.StoredKey is { } stored && (!result.Accepted || result.MessageKey is null))
+        if (message.StoredKey is { } stored && (!result.Accepted || !keepsSource))
         {
             // Streamed in already, but nobody keeps it: the bytes are ours to release.
             await _stored.ReleaseAsync(stored, "not accepted", CancellationToken.None).ConfigureAwait(false);
@@ -118,13 +157,13 @@ public sealed partial class MessageIntake
         return result;
     }
 
-    private async Task<IntakeResult> AcceptCoreAsync(IntakeEnvelope envelope, IReadOnlyList<RecipientDecision> recipients, MessageSource message, CancellationToken cancellationToken)
+    private async Task<(IntakeResult Result, bool KeepsSource)> AcceptCoreAsync(IntakeEnvelope envelope, IReadOnlyList<RecipientDecision> recipients, MessageSource message, CancellationToken cancellationToken)
     {
         // What one refused recipient means for the others depends on the transport.
         var refusal = recipients.FirstOrDefault(r => !r.Accepted && (envelope.Origin, r.Reply.IsTransient) is (IntakeOrigin.Pipe, _) or (IntakeOrigin.Ses, true));
         if (refusal is not null)
         {
-            return Whole(refusal.Reply, recipients);
+            return (Whole(refusal.Reply, recipients), false);
         }
 
         foreach (var refused in recipients.Where(r => !r.Accepted))
@@ -132,54 +171,66 @@ public sealed partial class MessageIntake
             LogRecipientRefused(_logger, envelope.Origin, envelope.Remote, refused.Address, refused.Reply.ToString());
         }
 
-        var aliases = recipients.Where(r => r.Accepted && r.Alias is not null).Select(r => r.Alias!).ToList();
+        var aliases = recipients.Where(r => r.Accepted && r.Alias is not null && r.Reverse is null).Select(r => r.Alias!).ToList();
+        var replies = recipients.Where(r => r.Accepted && r.Reverse is not null).ToList();
         var reports = recipients.Where(r => r.Accepted && r.Alias is null).Select(r => r.FeedbackAddress!).Distinct(StringComparer.Ordinal).ToList();
-        if (aliases.Count == 0 && reports.Count == 0)
+        if (aliases.Count == 0 && reports.Count == 0 && replies.Count == 0)
         {
-            return Whole(new SmtpReply(554, "5.5.1 No valid recipients"), recipients);
+            return (Whole(new SmtpReply(554, "5.5.1 No valid recipients"), recipients), false);
         }
 
         try
         {
+            if (replies.Count > 0 && _replies!.Check(envelope, replies, ParsedMessage.Parse(message.Head, message.Length)) is { } refused)
+            {
+                // Not the owner's: nothing of it is relayed, to the correspondents or anyone else.
+                return (Whole(refused, recipients), false);
+            }
+
             var reportResults = new Dictionary<string, string>(StringComparer.Ordinal);
             if (reports.Count > 0)
             {
                 if (_feedback is null)
                 {
-                    return Whole(new SmtpReply(451, "4.3.0 Feedback processing is not available, try again later"), recipients);
+                    return (Whole(new SmtpReply(451, "4.3.0 Feedback processing is not available, try again later"), recipients), false);
                 }
 
                 await ProcessReportsAsync(envelope, message, reports, reportResults, cancellationToken).ConfigureAwait(false);
-                if (aliases.Count == 0)
+                if (aliases.Count == 0 && replies.Count == 0)
                 {
-                    return Done(new SmtpReply(250, "2.0.0 Ok: report processed"), null, recipients, reportResults, null);
+                    return (Done(new SmtpReply(250, "2.0.0 Ok: report processed"), null, recipients, reportResults, null, null), false);
                 }
             }
 
-            var received = await _receiver.ReceiveAsync(envelope.From, aliases, message, envelope.HoldReason, cancellationToken).ConfigureAwait(false);
-            return Done(new SmtpReply(250, "2.0.0 Ok: queued as " + received.Key), received.Kept ? received.Key : null, recipients, reportResults, received);
+            var received = aliases.Count == 0 ? null
+                : await _receiver.ReceiveAsync(envelope.From, aliases, message, envelope.HoldReason, cancellationToken).ConfigureAwait(false);
+            var replied = replies.Count == 0 ? null
+                : await _replies!.ReceiveAsync(envelope, replies, message, ownSource: received is null, cancellationToken).ConfigureAwait(false);
+            var key = received?.Key ?? replied!.Key;
+            var kept = received is { Kept: true } ? received.Key : replied?.Key;
+            return (Done(new SmtpReply(250, "2.0.0 Ok: queued as " + key), kept, recipients, reportResults, received, replied), received is { Kept: true } || replied is { SourceUsed: true });
         }
         catch (MessageBlockedException ex)
         {
-            return Whole(new SmtpReply(550, ex.Message), recipients);
+            return (Whole(new SmtpReply(550, ex.Message), recipients), false);
         }
         catch (MessageRefusedException ex)
         {
-            return Whole(new SmtpReply(554, "5.6.0 " + ex.Message), recipients);
+            return (Whole(new SmtpReply(554, "5.6.0 " + ex.Message), recipients), false);
         }
         catch (LaneBackpressureException ex)
         {
-            return Whole(ex.Reply, recipients);
+            return (Whole(ex.Reply, recipients), false);
         }
         catch (QueueFullException)
         {
             LogBusy(_logger, envelope.Origin, envelope.Remote);
-            return Whole(new SmtpReply(451, "4.3.2 System busy, try again later"), recipients);
+            return (Whole(new SmtpReply(451, "4.3.2 System busy, try again later"), recipients), false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogStoreFailed(_logger, ex, envelope.Origin, envelope.Remote);
-            return Whole(new SmtpReply(451, "4.3.0 Temporary storage failure, try again later"), recipients);
+            return (Whole(new SmtpReply(451, "4.3.0 Temporary storage failure, try again later"), recipients), false);
         }
     }
 
@@ -212,7 +263,7 @@ public sealed partial class MessageIntake
             ? new RecipientOutcome(r.Address, reply.IsTransient ? RecipientDisposition.Deferred : RecipientDisposition.Refused, reply)
             : new RecipientOutcome(r.Address, r.Reply.IsTransient ? RecipientDisposition.Deferred : RecipientDisposition.Refused, r.Reply)).ToList());
 
-    private static IntakeResult Done(SmtpReply reply, string? key, IReadOnlyList<RecipientDecision> recipients, Dictionary<string, string> reports, Received? received)
+    private static IntakeResult Done(SmtpReply reply, string? key, IReadOnlyList<RecipientDecision> recipients, Dictionary<string, string> reports, Received? received, ReplyReceived? replied)
     {
         var outcomes = new List<RecipientOutcome>(recipients.Count);
         foreach (var r in recipients)
@@ -220,6 +271,11 @@ public sealed partial class MessageIntake
             if (!r.Accepted)
             {
                 outcomes.Add(new RecipientOutcome(r.Address, RecipientDisposition.Refused, r.Reply));
+            }
+            else if (r.Reverse is { } reverse)
+            {
+                var (disposition, id) = replied!.Replies[reverse.Address];
+                outcomes.Add(new RecipientOutcome(r.Address, disposition, reply, id));
             }
             else if (r.Alias is null)
             {
@@ -237,6 +293,9 @@ public sealed partial class MessageIntake
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: recipient <{Recipient}> refused: {Reply}")]
     private static partial void LogRecipientRefused(ILogger logger, IntakeOrigin origin, string remote, string recipient, string reply);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reply from <{From}> to <{ReverseAlias}> refused at RCPT: {Reason}")]
+    private static partial void LogReplyRefused(ILogger logger, string from, string reverseAlias, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: report to <{Address}>: {Result}")]
     private static partial void LogReport(ILogger logger, IntakeOrigin origin, string remote, string address, string result);

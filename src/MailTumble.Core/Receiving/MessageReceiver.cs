@@ -4,6 +4,7 @@ using MailTumble.Core.Directory;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -48,7 +49,9 @@ internal sealed partial class MessageReceiver
         TimeProvider time,
         ILogger<MessageReceiver> logger,
         LanePolicy? lanes = null,
-        LaneGate? gate = null)
+        LaneGate? gate = null,
+        TwoWayMasking? masking = null,
+        IOptions<ReplyOptions>? reply = null)
     {
         _lanes = lanes;
         _gate = gate;
@@ -57,7 +60,7 @@ internal sealed partial class MessageReceiver
         _queue = queue;
         _held = held;
         _moderation = moderation;
-        _rewriter = new HeaderRewriter(rewriteOptions.Value, time);
+        _rewriter = new HeaderRewriter(rewriteOptions.Value, time, reply?.Value.Enabled == true ? masking : null);
         _bounces = bounces;
         _options = options.Value;
         _signal = signal;

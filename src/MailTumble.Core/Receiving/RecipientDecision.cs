@@ -1,4 +1,5 @@
 using MailTumble.Core.Directory;
+using MailTumble.Core.Replies;
 
 namespace MailTumble.Core.Receiving;
 
@@ -13,4 +14,10 @@ public sealed record RecipientDecision(SmtpReply Reply, AliasRecord? Alias, stri
 
     /// <summary>The recipient as it was checked.</summary>
     public string Address { get; init; } = string.Empty;
+
+    /// <summary>
+    /// Set when the recipient is a reverse alias: the message is a reply from the owner of <see cref="Alias"/> to the
+    /// correspondent it names, not mail for the alias.
+    /// </summary>
+    public ReverseAlias? Reverse { get; init; }
 }

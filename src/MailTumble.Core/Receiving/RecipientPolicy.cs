@@ -2,6 +2,7 @@ using MailTumble.Core.Addressing;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,10 +17,23 @@ public sealed partial class RecipientPolicy
     private readonly HashSet<string> _domains;
     private readonly BounceAddress? _bounces;
     private readonly string? _complaints;
+    private readonly ReverseAliases? _reverse;
 
-    /// <summary>Creates the policy; with <paramref name="bounces"/> it accepts our signed bounce addresses, with <paramref name="feedback"/> the complaints address.</summary>
-    public RecipientPolicy(IAliasDirectory directory, IOptions<ReceiveOptions> options, ILogger<RecipientPolicy> logger, BounceAddress? bounces = null, IOptions<FeedbackOptions>? feedback = null)
+    /// <summary>
+    /// Creates the policy; with <paramref name="bounces"/> it accepts our signed bounce addresses, with
+    /// <paramref name="feedback"/> the complaints address, with <paramref name="masking"/> (and replies enabled in
+    /// <paramref name="reply"/>) reverse aliases.
+    /// </summary>
+    public RecipientPolicy(
+        IAliasDirectory directory,
+        IOptions<ReceiveOptions> options,
+        ILogger<RecipientPolicy> logger,
+        BounceAddress? bounces = null,
+        IOptions<FeedbackOptions>? feedback = null,
+        TwoWayMasking? masking = null,
+        IOptions<ReplyOptions>? reply = null)
     {
+        _reverse = reply?.Value.Enabled == true ? masking?.Aliases : null;
         _directory = directory;
         _bounces = bounces;
         _complaints = feedback?.Value.ComplaintsAddress is { Length: > 0 } c ? c.Trim().ToLowerInvariant() : null;
@@ -34,6 +48,13 @@ public sealed partial class RecipientPolicy
 
     private async ValueTask<RecipientDecision> CheckCoreAsync(string address, CancellationToken cancellationToken)
     {
+        // Before the plain-address check: a reverse alias may be longer than 64 octets in its local part (it carries the
+        // correspondent's address), and only a signed one is taken.
+        if (_reverse?.Parse(address) is { } reverse)
+        {
+            return await CheckReverseAsync(reverse, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!MailAddress.TryParse(address, out var parsed))
         {
             // %-hacks, '!' paths, quoted local parts and source routes all land here.
@@ -86,6 +107,40 @@ public sealed partial class RecipientPolicy
         {
             LogDirectoryTrouble(_logger, parsed.Value, ex.Message);
             return Refuse(451, $"4.3.0 <{parsed.Value}>: Temporary lookup failure, try again later");
+        }
+    }
+
+    /// <summary>
+    /// A reverse alias is accepted while its alias exists and is not disabled (a dead or held alias's owner may still
+    /// reply); who may reply through it is decided by the intake, which knows the envelope sender.
+    /// </summary>
+    private async ValueTask<RecipientDecision> CheckReverseAsync(ReverseAlias reverse, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await IsLocalDomainAsync(reverse.Alias[(reverse.Alias.LastIndexOf('@') + 1)..], cancellationToken).ConfigureAwait(false))
+            {
+                return Refuse(554, $"5.7.1 <{reverse.Address}>: Relay access denied");
+            }
+
+            var result = await _directory.LookupAsync(reverse.Alias, cancellationToken).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case LookupOutcome.NotFound:
+                    return Refuse(550, $"5.1.1 <{reverse.Address}>: Recipient address rejected: no such alias");
+                case LookupOutcome.TemporaryFailure:
+                    LogDirectoryTrouble(_logger, reverse.Alias, result.Reason);
+                    return Refuse(451, $"4.3.0 <{reverse.Address}>: Temporary lookup failure, try again later");
+            }
+
+            return result.Alias!.Status == AliasStatus.Disabled
+                ? Refuse(550, $"5.2.1 <{reverse.Address}>: Recipient address rejected: this address is disabled")
+                : new RecipientDecision(new SmtpReply(250, $"2.1.5 <{reverse.Address}>: Recipient ok"), result.Alias) { Reverse = reverse };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogDirectoryTrouble(_logger, reverse.Alias, ex.Message);
+            return Refuse(451, $"4.3.0 <{reverse.Address}>: Temporary lookup failure, try again later");
         }
     }
 

@@ -14,5 +14,8 @@ internal enum HeaderKind
     Subject,
     To,
     ReplyTo,
+    Cc,
+    InReplyTo,
+    References,
     Loop,
 }

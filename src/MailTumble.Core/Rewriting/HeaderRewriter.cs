@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using MailTumble.Core.Replies;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -25,13 +26,19 @@ public sealed class HeaderRewriter
     private readonly FromFormat _fromFormat;
     private readonly bool _toTarget;
     private readonly SubjectPrefix? _prefix;
+    private readonly TwoWayMasking? _masking;
 
-    /// <summary>Creates a rewriter. The options must have passed <see cref="RewriteOptionsValidator"/>.</summary>
-    public HeaderRewriter(RewriteOptions options, TimeProvider time)
+    /// <summary>
+    /// Creates a rewriter. The options must have passed <see cref="RewriteOptionsValidator"/>. With
+    /// <paramref name="masking"/>, correspondents in Reply-To, To and Cc become reverse aliases and sealed Message-IDs in
+    /// In-Reply-To and References are opened (two-way masking); without it, Reply-To is the original author.
+    /// </summary>
+    public HeaderRewriter(RewriteOptions options, TimeProvider time, TwoWayMasking? masking = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _time = time;
+        _masking = masking;
         _fromFormat = RewriteOptionsValidator.ParseFromFormat(options.FromFormat) ?? throw new ArgumentException("MailTumble:Rewrite:FromFormat must be name, name-and-address, address or none", nameof(options));
         _toTarget = RewriteOptionsValidator.ParseToTarget(options.ToHeader) ?? throw new ArgumentException("MailTumble:Rewrite:ToHeader must be unchanged or target", nameof(options));
         _prefix = string.IsNullOrWhiteSpace(options.SubjectPrefix) ? null : new SubjectPrefix(options.SubjectPrefix, Format);
@@ -96,6 +103,7 @@ public sealed class HeaderRewriter
 
         var originalFrom = from >= 0 ? ParseMailboxes(message.Value(fields[from])) : null;
         var keptMessageId = false;
+        var keptReplyTo = false; // with masking: a Reply-To that could not be read is dropped and one made from From
         for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
@@ -130,6 +138,18 @@ public sealed class HeaderRewriter
                 case HeaderKind.Subject when i == subject && _prefix is not null && !_prefix.IsPresent(message.Value(field)):
                     WriteSubject(output, message.Name(field), message.Value(field));
                     continue;
+                case HeaderKind.ReplyTo or HeaderKind.To or HeaderKind.Cc when _masking is not null:
+                    var written = WriteMasked(output, message, field, input, kinds[i]);
+                    keptReplyTo |= written && kinds[i] == HeaderKind.ReplyTo;
+                    continue;
+                case HeaderKind.InReplyTo or HeaderKind.References when _masking is not null:
+                    if (MaskedFields.OpenForOwner(message.Value(field), input.Alias, _masking.Ids) is { } opened)
+                    {
+                        WriteField(output, message.Name(field), opened);
+                        continue;
+                    }
+
+                    break;
             }
 
             // A field with an unfoldable over-long line is dropped: the rest of the message can still go.
@@ -153,9 +173,9 @@ public sealed class HeaderRewriter
             output.Crlf();
         }
 
-        if (!hasReplyTo)
+        if (_masking is null ? !hasReplyTo : !keptReplyTo)
         {
-            WriteReplyTo(output, from >= 0 && originalFrom is { Count: > 0 } ? message.Value(fields[from]) : default, originalFrom, input.EnvelopeFrom);
+            WriteReplyTo(output, from >= 0 && originalFrom is { Count: > 0 } ? message.Value(fields[from]) : default, originalFrom, input);
         }
 
         if (!hasMessageId || !keptMessageId)
@@ -216,8 +236,55 @@ public sealed class HeaderRewriter
         }
     }
 
-    private static void WriteReplyTo(HeaderOutput output, ReadOnlySpan<byte> rawFrom, IReadOnlyList<MailboxAddress>? original, string envelopeFrom)
+    /// <summary>
+    /// Writes a Reply-To, To or Cc field with its correspondents as reverse aliases (or as received when none changes).
+    /// Returns false only for a Reply-To that cannot be read: it is dropped, and one is made from From instead, so a
+    /// reply never goes to an address that was not masked.
+    /// </summary>
+    private bool WriteMasked(HeaderOutput output, ParsedMessage message, HeaderField field, RewriteInput input, HeaderKind kind)
     {
+        var value = message.Value(field);
+        var masked = MaskedFields.WrapForOwner(value, input.Alias, input.Target, _masking!.Aliases, out var unreadable);
+        if (masked is not null)
+        {
+            WriteField(output, message.Name(field), masked);
+            return true;
+        }
+
+        if (unreadable && kind == HeaderKind.ReplyTo)
+        {
+            return false;
+        }
+
+        output.WriteLines(message.Raw(field));
+        return true;
+    }
+
+    private static void WriteField(HeaderOutput output, ReadOnlySpan<byte> name, string value)
+    {
+        output.Write(name);
+        output.Write(": "u8);
+        if (!output.WriteLines(Encoding.UTF8.GetBytes(value)))
+        {
+            output.Crlf();
+        }
+    }
+
+    private void WriteReplyTo(HeaderOutput output, ReadOnlySpan<byte> rawFrom, IReadOnlyList<MailboxAddress>? original, RewriteInput input)
+    {
+        if (_masking is not null)
+        {
+            // The authors (or the envelope sender) as reverse aliases: a reply comes back through MailTumble.
+            var authors = original is { Count: > 0 } ? original : EnvelopeMailbox(input.EnvelopeFrom) is { } envelopeSender ? [envelopeSender] : [];
+            if (MaskedFields.WrapForOwner(authors, input.Alias, input.Target, _masking.Aliases) is { } masked)
+            {
+                WriteField(output, "Reply-To"u8, masked);
+            }
+
+            return;
+        }
+
+        var envelopeFrom = input.EnvelopeFrom;
         if (!rawFrom.IsEmpty)
         {
             // The original value, folding and all, so a reply reaches every original author.

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
 
-/// <summary><c>alias add|list|show|rm|import|hold|release</c>.</summary>
+/// <summary><c>alias add|list|show|rm|import|hold|release|reverse</c>.</summary>
 internal static class AliasCommands
 {
     public static Command Create(CliContext context)
@@ -123,6 +123,7 @@ internal static class AliasCommands
         alias.Subcommands.Add(import);
         alias.Subcommands.Add(Status(context, "hold", AliasStatus.Held, "Hold new and queued mail for an alias until approved or rejected"));
         alias.Subcommands.Add(Status(context, "release", AliasStatus.Active, "Forward an alias's mail again (mail already held stays held)"));
+        alias.Subcommands.Add(AliasReverseCommand.Create(context));
         return alias;
     }
 

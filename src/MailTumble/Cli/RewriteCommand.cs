@@ -1,6 +1,10 @@
 using System.Buffers;
 using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
+using MailTumble.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace MailTumble.Cli;
@@ -46,7 +50,7 @@ internal static class RewriteCommand
             var time = TimeProvider.System;
             var id = Guid.CreateVersion7(time.GetUtcNow()).ToString("N");
             var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(data));
-            var rewritten = new HeaderRewriter(options, time).Rewrite(parsed, new RewriteInput(result.GetValue(alias)!.Trim(), result.GetValue(to)!.Trim(), result.GetValue(envelope)!.Trim(), id, id));
+            var rewritten = new HeaderRewriter(options, time, Masking(context)).Rewrite(parsed, new RewriteInput(result.GetValue(alias)!.Trim(), result.GetValue(to)!.Trim(), result.GetValue(envelope)!.Trim(), id, id));
             if (rewritten.Verdict == RewriteVerdict.Refuse)
             {
                 await context.Error.WriteLineAsync("mailtumble: 554 5.6.0 " + rewritten.Reason).ConfigureAwait(false);
@@ -69,5 +73,25 @@ internal static class RewriteCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The relay's reverse aliases when its reply key exists (configured, or in the data directory); otherwise a key
+    /// for this run only, so the dry run creates nothing (the addresses then differ from the relay's).
+    /// </summary>
+    private static TwoWayMasking? Masking(CliContext context)
+    {
+        var reply = new ReplyOptions();
+        context.Configuration.GetSection("MailTumble:Reply").Bind(reply);
+        if (!reply.Enabled)
+        {
+            return null;
+        }
+
+        var file = reply.KeyFile ?? Path.Combine(MailTumbleConfiguration.DataDir(context.Configuration), "reply.key");
+        var key = !string.IsNullOrEmpty(reply.Key) ? Encoding.UTF8.GetBytes(reply.Key)
+            : File.Exists(file) ? File.ReadAllBytes(file)
+            : RandomNumberGenerator.GetBytes(32);
+        return key.Length >= 16 ? new TwoWayMasking(key) : null;
     }
 }

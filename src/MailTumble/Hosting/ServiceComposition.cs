@@ -29,7 +29,12 @@ internal static class ServiceComposition
                 root.GetSection("Rewrite").Bind(rewrite);
             },
             delivery => root.GetSection("Outbound").Bind(delivery),
-            moderation => root.GetSection("Moderation").Bind(moderation));
+            moderation => root.GetSection("Moderation").Bind(moderation),
+            reply =>
+            {
+                reply.KeyFile = Path.Combine(dataDir, "reply.key");
+                root.GetSection("Reply").Bind(reply);
+            });
         services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
