@@ -221,5 +221,15 @@ bench_publish() {
   dotnet publish "$REPO/bench/MailTumble.Bench.Sink" -c Release -o "$BENCH_ROOT/sink" --nologo -v quiet >/dev/null
 }
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Process figures from /proc: CPU time (user + system) in ms, resident set and its peak in MB.
+CLK_TCK=$(getconf CLK_TCK)
+proc_cpu_ms() { awk -v hz="$CLK_TCK" '{ sub(/^.*\) /, ""); print int(($12 + $13) * 1000 / hz) }' "/proc/$1/stat"; }
+proc_rss_mb() { awk '/^VmRSS:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+proc_hwm_mb() { awk '/^VmHWM:/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+mailtumble_pid() { cat "$BENCH_ROOT/mailtumble/pid"; }
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 rate() { awk -v n="$1" -v s="$2" -v e="$3" 'BEGIN{ printf "%.0f", n / (e - s) }'; }

@@ -10,9 +10,17 @@ public sealed class RawSmtpClient : IAsyncDisposable
     private NetworkStream _stream = null!;
     private readonly StringBuilder _pending = new();
 
-    public static async Task<RawSmtpClient> ConnectAsync(int port)
+    public static Task<RawSmtpClient> ConnectAsync(int port) => ConnectAsync(port, null);
+
+    /// <summary>Connects to 127.0.0.1:<paramref name="port"/>, from <paramref name="from"/> (e.g. 127.0.0.2) when given.</summary>
+    public static async Task<RawSmtpClient> ConnectAsync(int port, System.Net.IPAddress? from)
     {
         var client = new RawSmtpClient();
+        if (from is not null)
+        {
+            client._client.Client.Bind(new System.Net.IPEndPoint(from, 0));
+        }
+
         await client._client.ConnectAsync("127.0.0.1", port);
         client._stream = client._client.GetStream();
         return client;

@@ -95,8 +95,7 @@ public sealed class SmtpConversationTests : IAsyncLifetime
     public async Task A_declared_size_over_the_limit_is_refused_at_MAIL()
     {
         await using var client = await OpenAsync();
-        // SmtpServer answers this one itself, before our filter, without an enhanced code.
-        Assert.StartsWith("552 ", await client.CommandAsync("MAIL FROM:<shop@brand.example> SIZE=999999"));
+        Assert.Equal("552 5.3.4 Message size exceeds the limit of 20000 bytes", await client.CommandAsync("MAIL FROM:<shop@brand.example> SIZE=999999"));
     }
 
     [Fact]
@@ -119,22 +118,6 @@ public sealed class SmtpConversationTests : IAsyncLifetime
         Assert.StartsWith("250", await client.ReadReplyAsync());
         var mail = Assert.Single(await _relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
         Assert.Equal("small", mail.Header("Subject"));
-    }
-
-    [Fact]
-    public async Task Bare_LF_in_DATA_is_refused_and_nothing_after_LF_dot_LF_becomes_a_second_message()
-    {
-        await using var client = await OpenAsync();
-        await client.CommandAsync("MAIL FROM:<shop@brand.example>");
-        await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>");
-        Assert.StartsWith("354", await client.CommandAsync("DATA"));
-        await client.SendAsync("Subject: first\r\n\r\nhello\n.\nMAIL FROM:<evil@brand.example>\r\nRCPT TO:<x7g2@mask.example.com>\r\nDATA\r\nSubject: smuggled\r\n\r\nevil\r\n.\r\n");
-        Assert.StartsWith("550 5.6.11", await client.ReadReplyAsync());
-        Assert.StartsWith("221", await client.CommandAsync("QUIT"));
-
-        await Task.Delay(500);
-        Assert.Empty(_relay.Sink.Messages);
-        Assert.Equal(0, (await _relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth);
     }
 
     [Fact]

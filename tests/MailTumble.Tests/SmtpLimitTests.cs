@@ -58,6 +58,74 @@ public sealed class SmtpLimitTests
     }
 
     [Fact]
+    public async Task One_client_address_gets_at_most_MaxConnectionsPerIp_sessions_by_default_20()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        var held = new List<RawSmtpClient>();
+        try
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                held.Add(await GreetedAsync(relay));
+            }
+
+            await using (var extra = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+            {
+                Assert.Equal("421 4.7.0 Too many connections from your address (at most 20), try again later", await extra.ReadReplyAsync());
+                Assert.True(await extra.IsClosedAsync(TimeSpan.FromSeconds(5)));
+            }
+
+            // Another address is still served while this one is full.
+            await using var other = await RawSmtpClient.ConnectAsync(relay.SmtpPort, System.Net.IPAddress.Parse("127.0.0.2"));
+            Assert.StartsWith("220 relay.test", await other.ReadReplyAsync());
+        }
+        finally
+        {
+            foreach (var client in held)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task DATA_trickling_below_MinDataRate_gets_421_4_7_0_and_nothing_is_queued()
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:DataTimeout"] = "00:00:02", ["MailTumble:Smtp:MinDataRate"] = "1000" });
+        await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
+        await using var client = await InDataAsync(relay);
+        await client.SendAsync("Subject: trickle\r\n\r\n");
+
+        // A byte every 100 ms never stalls for DataTimeout, but stays far below 1000 bytes per second.
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await client.SendAsync("x");
+                    await Task.Delay(100, stop.Token);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or System.Net.Sockets.SocketException)
+                {
+                    return;
+                }
+            }
+        });
+
+        var reply = await client.ReadReplyAsync(TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await trickle;
+        Assert.Equal("421 4.7.0 Message data arriving too slowly (less than 1000 bytes per second), closing connection", reply);
+        Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(5)));
+
+        await RelaySmtp.SendAsync(relay, "control", "x7g2@mask.example.com");
+        await relay.WaitForIdleAsync();
+        Assert.Equal("control", Assert.Single(relay.Sink.Messages).Header("Subject"));
+    }
+
+    [Fact]
     public async Task DATA_that_stalls_past_DataTimeout_gets_421_4_4_2_and_nothing_is_queued()
     {
         await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Smtp:DataTimeout"] = "00:00:01" });

@@ -27,6 +27,10 @@ public sealed class SmtpListenerOptions
     [Range(1, 100_000, ErrorMessage = "MailTumble:Smtp:MaxConnections must be between {1} and {2}")]
     public int MaxConnections { get; set; } = 200;
 
+    /// <summary>Concurrent connections from one client address; more are answered 421 and closed.</summary>
+    [Range(1, 100_000, ErrorMessage = "MailTumble:Smtp:MaxConnectionsPerIp must be between {1} and {2}")]
+    public int MaxConnectionsPerIp { get; set; } = 20;
+
     /// <summary>Longest command line, in bytes (RFC 5321 allows 512; extensions need more).</summary>
     [Range(512, 65_536, ErrorMessage = "MailTumble:Smtp:MaxCommandLine must be between {1} and {2}")]
     public int MaxCommandLine { get; set; } = 2048;
@@ -38,6 +42,16 @@ public sealed class SmtpListenerOptions
     /// <summary>How long DATA may stall between two reads.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "MailTumble:Smtp:DataTimeout must be between {1} and {2}")]
     public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// The average rate DATA must keep, in bytes per second: a message may take at most <see cref="DataTimeout"/> plus one
+    /// second per this many bytes received (as Postfix's <c>smtpd_min_data_rate</c>); 0 turns the check off.
+    /// </summary>
+    [Range(0, 1_000_000_000, ErrorMessage = "MailTumble:Smtp:MinDataRate must be between {1} and {2}")]
+    public int MinDataRate { get; set; } = 500;
+
+    /// <summary>What to do with a bare LF (or a bare CR) in message content.</summary>
+    public BareLineEnds BareLineEnds { get; set; } = BareLineEnds.Normalize;
 
     /// <summary>The longest a whole session may last.</summary>
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00", ErrorMessage = "MailTumble:Smtp:SessionTimeout must be between {1} and {2}")]

@@ -1,40 +1,48 @@
+using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using SmtpServer;
-using SmtpServer.ComponentModel;
 
 namespace MailTumble.Smtp.Inbound;
 
 /// <summary>
-/// Runs the SMTP listener (SmtpServer behind our guarded endpoint). On stop: new connections and idle
-/// sessions get 421, sessions in the middle of DATA may finish within the drain timeout.
+/// The SMTP listener: accepts connections and runs one <see cref="SmtpSession"/> for each, within the connection
+/// limits (in all and per client address; more get 421 4.7.0). On stop: new connections and idle sessions get
+/// 421 4.3.2, sessions in the middle of a message may finish within the drain timeout.
 /// </summary>
 public sealed partial class SmtpListenerService : BackgroundService
 {
     private readonly SmtpListenerOptions _options;
-    private readonly MessageIntake _intake;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger<SmtpListenerService> _logger;
-    private readonly ListenerState _state = new();
+    private readonly SmtpSessionSettings _settings;
+    private readonly ConnectionCounter _counter;
+    private readonly CancellationTokenSource _drain = new();
+    private readonly ConcurrentDictionary<SmtpSession, byte> _sessions = new();
+    private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Creates the service: a translator from SMTP to the <paramref name="intake"/>.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, ILoggerFactory loggerFactory)
+    /// <summary>Creates the service; every session translates its conversation into <paramref name="intake"/>.</summary>
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, ILoggerFactory loggerFactory, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
-        _intake = intake;
-        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SmtpListenerService>();
+        var serverName = string.IsNullOrWhiteSpace(_options.ServerName) ? Dns.GetHostName() : _options.ServerName!;
+        _settings = new SmtpSessionSettings(_options, intake, serverName, time, loggerFactory.CreateLogger<SmtpSession>());
+        _counter = new ConnectionCounter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }
 
     /// <summary>Completes with the address actually bound (useful with port 0).</summary>
-    public Task<IPEndPoint> BoundEndPoint => _state.Bound;
+    public Task<IPEndPoint> BoundEndPoint => _bound.Task;
 
     /// <summary>Parses <c>host:port</c>, <c>[v6]:port</c> or a bare port.</summary>
     public static IPEndPoint ParseEndPoint(string text)
     {
+        ArgumentNullException.ThrowIfNull(text);
         if (int.TryParse(text, out var port))
         {
             return new IPEndPoint(IPAddress.Loopback, port);
@@ -60,6 +68,13 @@ public sealed partial class SmtpListenerService : BackgroundService
     }
 
     /// <inheritdoc />
+    public override void Dispose()
+    {
+        _drain.Dispose();
+        base.Dispose();
+    }
+
+    /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
@@ -68,58 +83,139 @@ public sealed partial class SmtpListenerService : BackgroundService
         }
 
         var endpoint = ParseEndPoint(_options.Listen);
-        var serverName = string.IsNullOrWhiteSpace(_options.ServerName) ? Dns.GetHostName() : _options.ServerName!;
-        var serverOptions = new SmtpServerOptionsBuilder()
-            .ServerName(serverName)
-            .Endpoint(b => b.Endpoint(endpoint).SessionTimeout(_options.SessionTimeout))
-            .MaxMessageSize(_options.MaxMessageBytes, MaxMessageSizeHandling.Ignore)
-            .MaxRetryCount(_options.MaxErrors)
-            // Only a backstop: the guard stream times commands out first with a proper 421 (SmtpServer's own answer is a 221).
-            .CommandWaitTimeout(_options.CommandTimeout + TimeSpan.FromMinutes(1))
-            .CustomSmtpGreeting(_ => $"220 {serverName} ESMTP MailTumble")
-            .Build();
-
-        var services = new ServiceProvider();
-        services.Add(new GuardedEndpointListenerFactory(_state, _options));
-        services.Add(new RelayMailboxFilter(_intake, _options));
-        services.Add(new RelayMessageStore(_intake, _options, _loggerFactory.CreateLogger<RelayMessageStore>()));
-        var server = new SmtpServer.SmtpServer(serverOptions, services);
-        server.SessionFaulted += (_, e) => LogSessionFaulted(_logger, e.Exception);
-
-        var running = server.StartAsync(CancellationToken.None);
+        using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            await Task.WhenAny(running, _state.Bound).ConfigureAwait(false);
-            if (running.IsFaulted || _state.Bound.IsFaulted)
+            listener.Bind(endpoint);
+            listener.Listen(512);
+            _bound.TrySetResult((IPEndPoint)listener.LocalEndPoint!);
+        }
+        catch (Exception ex)
+        {
+            _bound.TrySetException(ex);
+            throw;
+        }
+
+        using var stop = new CancellationTokenSource();
+        var accepting = AcceptAsync(listener, stop.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: drain below.
+        }
+
+        await DrainAsync().ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await accepting.ConfigureAwait(false);
+    }
+
+    private async Task AcceptAsync(Socket listener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket socket;
+            try
             {
-                await _state.Bound.ConfigureAwait(false);
+                socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(_logger, ex.SocketErrorCode.ToString());
+                continue;
             }
 
-            await Task.WhenAny(running, Task.Delay(Timeout.Infinite, stoppingToken)).ConfigureAwait(false);
-        }
-        finally
-        {
-            await DrainAsync(server, running).ConfigureAwait(false);
+            socket.NoDelay = true;
+            if (_drain.IsCancellationRequested)
+            {
+                _ = RefuseAsync(socket, "421 4.3.2 Service shutting down, try again later");
+                continue;
+            }
+
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
+            if (_counter.TryEnter(address) is { } refusal)
+            {
+                LogRefusedConnection(_logger, address.ToString(), refusal);
+                _ = RefuseAsync(socket, "421 " + refusal);
+                continue;
+            }
+
+            var session = new SmtpSession(socket, _settings, _drain.Token);
+            _sessions[session] = 0;
+            _ = Task.Run(() => RunAsync(session, address), CancellationToken.None);
         }
     }
 
-    private async Task DrainAsync(SmtpServer.SmtpServer server, Task running)
+    private async Task RunAsync(SmtpSession session, IPAddress address)
     {
-        _state.BeginDrain();
-        LogDraining(_logger, _state.Active);
+        try
+        {
+            await session.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+            {
+                LogSessionEnded(_logger, session.Remote, ex.Message);
+            }
+
+            _sessions.TryRemove(session, out _);
+            _counter.Leave(address);
+        }
+    }
+
+    private async Task DrainAsync()
+    {
+        await _drain.CancelAsync().ConfigureAwait(false);
+        LogDraining(_logger, _counter.Active);
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (_state.Active > 0 && waited.Elapsed < _options.DrainTimeout)
+        while (!_sessions.IsEmpty && waited.Elapsed < _options.DrainTimeout)
         {
             await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
         }
 
-        server.Shutdown();
-        await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None)).ConfigureAwait(false);
+        foreach (var session in _sessions.Keys)
+        {
+            session.Abort();
+        }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "SMTP session ended with an error")]
-    private static partial void LogSessionFaulted(ILogger logger, Exception exception);
+    private static async Task RefuseAsync(Socket socket, string reply)
+    {
+        using (socket)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await socket.SendAsync(Encoding.ASCII.GetBytes(reply + "\r\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // The client left first.
+            }
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "SMTP listener stopping; waiting for {Active} session(s) to finish")]
     private static partial void LogDraining(ILogger logger, int active);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused SMTP connection from {Address}: {Reason}")]
+    private static partial void LogRefusedConnection(ILogger logger, string address, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not accept an SMTP connection: {Error}")]
+    private static partial void LogAcceptFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "SMTP session with {Remote} ended: {Reason}")]
+    private static partial void LogSessionEnded(ILogger logger, string remote, string reason);
 }
