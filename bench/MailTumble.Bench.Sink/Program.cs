@@ -28,12 +28,17 @@ while (!stop.IsCancellationRequested)
 {
     var serverOptions = new SmtpServerOptionsBuilder()
         .ServerName("provider.bench.test")
-        .Endpoint(b => b.Endpoint(options.Listen))
+        // SmtpServer ends every session after 2 minutes by default, active or not, answering a transaction caught in
+        // the middle of DATA with a bare "554" (permanent, so the relay dead-letters it). No provider cuts a busy
+        // connection that way, and the relay keeps its connections for as long as they work: no session limit here.
+        .Endpoint(b => b.Endpoint(options.Listen).SessionTimeout(TimeSpan.FromDays(1)))
         .Build();
     var services = new ServiceProvider();
     services.Add(store);
     services.Add((SmtpServer.Net.IEndpointListenerFactory)listeners);
     var server = new SmtpServer.SmtpServer(serverOptions, services);
+    // A session that fails closes its connection: log why ("X ms reason"), so a lost delivery can be told apart from the relay's fault.
+    server.SessionFaulted += (_, e) => store.Fault(e.Exception);
     using var running = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
     var task = server.StartAsync(running.Token);
     Console.WriteLine($"sink listening on {options.Listen} (limit {(options.Limit > 0 ? options.Limit + "/s" : "none")})");

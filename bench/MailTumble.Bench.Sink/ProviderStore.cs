@@ -18,7 +18,34 @@ internal sealed class ProviderStore(SinkOptions options, StreamWriter log, Actio
     private readonly Queue<long> _window = new();
     private readonly Lock _gate = new();
 
+    /// <summary>Logs "X ms reason" for a failed session or save.</summary>
+    public void Fault(Exception exception) =>
+        Note($"X {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)} {exception.GetType().Name}: {exception.Message.ReplaceLineEndings(" ")}");
+
+    /// <summary>Writes one line to the log (one writer for every thread).</summary>
+    public void Note(string line)
+    {
+        lock (_gate)
+        {
+            log.WriteLine(line);
+        }
+    }
+
     public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Save(buffer);
+        }
+        catch (Exception ex)
+        {
+            // SmtpServer answers a bare 554 to whatever is thrown here: say what it was.
+            Fault(ex);
+            throw;
+        }
+    }
+
+    private Task<SmtpResponse> Save(ReadOnlySequence<byte> buffer)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         lock (_gate)

@@ -153,6 +153,9 @@ mailtumble_start() {
     export MailTumble__DataDir="$dir/data" MailTumble__Smtp__Listen="127.0.0.1:$port" MailTumble__Api__Listen="127.0.0.1:0"
     export MailTumble__Outbound__Smtp__Host=127.0.0.1 MailTumble__Outbound__Smtp__Port="$relay"
     export Logging__LogLevel__Default=Warning
+    # Every load generator connects from 127.0.0.1: past the default 20 connections per address, smtp-source's sessions
+    # (which reconnect per message) would get 421 and smtp-source gives up.
+    export MailTumble__Smtp__MaxConnectionsPerIp=500
     for kv in "$@"; do export "${kv?}"; done
     dotnet "$BENCH_ROOT/app/mailtumble.dll" alias add "$ALIAS" "$TARGET" >/dev/null
     dotnet "$BENCH_ROOT/app/mailtumble.dll" serve > "$dir/serve.log" 2>&1 &
