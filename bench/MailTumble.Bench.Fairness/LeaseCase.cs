@@ -36,6 +36,7 @@ internal static class LeaseCase
         {
             var queue = services.GetRequiredService<IOutgoingQueue>();
             var rss = new List<string> { $"start {Rss()}" };
+            double? anonSmall = null;
             var headers = new byte[400];
             Array.Fill(headers, (byte)'x');
             var now = DateTimeOffset.UtcNow - TimeSpan.FromHours(1);
@@ -50,11 +51,13 @@ internal static class LeaseCase
                 if (done == 10_000 || done == items / 10)
                 {
                     rss.Add(string.Create(c, $"{done:N0} queued {Rss()}"));
+                    anonSmall ??= AnonMb();
                 }
             }
 
             var enqueueRate = items / watch.Elapsed.TotalSeconds;
             rss.Add(string.Create(c, $"{items:N0} queued {Rss()}"));
+            var growth = AnonMb() - (anonSmall ?? 0);
 
             var census = Stopwatch.StartNew();
             var counted = await queue.GetLaneCensusAsync(new LaneCensusQuery(10), default).ConfigureAwait(false);
@@ -83,6 +86,7 @@ internal static class LeaseCase
                   due-lane listing (40 lanes from a cursor): {listUs.Item1:0} us ({listUs.Item2:0} us CPU)
                   lane census ({counted.Lanes:N0} lanes, {counted.DueLanes:N0} due): {censusMs:0.0} ms
                   RSS: {string.Join(", ", rss)}
+                  goals: fair lease under 1 ms per item: {fair.MsPerItem * 1000:0} us [{(fair.MsPerItem < 1 && single.MsPerItem < 1 ? "ok" : "MISS")}]; memory held (anon RSS) from {Math.Min(10_000, items):N0} to {items:N0} queued: {growth:+0;-0} MB (at most 16, i.e. not growing with the items) [{(growth <= 16 ? "ok" : "MISS")}]
                 """));
         }
 
@@ -112,6 +116,14 @@ internal static class LeaseCase
     {
         using var process = Process.GetCurrentProcess();
         return process.TotalProcessorTime;
+    }
+
+    /// <summary>Anonymous resident memory (heap and native allocations) after a full collection, in MB.</summary>
+    private static double AnonMb()
+    {
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("RssAnon:", StringComparison.Ordinal)) : null;
+        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
     }
 
     private static string Rss()
