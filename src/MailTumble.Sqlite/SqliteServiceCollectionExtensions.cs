@@ -49,6 +49,20 @@ public static class SqliteServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Makes the running relay the only owner of <paramref name="dataDir"/>: at start it takes an exclusive lock (a second
+    /// <c>serve</c> then fails with <see cref="DataDirectoryInUseException"/>) and releases every lease a dead process
+    /// left in the queue. Call before any other hosted service is added. Needs <see cref="AddMailTumbleSqliteQueue"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqliteOwnership(this IServiceCollection services, string dataDir)
+    {
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => new DataDirectoryOwner(
+            dataDir,
+            sp.GetRequiredService<SqliteOutgoingQueue>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DataDirectoryOwner>>()));
+        return services;
+    }
+
     /// <summary>Adds the held store (<see cref="IHeldStore"/>) and sender rules (<see cref="ISenderRuleStore"/>). Needs <see cref="AddMailTumbleSqliteDatabase"/>.</summary>
     public static IServiceCollection AddMailTumbleSqliteModeration(this IServiceCollection services)
     {
