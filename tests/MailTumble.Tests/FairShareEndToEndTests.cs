@@ -65,7 +65,7 @@ public sealed class FairShareEndToEndTests
             ["MailTumble:Outbound:MaxSendRate"] = "5",
             ["MailTumble:Fairness:MaxLaneDrain"] = "00:00:02",
         });
-        await SendManyAsync(relay, "news@campaign.example", Burst, 60, sessions: 4);
+        await SendOneToManyAsync(relay, "news@campaign.example", await AddAliasesAsync(relay, "campaign", 60));
 
         var refused = await Eventually.ValueAsync<string>(() => RcptAsync(relay, "news@campaign.example", Burst), r => r.StartsWith("452", StringComparison.Ordinal), "the campaign's lane is refused");
         Assert.StartsWith("452 4.3.1 <burst@mask.example.com>", refused, StringComparison.Ordinal);
@@ -88,7 +88,7 @@ public sealed class FairShareEndToEndTests
             ["MailTumble:Fairness:MaxLaneDrain"] = "00:00:02",
             ["MailTumble:Fairness:LaneBy"] = "header:X-Tenant",
         });
-        await SendManyAsync(relay, "app@saas.example", Burst, 60, sessions: 4, header: "X-Tenant: acme\r\n");
+        await SendOneToManyAsync(relay, "app@saas.example", await AddAliasesAsync(relay, "acme", 60), header: "X-Tenant: acme\r\n");
 
         // Probes that still get 250 are accepted mail too: count them.
         var accepted = 60;
@@ -144,6 +144,35 @@ public sealed class FairShareEndToEndTests
         Assert.Matches(@"^friend\.example\s+2\s+2\s+0\s+0\s+0\s+1\s+2\.5\s+00:00:00\s+00:00:\d\d\s+off$", lines[3]);
     }
 
+    [Fact]
+    public async Task The_deepest_lanes_are_metrics_labelled_by_lane_and_only_the_top_N_of_them()
+    {
+        await using var relay = await StartAsync(new()
+        {
+            ["MailTumble:Outbound:Enabled"] = "false",
+            ["MailTumble:Outbound:MaxSendRate"] = "10",
+            ["MailTumble:Fairness:MetricLanes"] = "1",
+        });
+        await SendManyAsync(relay, "news@campaign.example", Burst, 3, sessions: 1);
+        await SendManyAsync(relay, "me@friend.example", Friend, 1, sessions: 1);
+
+        // The census runs once a second: wait for one taken after both lanes had mail (two due lanes of weight 1,
+        // so campaign.example has half of 10/s and its 3 drain in 0.6 s).
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        var text = await Eventually.ValueAsync(
+            () => http.GetStringAsync(new Uri("/metrics", UriKind.Relative)),
+            t => t.Contains("lane=\"campaign.example\"} 5\n", StringComparison.Ordinal),
+            "the metrics show the deepest lane sharing the rate with the other one");
+        Assert.Matches("""(?m)^mailtumble_lane_depth\{[^}]*lane="campaign\.example"\} 3$""", text);
+        Assert.Matches("""(?m)^mailtumble_lane_share_per_second\{[^}]*lane="campaign\.example"\} 5$""", text);
+        Assert.Matches("""(?m)^mailtumble_lane_drain_seconds\{[^}]*lane="campaign\.example"\} 0\.6$""", text);
+        Assert.Matches("""(?m)^mailtumble_lane_backpressure\{[^}]*lane="campaign\.example"\} 0$""", text);
+        Assert.Matches("""(?m)^mailtumble_lane_refused_total\{[^}]*\} 0$""", text);
+
+        // MetricLanes=1: the other lane has mail but no series of its own.
+        Assert.DoesNotContain("lane=\"friend.example\"", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("MailTumble:Fairness:LaneBy", "recipient", "MailTumble:Fairness:LaneBy is 'recipient'; expected sender-domain, alias, target or header:NAME")]
     [InlineData("MailTumble:Fairness:Weights:campaign.example", "0", "MailTumble:Fairness:Weights:campaign.example must be between 0.01 and 1000")]
@@ -185,6 +214,39 @@ public sealed class FairShareEndToEndTests
                 Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
             }
         }));
+    }
+
+    /// <summary>Aliases <c>PREFIX-n@mask.example.com</c>, each forwarding to its own target (one delivery each).</summary>
+    private static async Task<IReadOnlyList<string>> AddAliasesAsync(RelayFixture relay, string prefix, int count)
+    {
+        var aliases = Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i}@mask.example.com")).ToList();
+        foreach (var alias in aliases)
+        {
+            await relay.AddAliasAsync(alias, alias.Replace("@mask.example.com", ".target@real.example.org", StringComparison.Ordinal));
+        }
+
+        return aliases;
+    }
+
+    /// <summary>
+    /// One message to all <paramref name="aliases"/>, which must get 250: its deliveries join the lane together, so the
+    /// once-a-second lane census cannot see the lane half full and refuse the rest of the burst (as separate messages
+    /// sent under load could be, each becoming a race with the census).
+    /// </summary>
+    private static async Task SendOneToManyAsync(RelayFixture relay, string from, IReadOnlyList<string> aliases, string header = "")
+    {
+        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await client.ReadReplyAsync();
+        await client.CommandAsync("EHLO client.test");
+        Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"), StringComparison.Ordinal);
+        foreach (var alias in aliases)
+        {
+            Assert.StartsWith("250", await client.CommandAsync($"RCPT TO:<{alias}>"), StringComparison.Ordinal);
+        }
+
+        Assert.StartsWith("354", await client.CommandAsync("DATA"), StringComparison.Ordinal);
+        await client.SendAsync(Encoding.ASCII.GetBytes($"{header}From: <{from}>\r\nSubject: burst\r\n\r\nbody\r\n.\r\n"));
+        Assert.StartsWith("250", await client.ReadReplyAsync(), StringComparison.Ordinal);
     }
 
     private static async Task<string> RcptAsync(RelayFixture relay, string from, string to)
