@@ -10,7 +10,7 @@ namespace MailTumble.Sqlite;
 /// crashed process had in flight waited the whole <c>LeaseTime</c> (5 minutes by default) before going out again.
 /// Registered before every other hosted service, so nothing listens or leases before the lock is held.
 /// </summary>
-internal sealed partial class DataDirectoryOwner(string dataDir, SqliteOutgoingQueue queue, ILogger<DataDirectoryOwner> logger) : IHostedService, IDisposable
+internal sealed partial class DataDirectoryOwner(string dataDir, SqliteOutgoingQueue queue, DiskReserve reserve, ILogger<DataDirectoryOwner> logger) : IHostedService, IDisposable
 {
     public const string LockFileName = "serve.lock";
     private FileStream? _lock;
@@ -35,6 +35,7 @@ internal sealed partial class DataDirectoryOwner(string dataDir, SqliteOutgoingQ
         await _lock.WriteAsync(pid, cancellationToken).ConfigureAwait(false);
         await _lock.FlushAsync(cancellationToken).ConfigureAwait(false);
 
+        reserve.Ensure();
         var released = await queue.ReleaseAllLeasesAsync(cancellationToken).ConfigureAwait(false);
         if (released > 0)
         {

@@ -58,6 +58,12 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
 
     public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
     {
+        if (_writer.StorageFull)
+        {
+            // What room is left on a full disk is for send-out, which frees it.
+            throw new StorageFullException("the data disk is full");
+        }
+
         if (!_writer.TryWrite(
                 context =>
                 {
