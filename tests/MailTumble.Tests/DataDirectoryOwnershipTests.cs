@@ -58,11 +58,13 @@ public sealed class DataDirectoryOwnershipTests(ITestOutputHelper output) : IDis
         relay.Kill();
         await relay.DisposeAsync();
 
-        var restartedAt = Stopwatch.StartNew();
+        // Counted from the restarted relay's banner: how long a process takes to start on a loaded machine is not the point.
+        var starting = Stopwatch.StartNew();
         await using var restarted = await RelayProcess.StartAsync(_dir.Path, Environment(TestSmtpSink.FreePort(), sink.Port));
-        output.WriteLine($"restart took {restartedAt.Elapsed.TotalSeconds:0.0} s");
-        var delivered = await sink.WaitForAsync(3, TimeSpan.FromSeconds(10) - restartedAt.Elapsed);
-        output.WriteLine($"all 3 delivered {restartedAt.Elapsed.TotalSeconds:0.0} s after the restart began");
+        output.WriteLine($"the restarted relay was up after {starting.Elapsed.TotalSeconds:0.0} s");
+        var up = Stopwatch.StartNew();
+        var delivered = await sink.WaitForAsync(3, TimeSpan.FromSeconds(10));
+        output.WriteLine($"all 3 delivered {up.Elapsed.TotalSeconds:0.0} s after it was up");
         Assert.Equal(["crash-0", "crash-1", "crash-2"], delivered.Select(m => m.Header("Subject")).Order(StringComparer.Ordinal));
         Assert.Equal(0, await restarted.StopAsync(TimeSpan.FromSeconds(30)));
     }
