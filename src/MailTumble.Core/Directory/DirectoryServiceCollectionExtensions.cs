@@ -25,13 +25,21 @@ public static class DirectoryServiceCollectionExtensions
             (IAliasDirectory)Create(sp, directory),
             admin is null ? null : (IAliasAdmin)Create(sp, admin),
             sp.GetRequiredService<IOptions<DirectoryCacheOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<AliasOptions>>()));
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<CachingAliasDirectory>());
         if (admin is not null)
         {
             services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<CachingAliasDirectory>());
         }
 
+        return services;
+    }
+
+    /// <summary>The alias model's settings (<c>MailTumble:MaxTargetsPerAlias</c>), validated at start.</summary>
+    public static IServiceCollection AddMailTumbleAliasOptions(this IServiceCollection services, Action<AliasOptions> configure)
+    {
+        services.AddOptions<AliasOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 

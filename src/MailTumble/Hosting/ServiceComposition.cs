@@ -48,6 +48,7 @@ internal static class ServiceComposition
 
         services.AddMailTumbleDirectory(root, dataDir);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
+        services.AddMailTumbleAliasOptions(o => o.MaxTargetsPerAlias = root.GetValue("MaxTargetsPerAlias", o.MaxTargetsPerAlias));
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
