@@ -54,7 +54,7 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
     {
         // Only a plain mailbox is ever sent; anything else cannot be an alias.
-        if (!MailAddress.TryParse(address, out var parsed))
+        if (!AliasKey.TryParse(address, out var parsed))
         {
             return LookupResult.NotFound;
         }

@@ -75,6 +75,9 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("team@mask.example.com\tx@real.example.org,y@real.example.org\tactive", (await RunAsync("alias", "list")).Out, StringComparison.Ordinal);
         Assert.Contains("x@real.example.org, y@real.example.org", (await RunAsync("alias", "show", "team@mask.example.com")).Out, StringComparison.Ordinal);
 
+        var catchAll = await RunAsync("alias", "add", "@Mask.example.com", "all@real.example.org");
+        Assert.Equal((0, "added @mask.example.com -> all@real.example.org\n"), (catchAll.Code, catchAll.Out));
+
         var eleven = string.Join(',', Enumerable.Range(0, 11).Select(i => $"t{i}@real.example.org"));
         var tooMany = await RunAsync("alias", "add", "big@mask.example.com", eleven);
         Assert.Equal((65, "mailtumble: 11 targets given; at most 10 are allowed (MailTumble:MaxTargetsPerAlias)\n"), (tooMany.Code, tooMany.Err));

@@ -30,6 +30,18 @@ public sealed record AliasRecord(
     /// </summary>
     public IReadOnlyList<string> DeadTargets { get; init; } = [];
 
+    /// <summary>
+    /// The address the mail was sent to, when the entry was found for another (<c>alias+tag@…</c>, or any address of a
+    /// domain with a catch-all); null when it is <see cref="Address"/> itself.
+    /// </summary>
+    public string? Requested { get; init; }
+
+    /// <summary>The sub-address tag the mail was sent with (<c>news</c> in <c>alias+news@…</c>); null when none.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>The address as the mail's sender knows it: <see cref="Requested"/>, else <see cref="Address"/>.</summary>
+    public string Visible => Requested ?? Address;
+
     /// <summary>The targets mail is sent to.</summary>
     public IReadOnlyList<string> LiveTargets =>
         DeadTargets.Count == 0 ? Targets : Targets.Where(t => !DeadTargets.Contains(t, StringComparer.OrdinalIgnoreCase)).ToList();
@@ -39,7 +51,8 @@ public sealed record AliasRecord(
         other is not null
         && Address == other.Address && Target == other.Target && Status == other.Status
         && CountBounce == other.CountBounce && CountComplaint == other.CountComplaint && CountDelivery == other.CountDelivery
-        && Targets.SequenceEqual(other.Targets) && DeadTargets.SequenceEqual(other.DeadTargets);
+        && Targets.SequenceEqual(other.Targets) && DeadTargets.SequenceEqual(other.DeadTargets)
+        && Requested == other.Requested && Tag == other.Tag;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Address, Target, Status, CountBounce, CountComplaint, CountDelivery, Targets.Count);

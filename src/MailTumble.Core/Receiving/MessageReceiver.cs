@@ -135,7 +135,7 @@ internal sealed partial class MessageReceiver
             foreach (var target in alias.LiveTargets)
             {
                 var id = Guid.CreateVersion7(now).ToString("N");
-                var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Address, target, envelopeFrom, id, key));
+                var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Visible, target, envelopeFrom, id, key, alias.Tag));
                 if (result.Verdict == RewriteVerdict.Refuse)
                 {
                     throw new MessageRefusedException(result.Reason!);

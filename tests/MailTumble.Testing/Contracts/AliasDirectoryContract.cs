@@ -352,6 +352,40 @@ public abstract class AliasDirectoryContract
         Assert.Contains("row 2", error.Message, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task A_catch_all_entry_is_stored_under_at_domain_and_found_exactly()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        var domain = Run + ".catch.example";
+        Assert.True(await admin.UpsertAsync("@" + domain.ToUpperInvariant(), ["all@real.example.org"], default));
+        await admin.UpsertAsync($"exact@{domain}", ["exact@real.example.org"], default);
+        var found = await directory.LookupAsync("@" + domain, default);
+        Assert.True(found.Outcome == LookupOutcome.Found, $"{found.Outcome} {found.Reason}");
+        Assert.Equal(("@" + domain, "all@real.example.org", AliasStatus.Active), (found.Alias!.Address, found.Alias.Target, found.Alias.Status));
+        if (KnowsDomains)
+        {
+            Assert.True(await directory.HasDomainAsync(domain, default));
+        }
+
+        // The driver answers for the entry itself; falling back to it is the alias model's job, not the driver's.
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync($"someone@{domain}", default)).Outcome);
+        Assert.Equal("exact@real.example.org", (await directory.LookupAsync($"exact@{domain}", default)).Alias!.Target);
+
+        // Switched off and on as any alias is; listed with the domain's aliases.
+        Assert.True(await admin.SetStatusAsync("@" + domain, AliasStatus.Disabled, default));
+        Assert.Equal(AliasStatus.Disabled, (await directory.LookupAsync("@" + domain, default)).Alias!.Status);
+        Assert.Contains("@" + domain, (await admin.ListAsync("@" + domain, null, 5, default)).Select(a => a.Address));
+        Assert.True(await admin.RemoveAsync("@" + domain, default));
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync("@" + domain, default)).Outcome);
+    }
+
     private static async IAsyncEnumerable<(string Address, string Target)> Rows(params (string Address, string Target)[] rows)
     {
         foreach (var row in rows)
