@@ -38,7 +38,7 @@ sink_count() {
   echo "${n:-0}"
 }
 
-sink_stop() { kill "$(cat "$BENCH_ROOT/$1.sink.pid")" 2>/dev/null || true; }
+sink_stop() { [ -f "$BENCH_ROOT/$1.sink.pid" ] && { kill "$(cat "$BENCH_ROOT/$1.sink.pid")" 2>/dev/null || true; }; rm -f "$BENCH_ROOT/$1.sink.pid"; return 0; }
 
 # wait_count NAME N TIMEOUT: waits until the sink NAME counted N messages; prints the time it happened.
 wait_count() {

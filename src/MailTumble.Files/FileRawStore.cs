@@ -36,6 +36,13 @@ internal sealed class FileRawStore : IRawStore
         DirectorySync.Flush(Path.GetDirectoryName(path)!);
     }
 
+    public Task<IRawWriter> CreateAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Prepare();
+        return Task.FromResult<IRawWriter>(new FileRawWriter(key, PathFor(key)));
+    }
+
     public Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

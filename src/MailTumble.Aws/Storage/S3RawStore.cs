@@ -42,6 +42,12 @@ internal sealed class S3RawStore : IRawStore
         }
     }
 
+    public Task<IRawWriter> CreateAsync(string key, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IRawWriter>(new S3RawWriter(_s3, _bucket, key, ObjectKey(key)));
+    }
+
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         try

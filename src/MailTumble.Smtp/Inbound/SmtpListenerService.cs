@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MailTumble.Core.Receiving;
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,15 +25,15 @@ public sealed partial class SmtpListenerService : BackgroundService
     private readonly ConcurrentDictionary<SmtpSession, byte> _sessions = new();
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Creates the service; every session translates its conversation into <paramref name="intake"/>.</summary>
-    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, ILoggerFactory loggerFactory, TimeProvider time)
+    /// <summary>Creates the service; every session translates its conversation into <paramref name="intake"/>, streaming large messages into <paramref name="raw"/>.</summary>
+    public SmtpListenerService(IOptions<SmtpListenerOptions> options, MessageIntake intake, IRawStore raw, ILoggerFactory loggerFactory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _options = options.Value;
         _logger = loggerFactory.CreateLogger<SmtpListenerService>();
         var serverName = string.IsNullOrWhiteSpace(_options.ServerName) ? Dns.GetHostName() : _options.ServerName!;
-        _settings = new SmtpSessionSettings(_options, intake, serverName, time, loggerFactory.CreateLogger<SmtpSession>());
+        _settings = new SmtpSessionSettings(_options, intake, raw, serverName, time, loggerFactory.CreateLogger<SmtpSession>());
         _counter = new ConnectionCounter(_options.MaxConnections, _options.MaxConnectionsPerIp);
     }
 

@@ -312,6 +312,5 @@ internal sealed partial class SmtpSession
         _utf8 = false;
         _rcptSeen = false;
         _recipients.Clear();
-        _message.Reset();
     }
 }

@@ -8,18 +8,33 @@ namespace MailTumble.Smtp.Inbound;
 internal sealed partial class SmtpSession
 {
     private readonly DataDecoder _decoder;
-    private readonly MessageBuffer _message = new();
+    private readonly DataSpool _spool;
 
     private async ValueTask DataAsync()
     {
         Reply(354, "End data with <CR><LF>.<CR><LF>");
         await _output.FlushAsync(_abort.Token).ConfigureAwait(false);
-        if (!await ReadDataAsync().ConfigureAwait(false))
+        try
         {
-            ResetTransaction();
-            return;
-        }
+            if (!await ReadDataAsync().ConfigureAwait(false))
+            {
+                ResetTransaction();
+                return;
+            }
 
+            var reply = await EndDataAsync().ConfigureAwait(false);
+            ResetTransaction();
+            Reply(reply);
+        }
+        finally
+        {
+            // Streamed bytes the intake did not keep are removed with the writer; kept ones are committed already.
+            await _spool.ResetAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<SmtpReply> EndDataAsync()
+    {
         SmtpReply reply;
         if (_decoder.Oversize)
         {
@@ -33,15 +48,19 @@ internal sealed partial class SmtpSession
                 ? "5.6.11 Message contains a bare <CR> or <LF>; lines must end with <CR><LF>"
                 : "5.6.11 Message contains a bare <CR>; lines must end with <CR><LF>");
         }
-        else
+        else if (await _spool.CompleteAsync(_abort.Token).ConfigureAwait(false) is { } source)
         {
             var envelope = new IntakeEnvelope(_from!, IntakeOrigin.Smtp) { Remote = Remote };
-            var result = await _settings.Intake.AcceptAsync(envelope, _recipients, MessageSource.FromMemory(_message.Content), _abort.Token).ConfigureAwait(false);
+            var result = await _settings.Intake.AcceptAsync(envelope, _recipients, source, _abort.Token).ConfigureAwait(false);
             reply = result.Reply;
         }
+        else
+        {
+            LogSpoolFailed(_settings.Logger, Remote, _from!, _spool.Failure!.Message);
+            reply = new SmtpReply(451, "4.3.0 Temporary storage failure, try again later");
+        }
 
-        ResetTransaction();
-        Reply(reply);
+        return reply;
     }
 
     /// <summary>
@@ -52,7 +71,6 @@ internal sealed partial class SmtpSession
     private async ValueTask<bool> ReadDataAsync()
     {
         _decoder.Reset(_options.MaxMessageBytes);
-        _message.Reset();
         var stall = Ticks(_options.DataTimeout);
         var start = _settings.Time.GetTimestamp();
         long received = 0;
@@ -87,7 +105,7 @@ internal sealed partial class SmtpSession
             var segmentStart = position;
             while (buffer.TryGet(ref position, out var memory))
             {
-                var used = _decoder.Decode(memory.Span, _message);
+                var used = _decoder.Decode(memory.Span, _spool);
                 if (_decoder.Completed)
                 {
                     consumed = buffer.GetPosition(used, segmentStart);
@@ -108,11 +126,19 @@ internal sealed partial class SmtpSession
             {
                 return false;
             }
+
+            if (!_decoder.Oversize)
+            {
+                await _spool.SpillIfDueAsync(_abort.Token).ConfigureAwait(false);
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused message from {Remote} <{From}>: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string from, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not stream the message from {Remote} <{From}> into the raw store ({Reason}); answered 451")]
+    private static partial void LogSpoolFailed(ILogger logger, string remote, string from, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP client {Remote} sent more before the reply to {Command} (pipelining not allowed there); answered 554 5.5.0 and closed")]
     private static partial void LogOutOfStep(ILogger logger, string remote, string command);

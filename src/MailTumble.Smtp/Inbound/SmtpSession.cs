@@ -45,6 +45,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
         _sessionDeadline = settings.Time.GetTimestamp() + Ticks(_options.SessionTimeout);
         Remote = socket.RemoteEndPoint?.ToString() ?? "unknown";
         _decoder = new DataDecoder(_options.BareLineEnds == BareLineEnds.Normalize);
+        _spool = new DataSpool(settings.Raw, settings.Time);
         _drainRegistration = drain.UnsafeRegister(static s => ((SmtpSession)s!).OnDrain(), this);
     }
 
@@ -86,7 +87,7 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _drainRegistration.DisposeAsync().ConfigureAwait(false);
-        _message.Dispose();
+        await _spool.DisposeAsync().ConfigureAwait(false);
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
         try

@@ -33,9 +33,54 @@ public abstract class RawStoreContract
     }
 
     [SkippableFact]
+    public async Task A_message_written_in_pieces_is_stored_exactly_once_committed()
+    {
+        var bytes = Enumerable.Range(0, 700_000).Select(i => (byte)(i * 13)).ToArray();
+        var key = Guid.NewGuid().ToString("N");
+        await using (var writer = await Store.CreateAsync(key, default))
+        {
+            for (var offset = 0; offset < bytes.Length; offset += 65_536)
+            {
+                await writer.WriteAsync(bytes.AsMemory(offset, Math.Min(65_536, bytes.Length - offset)), default);
+            }
+
+            Assert.Equal(bytes.Length, writer.Length);
+            await using (var early = await writer.OpenReadAsync(default))
+            {
+                Assert.Equal(bytes, await ReadAllAsync(early));
+            }
+
+            await writer.CommitAsync(default);
+        }
+
+        await using var read = await Store.OpenReadAsync(key, default);
+        Assert.Equal(bytes, await ReadAllAsync(read));
+        await Store.DeleteAsync(key, default);
+    }
+
+    [SkippableFact]
+    public async Task A_writer_disposed_before_its_commit_leaves_nothing()
+    {
+        var key = Guid.NewGuid().ToString("N");
+        await using (var writer = await Store.CreateAsync(key, default))
+        {
+            await writer.WriteAsync("partial"u8.ToArray(), default);
+        }
+
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync(key, default));
+    }
+
+    [SkippableFact]
     public async Task A_missing_message_is_reported_as_missing()
     {
         await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync(Guid.NewGuid().ToString("N"), default));
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream stream)
+    {
+        var copy = new MemoryStream();
+        await stream.CopyToAsync(copy);
+        return copy.ToArray();
     }
 
     private static ReadOnlySequence<byte> Segments(byte[] bytes, int size)
