@@ -83,7 +83,9 @@ public sealed class ResolvingAliasDirectory : IAliasDirectory
         }
 
         var at = address.Local.IndexOf(_separator, StringComparison.Ordinal);
-        if (at <= 0)
+        // A tag with '=' is the shape of a reverse alias (alias+correspondent=domain.signature): one that failed its
+        // signature check must stay unknown, not reach the alias as a sub-address.
+        if (at <= 0 || address.Local.IndexOf('=', at) >= 0)
         {
             return null;
         }
