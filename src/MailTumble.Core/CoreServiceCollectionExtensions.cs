@@ -74,7 +74,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetRequiredService<ILogger<MessageIntake>>(),
             sp.GetService<FeedbackProcessor>(),
             sp.GetService<LaneGate>(),
-            sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null));
+            sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null,
+            sp.GetService<IStorageState>()));
         return services;
     }
 

@@ -19,4 +19,11 @@ public sealed class SqliteOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "MailTumble:Sqlite:MaxLeaseHold must be between {1} and {2}")]
     public TimeSpan MaxLeaseHold { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Room kept on the data disk (<c>space.reserve</c>) for send-out when the disk fills up, in megabytes; zero keeps none
+    /// (a full disk then stops send-out too).
+    /// </summary>
+    [Range(0, 65536, ErrorMessage = "MailTumble:Sqlite:DiskReserveMegabytes must be between {1} and {2}")]
+    public int DiskReserveMegabytes { get; set; } = 16;
 }

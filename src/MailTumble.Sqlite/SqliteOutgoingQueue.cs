@@ -58,6 +58,12 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
 
     public Task EnqueueAsync(IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
     {
+        if (_writer.StorageFull)
+        {
+            // What room is left on a full disk is for send-out, which frees it.
+            throw new StorageFullException("the data disk is full");
+        }
+
         if (!_writer.TryWrite(
                 context =>
                 {
@@ -223,6 +229,23 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 }
 
                 return 0;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes every leased item due now. Only for the process that has just taken ownership of the data directory (see
+    /// <see cref="DataDirectoryOwner"/>): no lease in the file can then be held by a live worker.
+    /// </summary>
+    internal Task<int> ReleaseAllLeasesAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return _writer.WriteAsync(
+            context =>
+            {
+                var command = context.Command("UPDATE queue SET lease_token = NULL, due_at = MIN(due_at, $now) WHERE lease_token IS NOT NULL");
+                command.Parameters.AddWithValue("$now", now);
+                return command.ExecuteNonQuery();
             },
             cancellationToken);
     }

@@ -28,7 +28,20 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddOptions<SqliteOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp => new SqliteDatabase(sp.GetRequiredService<IOptions<SqliteOptions>>().Value.DatabasePath));
-        services.AddSingleton(sp => new SqliteWriter(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SqliteOptions>>().Value;
+            var database = sp.GetRequiredService<SqliteDatabase>();
+            return new DiskReserve(
+                System.IO.Path.GetDirectoryName(database.Path)!,
+                options.DiskReserveMegabytes * 1024L * 1024,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DiskReserve>>());
+        });
+        services.AddSingleton(sp => new SqliteWriter(
+            sp.GetRequiredService<SqliteDatabase>(),
+            sp.GetRequiredService<IOptions<SqliteOptions>>().Value.IngestChannelCapacity,
+            sp.GetRequiredService<DiskReserve>()));
         return services;
     }
 
@@ -46,6 +59,22 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IOutgoingQueue>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
+        services.AddSingleton<IStorageState>(sp => sp.GetRequiredService<DiskReserve>());
+        return services;
+    }
+
+    /// <summary>
+    /// Makes the running relay the only owner of <paramref name="dataDir"/>: at start it takes an exclusive lock (a second
+    /// <c>serve</c> then fails with <see cref="DataDirectoryInUseException"/>) and releases every lease a dead process
+    /// left in the queue. Call before any other hosted service is added. Needs <see cref="AddMailTumbleSqliteQueue"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqliteOwnership(this IServiceCollection services, string dataDir)
+    {
+        services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(sp => new DataDirectoryOwner(
+            dataDir,
+            sp.GetRequiredService<SqliteOutgoingQueue>(),
+            sp.GetRequiredService<DiskReserve>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<DataDirectoryOwner>>()));
         return services;
     }
 

@@ -1,3 +1,4 @@
+using MailTumble.Core.Queue;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
@@ -13,6 +14,7 @@ namespace MailTumble.Sqlite;
 internal sealed class SqliteWriter : IAsyncDisposable
 {
     private const int MaxBatch = 512;
+    private const int SqliteFull = 13;
     private readonly SqliteDatabase _database;
     private readonly Channel<WriteOperation> _channel;
     private readonly Task _loop;
@@ -21,9 +23,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private bool? _synchronousFull;
     private long _commits;
 
-    public SqliteWriter(SqliteDatabase database, int capacity)
+    private readonly DiskReserve? _reserve;
+
+    public SqliteWriter(SqliteDatabase database, int capacity, DiskReserve? reserve = null)
     {
         _database = database;
+        _reserve = reserve;
         _channel = Channel.CreateBounded<WriteOperation>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -31,6 +36,9 @@ internal sealed class SqliteWriter : IAsyncDisposable
         });
         _loop = Task.Factory.StartNew(RunAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
+
+    /// <summary>Whether a write found the data disk full and there is no room again yet.</summary>
+    public bool StorageFull => _reserve?.IsFull == true;
 
     /// <summary>Transactions committed so far: fewer than the writes when concurrent writers share commits.</summary>
     public long Commits => Interlocked.Read(ref _commits);
@@ -82,10 +90,12 @@ internal sealed class SqliteWriter : IAsyncDisposable
             {
                 Commit(batch);
             }
+
+            _reserve?.Check();
         }
     }
 
-    private void Commit(List<WriteOperation> batch)
+    private void Commit(List<WriteOperation> batch, bool retried = false)
     {
         try
         {
@@ -111,12 +121,28 @@ internal sealed class SqliteWriter : IAsyncDisposable
                 operation.Complete();
             }
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteFull && _reserve is not null)
+        {
+            // The disk is full: give the reserve up once, so the leases and acks that free the disk can be written.
+            ResetConnection();
+            if (!retried && _reserve.TryRelease())
+            {
+                Commit(batch, retried: true);
+                return;
+            }
+
+            var full = new StorageFullException($"the data disk under {System.IO.Path.GetDirectoryName(_database.Path)} is full", ex);
+            foreach (var operation in batch)
+            {
+                operation.Fail(full);
+            }
+        }
         catch (Exception) when (batch.Count > 1)
         {
             // One bad write must not fail its neighbours: redo them one by one.
             foreach (var operation in batch)
             {
-                Commit([operation]);
+                Commit([operation], retried);
             }
         }
         catch (Exception ex)

@@ -2,6 +2,7 @@ using System.Text;
 using MailTumble.Cli;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Feedback.Sns;
 using MailTumble.Hosting;
 using MailTumble.Testing;
 using MailTumble.Testing.Feedback;
@@ -16,14 +17,23 @@ public sealed class FeedbackCliTests : IDisposable
     private const string Target = "john@real.example.org";
     private readonly TempDirectory _dir = new();
 
-    private Microsoft.Extensions.Configuration.IConfigurationRoot Configuration() =>
-        MailTumbleConfiguration.Build(new Dictionary<string, string?> { ["MailTumble:DataDir"] = _dir.Path, ["Logging:LogLevel:Default"] = "Warning" });
+    private const string Topic = "arn:aws:sns:us-east-1:123456789012:ses-feedback";
+    private readonly SnsSigner _sns = new();
 
+    private Microsoft.Extensions.Configuration.IConfigurationRoot Configuration() =>
+        MailTumbleConfiguration.Build(new Dictionary<string, string?>
+        {
+            ["MailTumble:DataDir"] = _dir.Path,
+            ["MailTumble:Feedback:SnsTopicArns:0"] = Topic,
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+
+    // The CLI's certificate downloads go to the test's SNS stand-in (the verifier still checks every URL's host first).
     private async Task<(int Code, string Out, string Err)> RunAsync(string stdin, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await MailTumbleCli.RunAsync(args, output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)), Configuration());
+        var code = await MailTumbleCli.RunAsync(args, output, error, () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)), Configuration(), s => s.AddSingleton<ISnsHttp>(_sns));
         return (code, output.ToString(), error.ToString());
     }
 
@@ -43,9 +53,10 @@ public sealed class FeedbackCliTests : IDisposable
         var file = Path.Combine(_dir.Path, "sns.json");
         await File.WriteAllTextAsync(file, SesSamples.Envelope(SesSamples.Bounce(bounce, "0100-a", "Transient", "MailboxFull", "fb-1", Target), "sns-1"));
 
-        var first = await RunAsync(string.Empty, "feedback", "ingest", file);
+        // The sample envelope carries no real signature: only --unsigned applies it.
+        var first = await RunAsync(string.Empty, "feedback", "ingest", "--unsigned", file);
         Assert.Equal((0, "applied=1 duplicates=0 unattributed=0\n"), (first.Code, first.Out));
-        Assert.Equal("applied=0 duplicates=1 unattributed=0\n", (await RunAsync(string.Empty, "feedback", "ingest", file)).Out);
+        Assert.Equal("applied=0 duplicates=1 unattributed=0\n", (await RunAsync(string.Empty, "feedback", "ingest", "--unsigned", file)).Out);
 
         var dsn = MailReportSamples.Dsn(await SentAsync(Guid.NewGuid().ToString("N")), Target, "5.1.1", "dsn-1@mx.real.example.org");
         Assert.Equal("applied=1 duplicates=0 unattributed=0\n", (await RunAsync(dsn, "feedback", "ingest", "-")).Out);
@@ -62,5 +73,56 @@ public sealed class FeedbackCliTests : IDisposable
         Assert.Equal(65, (await RunAsync("{\"hello\":1}", "feedback", "ingest", "-")).Code);
     }
 
-    public void Dispose() => _dir.Dispose();
+    [Fact]
+    public async Task An_sns_envelope_with_a_forged_signature_and_a_foreign_certificate_url_is_refused_and_the_alias_lives()
+    {
+        Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);
+        var bounce = await SentAsync(Guid.NewGuid().ToString("N"));
+        var genuine = _sns.Notification(SesSamples.Complaint(bounce, "0100-a", "fb-1", Target), "sns-1", Topic);
+        var forged = genuine.Replace(SnsSigner.CertUrl, "https://attacker.example/SimpleNotificationService-x.pem", StringComparison.Ordinal);
+
+        var refused = await RunAsync(forged, "feedback", "ingest", "-");
+        Assert.Equal(65, refused.Code);
+        Assert.Equal(string.Empty, refused.Out);
+        Assert.Contains("mailtumble: refused SNS message sns-1 from " + Topic + ": SigningCertURL is not an https .pem URL on an sns.<region>.amazonaws.com host", refused.Err, StringComparison.Ordinal);
+        Assert.Contains("--unsigned", refused.Err, StringComparison.Ordinal);
+        Assert.Empty(_sns.CertificateRequests);
+
+        // A signature that does not match its text, from the real certificate URL.
+        var tampered = _sns.Notification(SesSamples.Complaint(bounce, "0100-b", "fb-2", Target), "sns-2", Topic).Replace("0100-b", "0100-c", StringComparison.Ordinal);
+        var mismatch = await RunAsync(tampered, "feedback", "ingest", "-");
+        Assert.Equal((65, true), (mismatch.Code, mismatch.Err.Contains("sns-2 from " + Topic + ": the signature does not match", StringComparison.Ordinal)));
+
+        // From a topic that is not ours, however well signed.
+        var foreign = await RunAsync(_sns.Notification(SesSamples.Complaint(bounce, "0100-d", "fb-3", Target), "sns-3", "arn:aws:sns:us-east-1:999999999999:other"), "feedback", "ingest", "-");
+        Assert.Equal((65, true), (foreign.Code, foreign.Err.Contains("not on MailTumble:Feedback:SnsTopicArns", StringComparison.Ordinal)));
+
+        var show = await RunAsync(string.Empty, "alias", "show", Alias);
+        Assert.Contains("status           active\n", show.Out, StringComparison.Ordinal);
+        Assert.Contains("count_complaint  0", show.Out, StringComparison.Ordinal);
+
+        // The genuine one, as the HTTP endpoint would take it, is applied: the complaint kills the alias.
+        var applied = await RunAsync(genuine, "feedback", "ingest", "-");
+        Assert.Equal((0, "applied=1 duplicates=0 unattributed=0\n"), (applied.Code, applied.Out));
+        Assert.Contains("status           dead\n", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_saved_sns_envelope_whose_certificate_cannot_be_fetched_exits_75_and_names_unsigned()
+    {
+        Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);
+        var bounce = await SentAsync(Guid.NewGuid().ToString("N"));
+        _sns.CertificateAnswer = _ => throw new HttpRequestException("Connection refused");
+        var result = await RunAsync(_sns.Notification(SesSamples.Complaint(bounce, "0100-a", "fb-1", Target), "sns-9", Topic), "feedback", "ingest", "-");
+        Assert.Equal(75, result.Code);
+        Assert.Contains("cannot check the signature of SNS message sns-9", result.Err, StringComparison.Ordinal);
+        Assert.Contains("--unsigned", result.Err, StringComparison.Ordinal);
+        Assert.Contains("status           active\n", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _sns.Dispose();
+        _dir.Dispose();
+    }
 }

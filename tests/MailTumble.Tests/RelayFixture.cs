@@ -64,6 +64,8 @@ internal sealed class RelayFixture : IAsyncDisposable
             ["MailTumble:Outbound:IdlePoll"] = "00:00:00.100",
             ["MailTumble:Outbound:UnreachablePause"] = "00:00:00.300",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Smaller than the default 16 MB: every relay a test starts writes its reserve.
+            ["MailTumble:Sqlite:DiskReserveMegabytes"] = "1",
         };
         foreach (var (key, value) in settings ?? [])
         {

@@ -123,9 +123,13 @@ public sealed partial class DeliveryService : BackgroundService
                         await _statusStore.SaveAsync(_pacer.Snapshot(_desired), stoppingToken).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException and not StorageFullException)
                 {
                     LogStatsFailed(_logger, ex);
+                }
+                catch (StorageFullException)
+                {
+                    // The storage reports a full disk itself, once a minute.
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(250), _time, stoppingToken).ConfigureAwait(false);
@@ -173,6 +177,11 @@ public sealed partial class DeliveryService : BackgroundService
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (StorageFullException)
+            {
+                // Not even the reserve had room for the lease; the storage says so once a minute. Try again shortly.
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

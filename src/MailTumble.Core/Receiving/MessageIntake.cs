@@ -34,9 +34,13 @@ public sealed partial class MessageIntake
     private readonly ReplyReceiver? _replies;
     private readonly ILogger<MessageIntake> _logger;
     private readonly LaneGate? _lanes;
+    private readonly IStorageState? _storage;
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null)
+    private static readonly SmtpReply StorageFull = new(452, "4.3.1 Insufficient system storage, try again later");
+
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null, IStorageState? storage = null)
     {
+        _storage = storage;
         _lanes = lanes;
         _replies = replies;
         _policy = policy;
@@ -56,6 +60,12 @@ public sealed partial class MessageIntake
     public async ValueTask<RecipientDecision> CheckRecipientAsync(string envelopeFrom, string address, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(envelopeFrom);
+        if (_storage is { IsFull: true })
+        {
+            // RFC 5321's reply for it: the sender keeps the message; the room left is for send-out, which frees it.
+            return new RecipientDecision(StorageFull, null) { Address = address };
+        }
+
         var decision = await _policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
         if (decision.Reverse is not null && decision.Accepted)
         {
@@ -230,6 +240,11 @@ public sealed partial class MessageIntake
         {
             return (Whole(ex.Reply, recipients), false);
         }
+        catch (Exception ex) when (StorageFullException.IsDiskFull(ex))
+        {
+            LogStorageFull(_logger, envelope.Origin, envelope.Remote);
+            return (Whole(StorageFull, recipients), false);
+        }
         catch (QueueFullException)
         {
             LogBusy(_logger, envelope.Origin, envelope.Remote);
@@ -307,6 +322,9 @@ public sealed partial class MessageIntake
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: report to <{Address}>: {Result}")]
     private static partial void LogReport(ILogger logger, IntakeOrigin origin, string remote, string address, string result);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: the data disk is full; answered 452 4.3.1")]
+    private static partial void LogStorageFull(ILogger logger, IntakeOrigin origin, string remote);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: ingest channel full; answered 451")]
     private static partial void LogBusy(ILogger logger, IntakeOrigin origin, string remote);

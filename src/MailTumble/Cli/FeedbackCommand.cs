@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Feedback.Sns;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Cli;
@@ -10,7 +11,11 @@ internal static class FeedbackCommand
     public static Command Create(CliContext context, Func<Stream> stdin)
     {
         var file = new Argument<string>("file") { Description = "A saved SNS message or SES notification (JSON), or a DSN / ARF report (a mail message); '-' reads standard input" };
-        var ingest = new Command("ingest", "Process one saved bounce, complaint or delivery report with the same code as the live sources") { file };
+        var unsigned = new Option<bool>("--unsigned")
+        {
+            Description = "Apply an SNS message without checking its topic and signature (a saved envelope you trust whose certificate cannot be fetched here)",
+        };
+        var ingest = new Command("ingest", "Process one saved bounce, complaint or delivery report with the same code as the live sources") { file, unsigned };
         ingest.SetAction((result, ct) => context.RunAsync(async services =>
         {
             var path = result.GetValue(file)!;
@@ -29,6 +34,27 @@ internal static class FeedbackCommand
             else
             {
                 content = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
+            }
+
+            // An SNS envelope is checked as the HTTP endpoint checks it: anyone can write a file that says "complaint".
+            if (!result.GetValue(unsigned))
+            {
+                string? refused;
+                try
+                {
+                    refused = await services.GetRequiredService<SnsFeedbackHandler>().CheckSavedAsync(content, ct).ConfigureAwait(false);
+                }
+                catch (SnsUnavailableException ex)
+                {
+                    await context.Error.WriteLineAsync($"mailtumble: {ex.Message}; try again, or give --unsigned to apply it unchecked").ConfigureAwait(false);
+                    return ExitCodes.TempFail;
+                }
+
+                if (refused is not null)
+                {
+                    await context.Error.WriteLineAsync($"mailtumble: refused {refused}; nothing applied (give --unsigned to apply a saved envelope you trust unchecked)").ConfigureAwait(false);
+                    return ExitCodes.DataError;
+                }
             }
 
             var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessDocumentAsync(content, ct).ConfigureAwait(false);

@@ -19,6 +19,12 @@ internal static class QueueCommands
             var store = services.GetService<IDeliveryStatusStore>();
             var status = store is null ? null : await store.LoadAsync(ct).ConfigureAwait(false);
             await context.Out.WriteAsync(Format(s, status, services.GetRequiredService<TimeProvider>().GetUtcNow())).ConfigureAwait(false);
+            if (!Hosting.ServiceComposition.IsAws(context.Configuration.GetSection("MailTumble")))
+            {
+                var disk = Sqlite.DataDiskStatus.Read(Hosting.MailTumbleConfiguration.DataDir(context.Configuration));
+                await context.Out.WriteAsync($"data disk         {disk.Describe()}\n").ConfigureAwait(false);
+            }
+
             return ExitCodes.Ok;
         }));
         queue.Subcommands.Add(stats);

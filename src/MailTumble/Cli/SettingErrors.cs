@@ -42,6 +42,8 @@ internal static partial class SettingErrors
         {
             switch (current)
             {
+                case MailTumble.Sqlite.DataDirectoryInUseException:
+                    return (ExitCodes.TempFail, current.Message);
                 case OptionsValidationException validation:
                     return (ExitCodes.Config, "invalid setting: " + string.Join("; ", validation.Failures.Select(Clean).Distinct(StringComparer.Ordinal)));
                 case InvalidOperationException when ConversionFailure().Match(current.Message) is { Success: true } m:

@@ -26,6 +26,8 @@ internal static class BackendFamilies
     {
         services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
         services.AddMailTumbleSqliteQueue();
+        // Only hosted services start it: a CLI command on the same directory builds the services but starts none.
+        services.AddMailTumbleSqliteOwnership(dataDir);
         services.AddMailTumbleSqliteModeration();
         services.AddMailTumbleSqliteFeedback();
         services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"));

@@ -93,6 +93,53 @@ public sealed partial class SnsFeedbackHandler
         }
     }
 
+    /// <summary>
+    /// For a saved document (<c>feedback ingest</c>): null when it is not an SNS message at all, else the same checks as
+    /// <see cref="HandleAsync"/> (an allowlisted topic, a genuine SNS signature) and null only when they pass, or why
+    /// they do not. Throws <see cref="SnsUnavailableException"/> when the certificate cannot be fetched for a passing
+    /// reason.
+    /// </summary>
+    public async Task<string?> CheckSavedAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
+        if (text.Length == 0 || text[0] != (byte)'{')
+        {
+            return null;
+        }
+
+        SnsMessage message;
+        try
+        {
+            using var document = JsonDocument.Parse(text.ToArray());
+            if (!SnsMessage.IsEnvelope(document.RootElement))
+            {
+                return null;
+            }
+
+            message = SnsMessage.Parse(document.RootElement);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            // Not SNS's to judge: the processor says what is wrong with the document.
+            return null;
+        }
+
+        var origin = $"SNS message {message.MessageId} from {message.TopicArn}";
+        if (!_topics.Contains(message.TopicArn))
+        {
+            return $"{origin}: the topic is not on MailTumble:Feedback:SnsTopicArns";
+        }
+
+        try
+        {
+            return await _verifier.VerifyAsync(message, cancellationToken).ConfigureAwait(false) is { } problem ? $"{origin}: {problem}" : null;
+        }
+        catch (SnsUnavailableException ex)
+        {
+            throw new SnsUnavailableException($"cannot check the signature of SNS message {message.MessageId}: {ex.Message}", ex);
+        }
+    }
+
     private SnsResult Refuse(SnsMessage message, string reason)
     {
         LogRefused(_logger, message.Type, message.MessageId, message.TopicArn, reason);
