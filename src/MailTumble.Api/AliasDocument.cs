@@ -7,25 +7,31 @@ namespace MailTumble.Api;
 /// An alias in the original system's REST contract: <c>alias</c> is where mail is redirected to (the target),
 /// as the original README has it, and so is <c>email</c>, which the original code read. The alias address itself
 /// is in <c>address</c>, a name the original contract does not use, so no client of it can take the mask for the target.
+/// An alias with several targets has them all in <c>alias</c> as an array (and in <c>targets</c>); <c>email</c> is the first,
+/// for clients that read one address.
 /// </summary>
 public sealed record AliasDocument(
     [property: JsonPropertyName("address")] string Address,
-    [property: JsonPropertyName("alias")] string Alias,
+    [property: JsonPropertyName("alias")] object Alias,
     [property: JsonPropertyName("email")] string Email,
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("count_bounce")] int CountBounce,
     [property: JsonPropertyName("count_complaint")] int CountComplaint,
     [property: JsonPropertyName("count_delivery")] int CountDelivery,
-    [property: JsonPropertyName("optout")] bool Optout)
+    [property: JsonPropertyName("optout")] bool Optout,
+    [property: JsonPropertyName("targets")] IReadOnlyList<string> Targets,
+    [property: JsonPropertyName("dead_targets")] IReadOnlyList<string> DeadTargets)
 {
     /// <summary>Maps a directory record.</summary>
     public static AliasDocument From(AliasRecord record) => new(
         record.Address,
-        record.Target,
+        record.Targets.Count > 1 ? record.Targets : record.Target,
         record.Target,
         record.Status.ToString().ToLowerInvariant(),
         record.CountBounce,
         record.CountComplaint,
         record.CountDelivery,
-        record.Status is AliasStatus.Disabled);
+        record.Status is AliasStatus.Disabled,
+        record.Targets,
+        record.DeadTargets);
 }

@@ -68,9 +68,14 @@ public static class ApiEndpoints
                 return problem;
             }
 
-            if (!MailAddress.TryParse(body!.Email ?? body.Target, out var to))
+            IReadOnlyList<string> to;
+            try
             {
-                return Results.Problem(statusCode: 400, title: "Invalid target", detail: "the body must name the target address in 'email' (or 'target')");
+                to = body!.Targets is { Count: > 0 } list ? AliasTargets.Normalize(list) : AliasTargets.Parse(body.Email ?? body.Target ?? string.Empty);
+            }
+            catch (FormatException ex)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid target", detail: $"the body must name the target address in 'email' (or 'target'), or several in 'targets': {ex.Message}");
             }
 
             if (admin is null)
@@ -78,7 +83,16 @@ public static class ApiEndpoints
                 return ReadOnly();
             }
 
-            var created = await admin.UpsertAsync(parsed.Value, to.Value, ct).ConfigureAwait(false);
+            bool created;
+            try
+            {
+                created = await admin.UpsertAsync(parsed.Value, to, ct).ConfigureAwait(false);
+            }
+            catch (FormatException ex)
+            {
+                return Results.Problem(statusCode: 400, title: "Invalid target", detail: ex.Message);
+            }
+
             return created ? Results.Created($"/aliases/{Uri.EscapeDataString(parsed.Value)}", null) : Results.NoContent();
         })
         .WithName("PutAlias").WithSummary("Creates an alias or changes its target.")
@@ -146,8 +160,8 @@ public static class ApiEndpoints
         Results.Problem(statusCode: 405, title: "Read-only directory", detail: "the configured alias directory (MailTumble:Directory:Driver) is read-only; change its source instead");
 
     /// <summary>Kestrel decodes the path but leaves <c>%2F</c> alone (it would change the routing), so a '/' in a local part arrives escaped.</summary>
-    private static bool TryAddress(string raw, out MailAddress address) =>
-        MailAddress.TryParse(raw.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out address);
+    private static bool TryAddress(string raw, out AliasKey address) =>
+        AliasKey.TryParse(raw.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out address);
 
     internal static async Task<(T? Body, IResult? Problem)> ReadBodyAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class

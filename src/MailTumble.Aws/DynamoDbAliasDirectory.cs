@@ -36,7 +36,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
 
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
     {
-        if (!MailAddress.TryParse(address, out var parsed))
+        if (!AliasKey.TryParse(address, out var parsed))
         {
             return LookupResult.NotFound;
         }
@@ -65,29 +65,39 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
     /// <summary>The table has no domain index, so every domain is ours and the lookup decides (set <c>MailTumble:Domains</c> to be strict).</summary>
     public ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
-    public async Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)
+    public async Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
-        var alias = MailAddress.Parse(address);
-        var to = MailAddress.Parse(target);
+        var alias = AliasKey.Parse(address);
+        var to = AliasTargets.Normalize(targets);
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        // Only an alias with several targets has per-target counts worth keeping.
+        var current = to.Count > 1 ? States(await GetAsync(alias.Value, cancellationToken).ConfigureAwait(false)) : null;
+        var states = AliasTargets.Encode(AliasTargets.Retarget(current ?? [], to));
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":email"] = new AttributeValue { S = to[0] },
+            [":domain"] = new AttributeValue { S = alias.Domain },
+            [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()),
+            [":active"] = new AttributeValue { S = AliasRules.Format(AliasStatus.Active) },
+            [":zero"] = Number(0),
+            [":no"] = new AttributeValue { BOOL = false },
+        };
+        if (states is not null)
+        {
+            values[":targets"] = new AttributeValue { S = states };
+        }
+
         var response = await _client.UpdateItemAsync(
             new UpdateItemRequest
             {
                 TableName = _table,
                 Key = Key(alias.Value),
-                UpdateExpression = "SET email = :email, #domain = :domain, updated_at = :now, #status = if_not_exists(#status, :active), "
+                UpdateExpression = (states is null ? string.Empty : "SET targets = :targets, ") + (states is null ? "SET " : string.Empty) + "email = :email, #domain = :domain, updated_at = :now, #status = if_not_exists(#status, :active), "
                     + "count_bounce = if_not_exists(count_bounce, :zero), count_complaint = if_not_exists(count_complaint, :zero), "
-                    + "count_delivery = if_not_exists(count_delivery, :zero), optout = if_not_exists(optout, :no)",
+                    + "count_delivery = if_not_exists(count_delivery, :zero), optout = if_not_exists(optout, :no)"
+                    + (states is null ? " REMOVE targets" : string.Empty),
                 ExpressionAttributeNames = new() { ["#domain"] = "domain", ["#status"] = "status" },
-                ExpressionAttributeValues = new()
-                {
-                    [":email"] = new AttributeValue { S = to.Value },
-                    [":domain"] = new AttributeValue { S = alias.Domain },
-                    [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()),
-                    [":active"] = new AttributeValue { S = AliasRules.Format(AliasStatus.Active) },
-                    [":zero"] = Number(0),
-                    [":no"] = new AttributeValue { BOOL = false },
-                },
+                ExpressionAttributeValues = values,
                 ReturnValues = ReturnValue.UPDATED_OLD,
             },
             cancellationToken).ConfigureAwait(false);
@@ -111,7 +121,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
             cancellationToken).ConfigureAwait(false) is not null;
     }
 
-    public async Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken)
+    public async Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken)
     {
         await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
         var counter = kind switch
@@ -120,6 +130,11 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
             FeedbackKind.Complaint => "count_complaint",
             _ => "count_delivery",
         };
+        if (target is not null && await RecordTargetFeedbackAsync(Normal(address), target, kind, counter, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         // ADD is atomic, so concurrent reports cannot lose a count; the new values decide the status.
         var item = await UpdateExistingAsync(
             Normal(address),
@@ -139,6 +154,69 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// An alias with several targets counts the event on the target too: the new state is written only if nobody changed
+    /// it since it was read (tried again otherwise), so concurrent reports cannot lose a count. False when the alias has
+    /// one target or no such target, counted on the alias.
+    /// </summary>
+    private async Task<bool> RecordTargetFeedbackAsync(string address, string target, FeedbackKind kind, string counter, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var item = await GetAsync(address, cancellationToken).ConfigureAwait(false);
+            if (States(item) is not { Count: > 1 } current || AliasTargets.Record(current, target, kind) is not { } next)
+            {
+                return false;
+            }
+
+            try
+            {
+                await _client.UpdateItemAsync(
+                    new UpdateItemRequest
+                    {
+                        TableName = _table,
+                        Key = Key(address),
+                        UpdateExpression = $"SET targets = :next, updated_at = :now ADD {counter} :one",
+                        ConditionExpression = "targets = :old",
+                        ExpressionAttributeValues = new()
+                        {
+                            [":next"] = new AttributeValue { S = AliasTargets.Encode(next) },
+                            [":old"] = item!["targets"],
+                            [":one"] = Number(1),
+                            [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()),
+                        },
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (ConditionalCheckFailedException)
+            {
+                // Another report (or an edit) came first: read again.
+            }
+        }
+
+        throw new TimeoutException($"dynamodb: the targets of {address} kept changing while a report was counted");
+    }
+
+    private async Task<Dictionary<string, AttributeValue>?> GetAsync(string address, CancellationToken cancellationToken)
+    {
+        var response = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(address), ConsistentRead = true }, cancellationToken).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    /// <summary>The item's targets with their counts (one target: the item's own); null when there is no item.</summary>
+    private static IReadOnlyList<TargetState>? States(Dictionary<string, AttributeValue>? item)
+    {
+        if (item is null)
+        {
+            return null;
+        }
+
+        var states = AliasTargets.Decode(Text(item, "targets"));
+        return states.Count > 1 ? states
+            : [new TargetState((Text(item, "email") ?? string.Empty).Trim().ToLowerInvariant(), Int(item, "count_bounce"), Int(item, "count_complaint"), Int(item, "count_delivery"))];
     }
 
     /// <summary>DynamoDB cannot scan in key order: this reads every matching item and sorts. Meant for admin use, not hot paths.</summary>
@@ -183,9 +261,18 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         var total = 0;
         await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            var alias = MailAddress.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
-            var to = MailAddress.TryParse(target.Trim(), out var t) ? t : throw new FormatException($"row {total + 1}: '{target}' is not a valid target address");
-            await UpsertAsync(alias.Value, to.Value, cancellationToken).ConfigureAwait(false);
+            var alias = AliasKey.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
+            IReadOnlyList<string> to;
+            try
+            {
+                to = AliasTargets.Parse(target);
+            }
+            catch (FormatException ex)
+            {
+                throw new FormatException($"row {total + 1}: {ex.Message}", ex);
+            }
+
+            await UpsertAsync(alias.Value, to, cancellationToken).ConfigureAwait(false);
             if (++total % 1000 == 0)
             {
                 progress?.Report(total);
@@ -290,7 +377,16 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         var bounce = Int(item, "count_bounce");
         var complaint = Int(item, "count_complaint");
         var optout = item.TryGetValue("optout", out var o) && (o.BOOL == true || (o.N is { } n && n != "0") || string.Equals(o.S, "true", StringComparison.OrdinalIgnoreCase));
-        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(item, "status")), optout, bounce, complaint, _options.BounceLimit);
+        var stored = AliasRules.ParseStatus(Text(item, "status"));
+        var states = Text(item, "targets");
+        if (AliasTargets.Decode(states).Count > 1)
+        {
+            // Several targets: each dies alone; the alias's counts are totals and kill nothing by themselves.
+            var record = new AliasRecord(address, target.Value, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(item, "count_delivery"));
+            return LookupResult.Found(AliasTargets.Complete(record, states, _options.BounceLimit));
+        }
+
+        var status = AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit);
         return LookupResult.Found(new AliasRecord(address, target.Value, status, bounce, complaint, Int(item, "count_delivery")));
     }
 

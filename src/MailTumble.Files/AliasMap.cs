@@ -20,8 +20,12 @@ internal sealed record AliasMap(
     public sealed record Rule(string Target, AliasStatus Status);
 
     /// <summary>Applies the rules in order: exact → <c>@domain</c> → <c>user</c> → <c>@</c>; the tag-less form is tried after the tagged one.</summary>
-    public Rule? Resolve(MailAddress address, char? separator)
+    public Rule? Resolve(MailAddress address, char? separator) => Resolve(address, separator, out _);
+
+    /// <summary>As <see cref="Resolve(MailAddress, char?)"/>; <paramref name="tag"/> is the sub-address tag when the tag-less form matched.</summary>
+    public Rule? Resolve(MailAddress address, char? separator, out string? tag)
     {
+        tag = null;
         var locals = new List<string>(2) { address.Local };
         if (separator is { } sep && address.Local.IndexOf(sep, StringComparison.Ordinal) is > 0 and var cut)
         {
@@ -32,6 +36,7 @@ internal sealed record AliasMap(
         {
             if (Exact.TryGetValue(local + "@" + address.Domain, out var exact))
             {
+                tag = Tag(address, local);
                 return exact;
             }
         }
@@ -50,12 +55,16 @@ internal sealed record AliasMap(
         {
             if (Users.TryGetValue(local, out var user))
             {
+                tag = Tag(address, local);
                 return user;
             }
         }
 
         return CatchAll;
     }
+
+    private static string? Tag(MailAddress address, string matched) =>
+        matched.Length < address.Local.Length ? address.Local[(matched.Length + 1)..] : null;
 
     /// <summary>
     /// Parses JSON or YAML (YAML is a superset of JSON); errors name the line. <paramref name="configuredDomains"/>

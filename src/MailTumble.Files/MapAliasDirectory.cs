@@ -49,8 +49,8 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory, IVersionedAli
             return ValueTask.FromResult(LookupResult.NotFound);
         }
 
-        var rule = Current().Resolve(parsed, _options.SubAddressing ? _options.SubAddressSeparator : null);
-        return ValueTask.FromResult(rule is null ? LookupResult.NotFound : LookupResult.Found(new AliasRecord(parsed.Value, rule.Target, rule.Status)));
+        var rule = Current().Resolve(parsed, _options.SubAddressing ? _options.SubAddressSeparator : null, out var tag);
+        return ValueTask.FromResult(rule is null ? LookupResult.NotFound : LookupResult.Found(new AliasRecord(parsed.Value, rule.Target, rule.Status) { Tag = tag }));
     }
 
     public ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)

@@ -54,7 +54,7 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
     {
         // Only a plain mailbox is ever sent; anything else cannot be an alias.
-        if (!MailAddress.TryParse(address, out var parsed))
+        if (!AliasKey.TryParse(address, out var parsed))
         {
             return LookupResult.NotFound;
         }
@@ -130,15 +130,56 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
             return LookupResult.TemporaryFailure("rest directory: the answer is not a JSON object");
         }
 
+        var bounce = Number(root, "count_bounce");
+        var complaint = Number(root, "count_complaint");
+        var stored = AliasRules.ParseStatus(Text(root, "status"));
+        if (Targets(root, address) is { Count: > 0 } several)
+        {
+            // Several targets: the API's own dead_targets say which no longer get mail; the alias dies with the last.
+            var dead = Addresses(root, "dead_targets").Where(several.Contains).ToList();
+            var status = AliasRules.Effective(stored, Flag(root, "optout"), 0, 0);
+            status = dead.Count == several.Count && status is AliasStatus.Active or AliasStatus.Held ? AliasStatus.Dead : status;
+            return LookupResult.Found(new AliasRecord(address, several[0], status, bounce, complaint, Number(root, "count_delivery")) { Targets = several, DeadTargets = dead });
+        }
+
         if (Target(root, address) is not { } to)
         {
             return LookupResult.TemporaryFailure("rest directory: the answer names no valid target in 'alias' or 'email'");
         }
 
-        var bounce = Number(root, "count_bounce");
-        var complaint = Number(root, "count_complaint");
-        var status = AliasRules.Effective(AliasRules.ParseStatus(Text(root, "status")), Flag(root, "optout"), bounce, complaint, bounceLimit);
-        return LookupResult.Found(new AliasRecord(address, to.Value, status, bounce, complaint, Number(root, "count_delivery")));
+        var effective = AliasRules.Effective(stored, Flag(root, "optout"), bounce, complaint, bounceLimit);
+        return LookupResult.Found(new AliasRecord(address, to.Value, effective, bounce, complaint, Number(root, "count_delivery")));
+    }
+
+    /// <summary>
+    /// An <c>alias</c> array names every target (the looked-up address itself is never one); null when <c>alias</c> is a
+    /// string, so the one-target rules apply.
+    /// </summary>
+    private static List<string>? Targets(JsonElement root, string address)
+    {
+        if (!root.TryGetProperty("alias", out var value) || value.ValueKind is not JsonValueKind.Array)
+        {
+            return null;
+        }
+
+        return Addresses(root, "alias").Where(t => !string.Equals(t, address, StringComparison.OrdinalIgnoreCase)).ToList();
+    }
+
+    private static IEnumerable<string> Addresses(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind is not JsonValueKind.Array)
+        {
+            yield break;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in value.EnumerateArray())
+        {
+            if (entry.ValueKind is JsonValueKind.String && MailAddress.TryParse(entry.GetString(), out var parsed) && seen.Add(parsed.Value))
+            {
+                yield return parsed.Value;
+            }
+        }
     }
 
     private static MailAddress? Target(JsonElement root, string address)

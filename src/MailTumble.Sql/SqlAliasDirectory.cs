@@ -34,7 +34,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         _logger = logger;
         _table = _options.Table;
         _lookup = string.IsNullOrWhiteSpace(_options.LookupQuery)
-            ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout FROM {_table} WHERE alias = @address"
+            ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets FROM {_table} WHERE alias = @address"
             : _options.LookupQuery;
         _domainQuery = !string.IsNullOrWhiteSpace(_options.DomainQuery) ? _options.DomainQuery
             : string.IsNullOrWhiteSpace(_options.LookupQuery) ? $"SELECT 1 FROM {_table} WHERE domain = @domain LIMIT 1"
@@ -44,7 +44,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
 
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
     {
-        if (!MailAddress.TryParse(address, out var parsed))
+        if (!AliasKey.TryParse(address, out var parsed))
         {
             return LookupResult.NotFound;
         }
@@ -101,12 +101,12 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         }
     }
 
-    public async Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)
+    public async Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
-        var alias = MailAddress.Parse(address);
-        var to = MailAddress.Parse(target);
+        var alias = AliasKey.Parse(address);
+        var to = AliasTargets.Normalize(targets);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await UpsertAsync(connection, null, alias, to.Value, cancellationToken).ConfigureAwait(false);
+        return await UpsertAsync(connection, null, alias, to, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) =>
@@ -120,7 +120,8 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("address", Key(address))).ConfigureAwait(false) > 0;
 
-    public async Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken) =>
+    public async Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken) =>
+        (target is not null && await RecordTargetFeedbackAsync(Key(address), target, kind, cancellationToken).ConfigureAwait(false)) ||
         // One statement, so concurrent reports cannot lose a count. MySQL evaluates SET left to right
         // with the new values, so the status comes first and sees the old counts on both servers.
         await ExecuteAsync(
@@ -141,6 +142,57 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("address", Key(address))).ConfigureAwait(false) > 0;
 
+    /// <summary>
+    /// An alias with several targets counts the event on the target too, under a row lock (so concurrent reports cannot
+    /// lose a count); false when the alias has one target or no such target, counted on the alias.
+    /// </summary>
+    private async Task<bool> RecordTargetFeedbackAsync(string address, string target, FeedbackKind kind, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var current = await StatesAsync(connection, transaction, address, cancellationToken).ConfigureAwait(false);
+        if (current is not { Count: > 1 } || AliasTargets.Record(current, target, kind) is not { } next)
+        {
+            return false;
+        }
+
+        await using var update = Command(
+            connection,
+            $"""
+            UPDATE {_table} SET targets = @targets, count_bounce = count_bounce + @b, count_complaint = count_complaint + @c,
+                count_delivery = count_delivery + @d, updated_at = @now
+            WHERE alias = @address
+            """,
+            ("targets", AliasTargets.Encode(next)!),
+            ("b", kind is FeedbackKind.Bounce ? 1 : 0),
+            ("c", kind is FeedbackKind.Complaint ? 1 : 0),
+            ("d", kind is FeedbackKind.Delivery ? 1 : 0),
+            ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("address", address));
+        update.Transaction = transaction;
+        await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The alias's targets with their counts (one target: the alias's own), row-locked; null when there is no such alias.</summary>
+    private async Task<IReadOnlyList<TargetState>?> StatesAsync(DbConnection connection, DbTransaction? transaction, string address, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            $"SELECT email, count_bounce, count_complaint, count_delivery, targets FROM {_table} WHERE alias = @address" + (transaction is null ? string.Empty : " FOR UPDATE"),
+            ("address", address));
+        command.Transaction = transaction;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var states = AliasTargets.Decode(reader.IsDBNull(4) ? null : reader.GetString(4));
+        return states.Count > 1 ? states : [new TargetState(reader.GetString(0).Trim().ToLowerInvariant(), Int(reader, "count_bounce"), Int(reader, "count_complaint"), Int(reader, "count_delivery"))];
+    }
+
     public async Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
     {
         var start = prefix?.ToLowerInvariant() ?? string.Empty;
@@ -149,7 +201,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         await using var command = Command(
             connection,
             $"""
-            SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout FROM {_table}
+            SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets FROM {_table}
             WHERE alias > @after AND LEFT(alias, @length) = @prefix ORDER BY alias LIMIT @limit
             """,
             ("after", after?.ToLowerInvariant() ?? string.Empty),
@@ -176,9 +228,18 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         {
             await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var alias = MailAddress.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
-                var to = MailAddress.TryParse(target.Trim(), out var t) ? t : throw new FormatException($"row {total + 1}: '{target}' is not a valid target address");
-                await UpsertAsync(connection, transaction, alias, to.Value, cancellationToken).ConfigureAwait(false);
+                var alias = AliasKey.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
+                IReadOnlyList<string> to;
+                try
+                {
+                    to = AliasTargets.Parse(target);
+                }
+                catch (FormatException ex)
+                {
+                    throw new FormatException($"row {total + 1}: {ex.Message}", ex);
+                }
+
+                await UpsertAsync(connection, transaction, alias, to, cancellationToken).ConfigureAwait(false);
                 if (++total % ImportBatch == 0)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -206,13 +267,17 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
 
     private static string Key(string address) => address.Trim().ToLowerInvariant();
 
-    private async Task<bool> UpsertAsync(DbConnection connection, DbTransaction? transaction, MailAddress alias, string target, CancellationToken cancellationToken)
+    private async Task<bool> UpsertAsync(DbConnection connection, DbTransaction? transaction, AliasKey alias, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var target = targets[0];
+        // Only an alias with several targets has per-target counts worth keeping.
+        var current = targets.Count > 1 ? await StatesAsync(connection, transaction, alias.Value, cancellationToken).ConfigureAwait(false) : null;
+        object states = (object?)AliasTargets.Encode(AliasTargets.Retarget(current ?? [], targets)) ?? DBNull.Value;
         // Update first, insert when there was nothing; a racing insert turns into an update. Portable to both servers.
         for (var attempt = 0; ; attempt++)
         {
-            await using var update = Command(connection, $"UPDATE {_table} SET email = @email, updated_at = @now WHERE alias = @address", ("email", target), ("now", now), ("address", alias.Value));
+            await using var update = Command(connection, $"UPDATE {_table} SET email = @email, targets = @targets, updated_at = @now WHERE alias = @address", ("email", target), ("targets", states), ("now", now), ("address", alias.Value));
             update.Transaction = transaction;
             if (await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0)
             {
@@ -221,9 +286,10 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
 
             await using var insert = Command(
                 connection,
-                $"INSERT INTO {_table} (alias, email, domain, status, updated_at) VALUES (@address, @email, @domain, 'active', @now)",
+                $"INSERT INTO {_table} (alias, email, targets, domain, status, updated_at) VALUES (@address, @email, @targets, @domain, 'active', @now)",
                 ("address", alias.Value),
                 ("email", target),
+                ("targets", states),
                 ("domain", alias.Domain),
                 ("now", now));
             insert.Transaction = transaction;
@@ -265,12 +331,27 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             {
                 await using var command = Command(connection, _dialect.Schema(_table));
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await AddColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
                 _schemaReady = true;
             }
         }
         finally
         {
             _schemaGate.Release();
+        }
+    }
+
+    /// <summary>Adds the alias model's columns to a table created before them (both servers: look, then alter).</summary>
+    private async Task AddColumnsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        foreach (var column in (string[])["targets", "note", "display_name"])
+        {
+            await using var exists = Command(connection, _dialect.ColumnExists, ("table", _table.ToLowerInvariant()), ("column", column));
+            if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                await using var alter = Command(connection, $"ALTER TABLE {_table} ADD COLUMN {column} TEXT NULL");
+                await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
@@ -298,6 +379,13 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         var complaint = Int(reader, "count_complaint");
         var stored = AliasRules.ParseStatus(Column(reader, "status") is { } s && !reader.IsDBNull(s) ? reader.GetString(s) : null);
         var optout = Column(reader, "optout") is { } o && !reader.IsDBNull(o) && Convert.ToBoolean(reader.GetValue(o), System.Globalization.CultureInfo.InvariantCulture);
+        var states = Column(reader, "targets") is { } t && !reader.IsDBNull(t) ? reader.GetString(t) : null;
+        if (AliasTargets.Decode(states).Count > 1)
+        {
+            // Several targets: each dies alone; the alias's counts are totals and kill nothing by themselves.
+            return AliasTargets.Complete(new AliasRecord(address, target, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(reader, "count_delivery")), states, _options.BounceLimit);
+        }
+
         return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit), bounce, complaint, Int(reader, "count_delivery"));
     }
 

@@ -5,7 +5,7 @@ using Npgsql;
 namespace MailTumble.Sql;
 
 /// <summary>What differs between the servers: the connection source, the DDL and the duplicate-key error.</summary>
-internal sealed record SqlDialect(SqlEngine Engine, Func<string, DbDataSource> CreateSource, Func<string, string> Schema, Func<DbException, bool> IsDuplicate)
+internal sealed record SqlDialect(SqlEngine Engine, Func<string, DbDataSource> CreateSource, Func<string, string> Schema, Func<DbException, bool> IsDuplicate, string ColumnExists)
 {
     public static SqlDialect For(SqlEngine engine) => engine switch
     {
@@ -23,10 +23,14 @@ internal sealed record SqlDialect(SqlEngine Engine, Func<string, DbDataSource> C
                     count_delivery INT NOT NULL DEFAULT 0,
                     optout BOOLEAN NOT NULL DEFAULT FALSE,
                     updated_at BIGINT NOT NULL,
+                    targets TEXT NULL,
+                    note TEXT NULL,
+                    display_name TEXT NULL,
                     INDEX {table}_domain (domain)
                 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
                 """,
-            ex => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry }),
+            ex => ex is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry },
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = DATABASE() AND LOWER(table_name) = @table AND column_name = @column"),
         SqlEngine.Postgres => new(
             engine,
             cs => NpgsqlDataSource.Create(cs),
@@ -40,11 +44,15 @@ internal sealed record SqlDialect(SqlEngine Engine, Func<string, DbDataSource> C
                     count_complaint INTEGER NOT NULL DEFAULT 0,
                     count_delivery INTEGER NOT NULL DEFAULT 0,
                     optout BOOLEAN NOT NULL DEFAULT FALSE,
-                    updated_at BIGINT NOT NULL
+                    updated_at BIGINT NOT NULL,
+                    targets TEXT NULL,
+                    note TEXT NULL,
+                    display_name TEXT NULL
                 );
                 CREATE INDEX IF NOT EXISTS {table}_domain ON {table} (domain);
                 """,
-            ex => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }),
+            ex => ex is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation },
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = @table AND column_name = @column"),
         _ => throw new ArgumentOutOfRangeException(nameof(engine)),
     };
 }

@@ -74,7 +74,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         {
             await using var connection = _database.Open();
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT address, target, status, count_bounce, count_complaint, count_delivery FROM aliases WHERE address = $address";
+            command.CommandText = "SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets FROM aliases WHERE address = $address";
             command.Parameters.AddWithValue("$address", address.ToLowerInvariant());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? LookupResult.Found(Read(reader)) : LookupResult.NotFound;
@@ -94,19 +94,18 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0;
     }
 
-    public async Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)
+    public async Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
     {
-        var alias = MailAddress.Parse(address);
-        var to = MailAddress.Parse(target);
+        var alias = AliasKey.Parse(address);
+        var to = AliasTargets.Normalize(targets);
         await using var connection = _database.Open(durable: true);
-        await using var exists = connection.CreateCommand();
-        exists.CommandText = "SELECT EXISTS(SELECT 1 FROM aliases WHERE address = $address)";
-        exists.Parameters.AddWithValue("$address", alias.Value);
-        var existed = Convert.ToInt64(await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) != 0;
-        await using var command = CreateUpsert(connection, null);
-        Bind(command, alias, to.Value);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var current = await StatesAsync(connection, transaction, alias.Value, cancellationToken).ConfigureAwait(false);
+        await using var command = CreateUpsert(connection, transaction);
+        Bind(command, alias, to, current ?? []);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return !existed;
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return current is null;
     }
 
     public async Task<bool> RemoveAsync(string address, CancellationToken cancellationToken)
@@ -129,9 +128,14 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
-    public async Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken)
+    public async Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken)
     {
         await using var connection = _database.Open(durable: true);
+        if (target is not null && await RecordTargetFeedbackAsync(connection, address.Trim().ToLowerInvariant(), target, kind, cancellationToken).ConfigureAwait(false))
+        {
+            return true;
+        }
+
         await using var command = connection.CreateCommand();
         // One statement, so concurrent reports cannot lose a count; SET expressions see the old row.
         command.CommandText = """
@@ -152,12 +156,60 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
+    /// <summary>
+    /// An alias with several targets counts the event on the target too, in one write transaction (so concurrent
+    /// reports cannot lose a count); false when the alias has one target or no such target, counted on the alias.
+    /// </summary>
+    private async Task<bool> RecordTargetFeedbackAsync(SqliteConnection connection, string address, string target, FeedbackKind kind, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var current = await StatesAsync(connection, transaction, address, cancellationToken).ConfigureAwait(false);
+        if (current is not { Count: > 1 } || AliasTargets.Record(current, target, kind) is not { } next)
+        {
+            return false;
+        }
+
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE aliases SET targets = $targets, count_bounce = count_bounce + $b, count_complaint = count_complaint + $c,
+                count_delivery = count_delivery + $d, updated_at = $now
+            WHERE address = $address
+            """;
+        command.Parameters.AddWithValue("$targets", AliasTargets.Encode(next));
+        command.Parameters.AddWithValue("$b", kind is FeedbackKind.Bounce ? 1 : 0);
+        command.Parameters.AddWithValue("$c", kind is FeedbackKind.Complaint ? 1 : 0);
+        command.Parameters.AddWithValue("$d", kind is FeedbackKind.Delivery ? 1 : 0);
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$address", address);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>The alias's targets with their counts (one target: the alias's own); null when there is no such alias.</summary>
+    private static async Task<IReadOnlyList<TargetState>?> StatesAsync(SqliteConnection connection, SqliteTransaction transaction, string address, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT target, count_bounce, count_complaint, count_delivery, targets FROM aliases WHERE address = $address";
+        command.Parameters.AddWithValue("$address", address);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var states = AliasTargets.Decode(reader.IsDBNull(4) ? null : reader.GetString(4));
+        return states.Count > 1 ? states : [new TargetState(reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3))];
+    }
+
     public async Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT address, target, status, count_bounce, count_complaint, count_delivery FROM aliases
+            SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets FROM aliases
             WHERE address > $after AND substr(address, 1, length($prefix)) = $prefix
             ORDER BY address LIMIT $limit
             """;
@@ -185,9 +237,20 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         {
             await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var alias = MailAddress.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
-                var to = MailAddress.TryParse(target.Trim(), out var t) ? t : throw new FormatException($"row {total + 1}: '{target}' is not a valid target address");
-                Bind(command, alias, to.Value);
+                var alias = AliasKey.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
+                IReadOnlyList<string> to;
+                try
+                {
+                    to = AliasTargets.Parse(target);
+                }
+                catch (FormatException ex)
+                {
+                    throw new FormatException($"row {total + 1}: {ex.Message}", ex);
+                }
+
+                // Only an alias with several targets has per-target counts worth keeping.
+                var current = to.Count > 1 ? await StatesAsync(connection, transaction, alias.Value, cancellationToken).ConfigureAwait(false) : null;
+                Bind(command, alias, to, current ?? []);
                 command.ExecuteNonQuery();
                 total++;
                 if (++pending == ImportBatch)
@@ -217,29 +280,34 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """
-            INSERT INTO aliases (address, target, domain, status, updated_at) VALUES ($address, $target, $domain, 'active', $now)
-            ON CONFLICT(address) DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at
+            INSERT INTO aliases (address, target, targets, domain, status, updated_at) VALUES ($address, $target, $targets, $domain, 'active', $now)
+            ON CONFLICT(address) DO UPDATE SET target = excluded.target, targets = excluded.targets, updated_at = excluded.updated_at
             """;
         command.Parameters.Add("$address", SqliteType.Text);
         command.Parameters.Add("$target", SqliteType.Text);
+        command.Parameters.Add("$targets", SqliteType.Text);
         command.Parameters.Add("$domain", SqliteType.Text);
         command.Parameters.Add("$now", SqliteType.Integer);
         return command;
     }
 
-    private void Bind(SqliteCommand command, MailAddress alias, string target)
+    private void Bind(SqliteCommand command, AliasKey alias, IReadOnlyList<string> targets, IReadOnlyList<TargetState> current)
     {
         command.Parameters["$address"].Value = alias.Value;
-        command.Parameters["$target"].Value = target;
+        command.Parameters["$target"].Value = targets[0];
+        command.Parameters["$targets"].Value = (object?)AliasTargets.Encode(AliasTargets.Retarget(current, targets)) ?? DBNull.Value;
         command.Parameters["$domain"].Value = alias.Domain;
         command.Parameters["$now"].Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
-    private static AliasRecord Read(SqliteDataReader reader) => new(
-        reader.GetString(0),
-        reader.GetString(1),
-        AliasRules.ParseStatus(reader.GetString(2)),
-        reader.GetInt32(3),
-        reader.GetInt32(4),
-        reader.GetInt32(5));
+    private AliasRecord Read(SqliteDataReader reader) => AliasTargets.Complete(
+        new(
+            reader.GetString(0),
+            reader.GetString(1),
+            AliasRules.ParseStatus(reader.GetString(2)),
+            reader.GetInt32(3),
+            reader.GetInt32(4),
+            reader.GetInt32(5)),
+        reader.IsDBNull(6) ? null : reader.GetString(6),
+        _bounceLimit);
 }

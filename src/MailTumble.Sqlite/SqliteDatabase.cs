@@ -249,6 +249,7 @@ internal sealed class SqliteDatabase
             Execute(connection, "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL;");
             Execute(connection, Schema);
             MigrateLanes(connection);
+            MigrateAliases(connection);
             Volatile.Write(ref _initialized, 1);
         }
     }
@@ -274,6 +275,25 @@ internal sealed class SqliteDatabase
             Execute(connection, transaction, "INSERT INTO lanes (lane, depth, next_due) SELECT lane, COUNT(*), MIN(due_at) FROM queue GROUP BY lane");
         }
 
+        transaction.Commit();
+    }
+
+    /// <summary>
+    /// Adds the alias model's columns to a database created before them: the per-target state of an alias with several
+    /// targets (<c>targets</c>, null for one), and the operator's note and display name. A change of targets counts as
+    /// a change for other processes' caches, as one of target or status does.
+    /// </summary>
+    private static void MigrateAliases(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        AddColumn(connection, transaction, "aliases", "targets", "TEXT");
+        AddColumn(connection, transaction, "aliases", "note", "TEXT");
+        AddColumn(connection, transaction, "aliases", "display_name", "TEXT");
+        Execute(connection, transaction, """
+            CREATE TRIGGER IF NOT EXISTS aliases_targets_changed AFTER UPDATE OF targets, note, display_name ON aliases
+            WHEN OLD.targets IS NOT NEW.targets OR OLD.note IS NOT NEW.note OR OLD.display_name IS NOT NEW.display_name
+            BEGIN UPDATE alias_changes SET version = version + 1 WHERE id = 1; END;
+            """);
         transaction.Commit();
     }
 

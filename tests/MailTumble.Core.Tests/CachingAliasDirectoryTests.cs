@@ -134,12 +134,12 @@ public sealed class CachingAliasDirectoryTests
 
         public ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken) => ValueTask.FromResult(true);
 
-        public Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken)
+        public Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
         {
             lock (Aliases)
             {
                 var created = !Aliases.ContainsKey(address.ToLowerInvariant());
-                Aliases[address.ToLowerInvariant()] = new(address.ToLowerInvariant(), target, AliasStatus.Active);
+                Aliases[address.ToLowerInvariant()] = new(address.ToLowerInvariant(), targets[0], AliasStatus.Active) { Targets = targets };
                 return Task.FromResult(created);
             }
         }
@@ -160,7 +160,7 @@ public sealed class CachingAliasDirectoryTests
             }
         }
 
-        public Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken) => Task.FromResult(false);
+        public Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken) => Task.FromResult(false);
 
         public Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<AliasRecord>>([]);

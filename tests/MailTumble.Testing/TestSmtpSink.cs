@@ -68,6 +68,9 @@ public sealed class TestSmtpSink : IAsyncDisposable
     /// <summary>Decides the reply to each DATA (argument: 1-based attempt number); null means 250.</summary>
     public Func<int, SmtpResponse?> Responder { get; set; } = _ => null;
 
+    /// <summary>Decides the reply to each DATA by its first recipient, before <see cref="Responder"/>; null means go on.</summary>
+    public Func<string, SmtpResponse?>? RecipientResponder { get; set; }
+
     /// <summary>The text of the 250 reply to an accepted message (a provider puts its message id here, as SES does).</summary>
     public Func<ReceivedMail, string>? AcceptText { get; set; }
 
@@ -125,7 +128,8 @@ public sealed class TestSmtpSink : IAsyncDisposable
         public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
             var attempt = Interlocked.Increment(ref sink._attempts);
-            var response = sink.Responder(attempt);
+            var first = transaction.To.Select(m => $"{m.User}@{m.Host}").FirstOrDefault() ?? string.Empty;
+            var response = sink.RecipientResponder?.Invoke(first) ?? sink.Responder(attempt);
             if (response is not null)
             {
                 return Task.FromResult(response);

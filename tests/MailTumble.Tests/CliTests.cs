@@ -64,7 +64,32 @@ public sealed class CliTests : IDisposable
     {
         var result = await RunAsync("alias", "add", "not-an-address", "john@real.example.org");
         Assert.Equal(65, result.Code);
-        Assert.Equal("mailtumble: 'not-an-address' is not a valid mail address (expected local@domain)\n", result.Err);
+        Assert.Equal("mailtumble: 'not-an-address' is not a valid alias (expected local@domain, or @domain for a catch-all)\n", result.Err);
+    }
+
+    [Fact]
+    public async Task An_alias_takes_several_targets_up_to_the_limit()
+    {
+        var added = await RunAsync("alias", "add", "team@mask.example.com", "X@real.example.org, y@real.example.org");
+        Assert.Equal((0, "added team@mask.example.com -> x@real.example.org,y@real.example.org\n"), (added.Code, added.Out));
+        Assert.StartsWith("team@mask.example.com\tx@real.example.org,y@real.example.org\tactive", (await RunAsync("alias", "list")).Out, StringComparison.Ordinal);
+        Assert.Contains("x@real.example.org, y@real.example.org", (await RunAsync("alias", "show", "team@mask.example.com")).Out, StringComparison.Ordinal);
+
+        var catchAll = await RunAsync("alias", "add", "@Mask.example.com", "all@real.example.org");
+        Assert.Equal((0, "added @mask.example.com -> all@real.example.org\n"), (catchAll.Code, catchAll.Out));
+
+        var eleven = string.Join(',', Enumerable.Range(0, 11).Select(i => $"t{i}@real.example.org"));
+        var tooMany = await RunAsync("alias", "add", "big@mask.example.com", eleven);
+        Assert.Equal((65, "mailtumble: 11 targets given; at most 10 are allowed (MailTumble:MaxTargetsPerAlias)\n"), (tooMany.Code, tooMany.Err));
+        var raised = await RunWithSettingsAsync(new() { ["MailTumble:MaxTargetsPerAlias"] = "11" }, string.Empty, "alias", "add", "big@mask.example.com", eleven);
+        Assert.Equal(0, raised.Code);
+
+        var csv = Path.Combine(_dir.Path, "teams.csv");
+        await File.WriteAllLinesAsync(csv, ["alias,target", "a@mask.example.com,\"p@real.example.org,q@real.example.org\"", "b@mask.example.com,r@real.example.org;s@real.example.org"]);
+        Assert.Equal(0, (await RunAsync("alias", "import", csv)).Code);
+        var list = (await RunAsync("alias", "list")).Out;
+        Assert.Contains("a@mask.example.com\tp@real.example.org,q@real.example.org\t", list, StringComparison.Ordinal);
+        Assert.Contains("b@mask.example.com\tr@real.example.org,s@real.example.org\t", list, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class DirectoryDriverSelectionTests : IDisposable
     {
         await using var provider = Build([]);
         var admin = provider.GetRequiredService<IAliasAdmin>();
-        Assert.IsType<CachingAliasDirectory>(provider.GetRequiredService<IAliasDirectory>());
+        Assert.IsType<CachingAliasDirectory>(Assert.IsType<ResolvingAliasDirectory>(provider.GetRequiredService<IAliasDirectory>()).Inner);
         Assert.True(await admin.UpsertAsync("x7g2@mask.example.com", "john@real.example.org", default));
         var decision = await provider.GetRequiredService<RecipientPolicy>().CheckAsync("x7g2@mask.example.com", default);
         Assert.Equal(250, decision.Reply.Code);
@@ -119,7 +119,7 @@ public sealed class DirectoryDriverSelectionTests : IDisposable
             ["MailTumble:Directory:Sql:LookupQuery"] = "SELECT dest AS email FROM forwards WHERE addr = @address",
             [key] = value,
         });
-        Assert.StartsWith("Sql", ((CachingAliasDirectory)relay.Services.GetRequiredService<IAliasDirectory>()).Inner.GetType().Name, StringComparison.Ordinal);
+        Assert.StartsWith("Sql", ((CachingAliasDirectory)((ResolvingAliasDirectory)relay.Services.GetRequiredService<IAliasDirectory>()).Inner).Inner.GetType().Name, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -239,9 +239,10 @@ public sealed partial class DeliveryService : BackgroundService
             return;
         }
 
-        if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Disabled || (reply is null && lookup.Alias.Status is AliasStatus.Dead))
+        var gone = reply is null && lookup.Outcome == LookupOutcome.Found ? TargetGone(lookup.Alias!, item.Recipient) : null;
+        if (lookup.Outcome == LookupOutcome.NotFound || lookup.Alias!.Status is AliasStatus.Disabled || (reply is null && lookup.Alias.Status is AliasStatus.Dead) || gone is not null)
         {
-            var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
+            var why = lookup.Outcome == LookupOutcome.NotFound ? "alias removed" : gone ?? "alias " + lookup.Alias!.Status.ToString().ToLowerInvariant();
             if (await _queue.AckAsync(leased, "dropped: " + why, CancellationToken.None).ConfigureAwait(false))
             {
                 await _stored.ReleaseAsync(item.MessageKey, "dropped: " + why, CancellationToken.None).ConfigureAwait(false);
@@ -286,7 +287,7 @@ public sealed partial class DeliveryService : BackgroundService
 
             await turn.ApproachAsync(stoppingToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
-            var recipient = reply is null ? lookup.Alias.Target : item.Recipient;
+            var recipient = reply is null ? SendTo(lookup.Alias, item.Recipient) : item.Recipient;
             var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, item.Headers, body, EightBit: true, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
             if (result.Outcome == SendOutcome.Sent)
@@ -300,7 +301,7 @@ public sealed partial class DeliveryService : BackgroundService
 
         _metrics.SendAttempt(result.Outcome.ToString().ToLowerInvariant(), elapsed);
         _pacer.Record(result.Outcome);
-        await ApplyAsync(leased, reply is null ? lookup.Alias.Target : item.Recipient, result).ConfigureAwait(false);
+        await ApplyAsync(leased, reply is null ? SendTo(lookup.Alias, item.Recipient) : item.Recipient, result).ConfigureAwait(false);
 
         // A worker's whole turn without the waits for the budget (send, acknowledgement, clean-up): what sizes the
         // worker count, so that one is always ready when a slot comes round.
@@ -404,6 +405,28 @@ public sealed partial class DeliveryService : BackgroundService
         {
             LogStatsFailed(_logger, ex);
         }
+    }
+
+    /// <summary>
+    /// Where a queued item goes now: an alias with one target sends to its current target (a retarget applies to queued
+    /// mail); with several, each item keeps its own target.
+    /// </summary>
+    private static string SendTo(AliasRecord alias, string queuedFor) => alias.Targets.Count == 1 ? alias.Target : queuedFor;
+
+    /// <summary>Why an item of an alias with several targets is no longer sent (its target died or was removed); null when it is.</summary>
+    private static string? TargetGone(AliasRecord alias, string queuedFor)
+    {
+        if (alias.Targets.Count == 1)
+        {
+            return null;
+        }
+
+        if (!alias.Targets.Contains(queuedFor, StringComparer.OrdinalIgnoreCase))
+        {
+            return "target removed from the alias";
+        }
+
+        return alias.DeadTargets.Contains(queuedFor, StringComparer.OrdinalIgnoreCase) ? "target dead" : null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]

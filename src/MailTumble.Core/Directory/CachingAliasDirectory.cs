@@ -14,6 +14,7 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     private readonly IAliasAdmin? _admin;
     private readonly DirectoryCacheOptions _options;
     private readonly TimeProvider _time;
+    private readonly int _maxTargets;
     private readonly ConcurrentDictionary<string, CacheEntry> _entries = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task<LookupResult>> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DomainEntry> _domains = new(StringComparer.Ordinal);
@@ -22,8 +23,9 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     private long _innerVersion;
 
     /// <summary>Creates the cache over <paramref name="inner"/>; <paramref name="admin"/> is null for a read-only directory.</summary>
-    public CachingAliasDirectory(IAliasDirectory inner, IAliasAdmin? admin, IOptions<DirectoryCacheOptions> options, TimeProvider time)
+    public CachingAliasDirectory(IAliasDirectory inner, IAliasAdmin? admin, IOptions<DirectoryCacheOptions> options, TimeProvider time, IOptions<AliasOptions>? aliases = null)
     {
+        _maxTargets = aliases?.Value.MaxTargetsPerAlias ?? new AliasOptions().MaxTargetsPerAlias;
         ArgumentNullException.ThrowIfNull(options);
         _inner = inner;
         _admin = admin;
@@ -106,8 +108,12 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     }
 
     /// <inheritdoc />
-    public Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken) =>
-        ChangeAsync(address, admin => admin.UpsertAsync(address, target, cancellationToken));
+    /// <summary>Creates or updates an alias; more than <c>MailTumble:MaxTargetsPerAlias</c> targets is a <see cref="FormatException"/>.</summary>
+    public Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
+    {
+        var checkedTargets = AliasTargets.Normalize(targets, _maxTargets);
+        return ChangeAsync(address, admin => admin.UpsertAsync(address, checkedTargets, cancellationToken));
+    }
 
     /// <inheritdoc />
     public Task<bool> RemoveAsync(string address, CancellationToken cancellationToken) =>
@@ -118,8 +124,8 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         ChangeAsync(address, admin => admin.SetStatusAsync(address, status, cancellationToken));
 
     /// <inheritdoc />
-    public Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken) =>
-        ChangeAsync(address, admin => admin.RecordFeedbackAsync(address, kind, cancellationToken));
+    public Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken) =>
+        ChangeAsync(address, admin => admin.RecordFeedbackAsync(address, target, kind, cancellationToken));
 
     /// <inheritdoc />
     public Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken) =>
@@ -130,11 +136,30 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
     {
         try
         {
-            return await Admin.ImportAsync(rows, progress, cancellationToken).ConfigureAwait(false);
+            return await Admin.ImportAsync(Checked(rows, _maxTargets), progress, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             Clear();
+        }
+    }
+
+    private static async IAsyncEnumerable<(string Address, string Target)> Checked(IAsyncEnumerable<(string Address, string Target)> rows, int max)
+    {
+        var row = 0;
+        await foreach (var (address, target) in rows.ConfigureAwait(false))
+        {
+            row++;
+            try
+            {
+                AliasTargets.Parse(target, max);
+            }
+            catch (FormatException ex)
+            {
+                throw new FormatException($"row {row}: {ex.Message}", ex);
+            }
+
+            yield return (address, target);
         }
     }
 

@@ -25,13 +25,31 @@ public static class DirectoryServiceCollectionExtensions
             (IAliasDirectory)Create(sp, directory),
             admin is null ? null : (IAliasAdmin)Create(sp, admin),
             sp.GetRequiredService<IOptions<DirectoryCacheOptions>>(),
-            sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<CachingAliasDirectory>());
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<AliasOptions>>()));
+        // The alias model (sub-addressing) sits on top, so its lookups of the entry it falls back to are cached too.
+        services.AddSingleton(sp => new AliasAutoCreator(
+            sp.GetRequiredService<CachingAliasDirectory>(),
+            sp.GetService<IOptions<AliasOptions>>() ?? Options.Create(new AliasOptions()),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<AliasAutoCreator>>(),
+            sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton<IAliasDirectory>(sp => new ResolvingAliasDirectory(
+            sp.GetRequiredService<CachingAliasDirectory>(),
+            sp.GetService<IOptions<AliasOptions>>() ?? Options.Create(new AliasOptions()),
+            admin is null ? null : sp.GetRequiredService<AliasAutoCreator>()));
         if (admin is not null)
         {
             services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<CachingAliasDirectory>());
         }
 
+        return services;
+    }
+
+    /// <summary>The alias model's settings (<c>MailTumble:MaxTargetsPerAlias</c>), validated at start.</summary>
+    public static IServiceCollection AddMailTumbleAliasOptions(this IServiceCollection services, Action<AliasOptions> configure)
+    {
+        services.AddOptions<AliasOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AliasOptions>, AliasOptionsValidator>();
         return services;
     }
 

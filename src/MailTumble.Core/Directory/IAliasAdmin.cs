@@ -3,8 +3,11 @@ namespace MailTumble.Core.Directory;
 /// <summary>Port: changes a writable alias directory.</summary>
 public interface IAliasAdmin
 {
-    /// <summary>Creates or updates an alias; returns true when it was created.</summary>
-    Task<bool> UpsertAsync(string address, string target, CancellationToken cancellationToken);
+    /// <summary>
+    /// Creates or updates an alias with one target or several (normalized, see <see cref="AliasTargets.Normalize"/>);
+    /// targets kept keep their feedback counts. Returns true when the alias was created.
+    /// </summary>
+    Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken);
 
     /// <summary>Removes an alias; returns false when there was none.</summary>
     Task<bool> RemoveAsync(string address, CancellationToken cancellationToken);
@@ -16,11 +19,15 @@ public interface IAliasAdmin
     Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Counts one feedback event and applies its consequence (<see cref="AliasRules.AfterFeedback"/>);
-    /// returns false when there is no such alias.
+    /// Counts one feedback event about <paramref name="target"/> and applies its consequence: for an alias with one
+    /// target (or an unknown <paramref name="target"/>) on the alias (<see cref="AliasRules.AfterFeedback"/>), for an alias
+    /// with several on that target alone (<see cref="TargetState.IsDead"/>). Returns false when there is no such alias.
     /// </summary>
-    Task<bool> RecordFeedbackAsync(string address, FeedbackKind kind, CancellationToken cancellationToken);
+    Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken);
 
-    /// <summary>Creates or updates many aliases in large transactions; reports progress in rows.</summary>
+    /// <summary>
+    /// Creates or updates many aliases in large transactions; reports progress in rows. A row's target may be a
+    /// comma-separated list (<see cref="AliasTargets.Parse"/>).
+    /// </summary>
     Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken);
 }

@@ -270,7 +270,7 @@ public sealed partial class FeedbackProcessor
             return;
         }
 
-        if (!await _admin.RecordFeedbackAsync(feedback.Alias, kind.Value, cancellationToken).ConfigureAwait(false))
+        if (!await _admin.RecordFeedbackAsync(feedback.Alias, feedback.Recipient, kind.Value, cancellationToken).ConfigureAwait(false))
         {
             LogAliasGone(_logger, feedback.Alias, feedback.Key);
             return;

@@ -27,9 +27,18 @@ public sealed class ModerationPolicy
         ArgumentNullException.ThrowIfNull(alias);
         var candidates = senders.Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => s.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
         var facts = await _rules.GetFactsAsync(alias.Address, candidates, cancellationToken).ConfigureAwait(false);
-        var rule = facts.Rules
+        var rules = facts.Rules.Select(r => (Rule: r, Specificity: r.Specificity));
+        if (alias is { Tag: not null, Requested: { } tagged })
+        {
+            // Rules for the tagged address (alias+tag@…) apply to mail sent with that tag only, before the alias's own.
+            var forTag = await _rules.GetFactsAsync(tagged, candidates, cancellationToken).ConfigureAwait(false);
+            rules = rules.Concat(forTag.Rules.Where(r => string.Equals(r.Alias, tagged, StringComparison.OrdinalIgnoreCase)).Select(r => (Rule: r, Specificity: r.Specificity + 4)));
+        }
+
+        var rule = rules
             .OrderByDescending(r => r.Specificity)
-            .ThenByDescending(r => r.Action switch { SenderRuleAction.Block => 2, SenderRuleAction.Allow => 1, _ => 0 })
+            .ThenByDescending(r => r.Rule.Action switch { SenderRuleAction.Block => 2, SenderRuleAction.Allow => 1, _ => 0 })
+            .Select(r => r.Rule)
             .FirstOrDefault();
 
         if (rule is { Action: SenderRuleAction.Block })

@@ -103,7 +103,15 @@ public sealed partial class MessageIntake
             return new RecipientDecision(new SmtpReply(451, $"4.3.0 <{reverse.Address}>: Replies are not available, try again later"), null) { Address = decision.Address };
         }
 
-        if (!string.Equals(envelopeFrom.Trim(), alias.Target, StringComparison.OrdinalIgnoreCase))
+        // With several targets, each is an owner: the one replying is the target the reply is checked and scrubbed for.
+        var owner = alias.Targets.FirstOrDefault(t => string.Equals(envelopeFrom.Trim(), t, StringComparison.OrdinalIgnoreCase));
+        if (owner is not null && alias.Targets.Count > 1)
+        {
+            alias = alias with { Target = owner };
+            decision = decision with { Alias = alias };
+        }
+
+        if (owner is null)
         {
             LogReplyRefused(_logger, envelopeFrom, reverse.Address, "the envelope sender is not the alias's owner");
             return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{reverse.Address}>: Reply refused: only the alias's owner can reply through this address"), null) { Address = decision.Address };

@@ -131,50 +131,58 @@ internal sealed partial class MessageReceiver
                 continue;
             }
 
-            var id = Guid.CreateVersion7(now).ToString("N");
-            var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Address, alias.Target, envelopeFrom, id, key));
-            if (result.Verdict == RewriteVerdict.Refuse)
+            // One item per live target: each is sent, retried, held and reported on by itself.
+            foreach (var target in alias.LiveTargets)
             {
-                throw new MessageRefusedException(result.Reason!);
-            }
+                var id = Guid.CreateVersion7(now).ToString("N");
+                var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Visible, target, envelopeFrom, id, key, alias.Tag));
+                if (result.Verdict == RewriteVerdict.Refuse)
+                {
+                    throw new MessageRefusedException(result.Reason!);
+                }
 
-            var item = new OutgoingItem(
-                Id: id,
-                MessageKey: key,
-                Alias: alias.Address,
-                Recipient: alias.Target,
-                EnvelopeFrom: _bounces.Create(id, alias.Target, _rewriter.OurDomain(alias.Address)),
-                Headers: result.Headers,
-                BodyOffset: parsed.BodyOffset,
-                ReceivedAt: now,
-                ExpiresAt: now + _options.MaxQueueLifetime,
-                Lane: _lanes?.Key(envelopeFrom, alias, parsed) ?? LaneKeys.ForSender(envelopeFrom),
-                Bulk: bulk);
-            if (result.Verdict == RewriteVerdict.Loop)
-            {
-                (loops ??= []).Add((item, result.Reason!));
-                dispositions[alias.Address] = (RecipientDisposition.DeadLettered, id);
-            }
-            else if (decision.Verdict == ModerationVerdict.Hold || holdReason is not null)
-            {
-                var reason = (decision.Verdict == ModerationVerdict.Hold, holdReason) switch
+                var item = new OutgoingItem(
+                    Id: id,
+                    MessageKey: key,
+                    Alias: alias.Address,
+                    Recipient: target,
+                    EnvelopeFrom: _bounces.Create(id, target, _rewriter.OurDomain(alias.Address)),
+                    Headers: result.Headers,
+                    BodyOffset: parsed.BodyOffset,
+                    ReceivedAt: now,
+                    ExpiresAt: now + _options.MaxQueueLifetime,
+                    Lane: _lanes?.Key(envelopeFrom, alias with { Target = target }, parsed) ?? LaneKeys.ForSender(envelopeFrom),
+                    Bulk: bulk);
+                var first = !dispositions.ContainsKey(alias.Address);
+                if (result.Verdict == RewriteVerdict.Loop)
                 {
-                    (true, null) => decision.Reason,
-                    (true, _) => $"{holdReason}; {decision.Reason}",
-                    _ => holdReason!,
-                };
-                (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, message.Length, reason, now));
-                dispositions[alias.Address] = (RecipientDisposition.Held, id);
-            }
-            else
-            {
-                items.Add(item);
-                dispositions[alias.Address] = (RecipientDisposition.Queued, id);
-                if (decision.NewSender && sender.Length > 0)
+                    (loops ??= []).Add((item, result.Reason!));
+                    dispositions.TryAdd(alias.Address, (RecipientDisposition.DeadLettered, id));
+                }
+                else if (decision.Verdict == ModerationVerdict.Hold || holdReason is not null)
                 {
-                    (newSenders ??= []).Add((alias.Address, sender));
+                    var reason = (decision.Verdict == ModerationVerdict.Hold, holdReason) switch
+                    {
+                        (true, null) => decision.Reason,
+                        (true, _) => $"{holdReason}; {decision.Reason}",
+                        _ => holdReason!,
+                    };
+                    (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, message.Length, reason, now));
+                    dispositions.TryAdd(alias.Address, (RecipientDisposition.Held, id));
+                }
+                else
+                {
+                    items.Add(item);
+                    dispositions.TryAdd(alias.Address, (RecipientDisposition.Queued, id));
+                    if (first && decision.NewSender && sender.Length > 0)
+                    {
+                        (newSenders ??= []).Add((alias.Address, sender));
+                    }
                 }
             }
+
+            // Every target dead since RCPT: nothing to send it to.
+            dispositions.TryAdd(alias.Address, (RecipientDisposition.Dropped, null));
         }
 
         if (items.Count == 0 && held is null && loops is null)

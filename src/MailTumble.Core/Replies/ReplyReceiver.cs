@@ -120,7 +120,7 @@ internal sealed partial class ReplyReceiver
         string? firstKey = null;
         try
         {
-            foreach (var group in replies.DistinctBy(r => r.Reverse!.Address).GroupBy(r => r.Alias!.Address, StringComparer.Ordinal))
+            foreach (var group in replies.DistinctBy(r => r.Reverse!.Address).GroupBy(r => r.Alias!.Visible, StringComparer.Ordinal))
             {
                 var alias = group.Key;
                 string key;

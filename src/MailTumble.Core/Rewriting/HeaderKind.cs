@@ -18,4 +18,7 @@ internal enum HeaderKind
     InReplyTo,
     References,
     Loop,
+
+    /// <summary>X-MailTumble-Tag: ours only; a sender's is dropped.</summary>
+    Tag,
 }

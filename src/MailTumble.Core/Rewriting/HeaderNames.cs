@@ -7,6 +7,8 @@ internal static class HeaderNames
 {
     public const string LoopHeader = "X-MailTumble-Loop";
 
+    public const string TagHeader = "X-MailTumble-Tag";
+
     private static readonly (byte[] Name, HeaderKind Kind)[] Known =
     [
         ("From"u8.ToArray(), HeaderKind.From),
@@ -23,6 +25,7 @@ internal static class HeaderNames
         ("Delivered-To"u8.ToArray(), HeaderKind.DeliveredTo),
         ("X-Original-To"u8.ToArray(), HeaderKind.XOriginalTo),
         (Encoding.ASCII.GetBytes(LoopHeader), HeaderKind.Loop),
+        (Encoding.ASCII.GetBytes(TagHeader), HeaderKind.Tag),
     ];
 
     public static HeaderKind Classify(ReadOnlySpan<byte> name)

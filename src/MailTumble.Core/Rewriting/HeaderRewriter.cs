@@ -100,6 +100,11 @@ public sealed class HeaderRewriter
         // Trace fields go on top (RFC 5321 §4.4); the hop counter replaces any earlier one.
         output.WriteAscii($"Received: by {domain} (MailTumble) id {input.DeliveryId}\r\n\tfor <{input.Target}>; {DateUtils.FormatDate(_time.GetUtcNow())}\r\n");
         output.WriteAscii($"{HeaderNames.LoopHeader}: {passed + 1}\r\n");
+        if (input.Tag is { Length: > 0 } tag && tag.All(c => c is > ' ' and < (char)0x7f))
+        {
+            // The sub-address tag (alias+tag@…), for the owner's filters; a local part's characters, so no folding is needed.
+            output.WriteAscii($"{HeaderNames.TagHeader}: {tag}\r\n");
+        }
 
         var originalFrom = from >= 0 ? ParseMailboxes(message.Value(fields[from])) : null;
         var keptMessageId = false;
@@ -114,7 +119,7 @@ public sealed class HeaderRewriter
 
             switch (kinds[i])
             {
-                case HeaderKind.Sender or HeaderKind.ReturnPath or HeaderKind.DkimSignature or HeaderKind.DeliveredTo or HeaderKind.XOriginalTo or HeaderKind.Loop:
+                case HeaderKind.Sender or HeaderKind.ReturnPath or HeaderKind.DkimSignature or HeaderKind.DeliveredTo or HeaderKind.XOriginalTo or HeaderKind.Loop or HeaderKind.Tag:
                     continue;
                 case HeaderKind.From:
                     if (i == from)

@@ -16,14 +16,14 @@ internal static class AliasCommands
         var alias = new Command("alias", "Manage aliases in the embedded directory");
 
         var address = new Argument<string>("address") { Description = "The alias, e.g. x7g2@mask.example.com" };
-        var target = new Argument<string>("target") { Description = "Where its mail goes, e.g. john@real.example.org" };
+        var target = new Argument<string>("target") { Description = "Where its mail goes, e.g. john@real.example.org, or several: x@real,y@real" };
         var add = new Command("add", "Create an alias, or change where it forwards") { address, target };
         add.SetAction((result, ct) => context.RunAsync(async services =>
         {
-            var a = MailAddress.Parse(result.GetValue(address)!.Trim());
-            var t = MailAddress.Parse(result.GetValue(target)!.Trim());
-            var created = await Admin(services).UpsertAsync(a.Value, t.Value, ct).ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"{(created ? "added" : "updated")} {a} -> {t}").ConfigureAwait(false);
+            var a = AliasKey.Parse(result.GetValue(address)!.Trim());
+            var t = AliasTargets.Parse(result.GetValue(target)!);
+            var created = await Admin(services).UpsertAsync(a.Value, t, ct).ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"{(created ? "added" : "updated")} {a.Value} -> {AliasTargets.Format(t)}").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
 
@@ -53,7 +53,7 @@ internal static class AliasCommands
                 var page = await admin.ListAsync(result.GetValue(prefix), after, 1000, ct).ConfigureAwait(false);
                 foreach (var record in page)
                 {
-                    await context.Out.WriteLineAsync($"{record.Address}\t{record.Target}\t{record.Status.ToString().ToLowerInvariant()}\tbounces={record.CountBounce} complaints={record.CountComplaint} deliveries={record.CountDelivery}").ConfigureAwait(false);
+                    await context.Out.WriteLineAsync($"{record.Address}\t{AliasTargets.Format(record.Targets)}\t{record.Status.ToString().ToLowerInvariant()}\tbounces={record.CountBounce} complaints={record.CountComplaint} deliveries={record.CountDelivery}").ConfigureAwait(false);
                 }
 
                 if (page.Count < 1000)
@@ -87,7 +87,7 @@ internal static class AliasCommands
             var subTypes = summary.BounceSubTypes.Count == 0 ? "none" : string.Join(", ", summary.BounceSubTypes.Select(p => $"{p.Key}={p.Value}"));
             await context.Out.WriteLineAsync($"""
                 alias            {record.Address}
-                target           {record.Target}
+                target           {Targets(record)}
                 status           {AliasRules.Format(record.Status)}
                 count_bounce     {record.CountBounce}
                 count_complaint  {record.CountComplaint}
@@ -134,17 +134,17 @@ internal static class AliasCommands
         var command = new Command(name, description) { address, reason };
         command.SetAction((result, ct) => context.RunAsync(async services =>
         {
-            var a = MailAddress.Parse(result.GetValue(address)!.Trim());
+            var a = AliasKey.Parse(result.GetValue(address)!.Trim());
             if (!await Admin(services).SetStatusAsync(a.Value, status, ct).ConfigureAwait(false))
             {
-                await context.Error.WriteLineAsync($"mailtumble: no such alias: {a}").ConfigureAwait(false);
+                await context.Error.WriteLineAsync($"mailtumble: no such alias: {a.Value}").ConfigureAwait(false);
                 return ExitCodes.NoUser;
             }
 
             services.GetRequiredService<ModerationAudit>().AliasStatusSet(a.Value, status, HeldCommands.Actor, result.GetValue(reason));
 
             var waiting = await services.GetRequiredService<IHeldStore>().CountAsync(new HeldQuery(Alias: a.Value), ct).ConfigureAwait(false);
-            await context.Out.WriteLineAsync($"{a} is {status.ToString().ToLowerInvariant()}; {waiting} held message(s) waiting (held list --alias {a})").ConfigureAwait(false);
+            await context.Out.WriteLineAsync($"{a.Value} is {status.ToString().ToLowerInvariant()}; {waiting} held message(s) waiting (held list --alias {a.Value})").ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
         return command;
@@ -162,14 +162,15 @@ internal static class AliasCommands
                 continue;
             }
 
-            var fields = text.Split(',', 3);
-            if (fields.Length < 2)
+            var fields = CsvLine.Split(text);
+            if (fields.Count < 2)
             {
                 throw new FormatException($"{path}:{line}: expected 'alias,target'");
             }
 
-            var a = fields[0].Trim().Trim('"');
-            var t = fields[1].Trim().Trim('"');
+            var a = fields[0].Trim();
+            // Several targets: a quoted field with commas ("x@real,y@real") or separated by ';' or spaces.
+            var t = string.Join(',', fields[1].Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (line == 1 && !a.Contains('@', StringComparison.Ordinal))
             {
                 continue; // header row
@@ -178,6 +179,10 @@ internal static class AliasCommands
             yield return (a, t);
         }
     }
+
+    /// <summary>The targets as shown: a dead one marked, since mail no longer goes to it.</summary>
+    private static string Targets(AliasRecord record) =>
+        string.Join(", ", record.Targets.Select(t => record.DeadTargets.Contains(t) ? t + " (dead)" : t));
 
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
     {

@@ -22,7 +22,14 @@ internal static class ServiceComposition
         var dataDir = MailTumbleConfiguration.DataDir(configuration);
 
         services.AddMailTumbleCore(
-            receive => root.Bind(receive),
+            receive =>
+            {
+                root.Bind(receive);
+                foreach (var domain in DomainSettings.Named(root))
+                {
+                    receive.Domains.Add(domain);
+                }
+            },
             rewrite =>
             {
                 rewrite.BounceKeyFile = Path.Combine(dataDir, "bounce.key");
@@ -48,6 +55,12 @@ internal static class ServiceComposition
 
         services.AddMailTumbleDirectory(root, dataDir);
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
+        services.AddMailTumbleAliasOptions(o =>
+        {
+            o.MaxTargetsPerAlias = root.GetValue("MaxTargetsPerAlias", o.MaxTargetsPerAlias);
+            o.SubAddressSeparator = root.GetValue("SubAddressSeparator", o.SubAddressSeparator) ?? string.Empty;
+            DomainSettings.Bind(root, o.Domains);
+        });
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
@@ -101,7 +114,7 @@ internal static class ServiceComposition
     {
         var directory = root.GetSection("Directory");
         var driver = DirectoryDriver(directory);
-        var ourDomains = root.GetSection("Domains").Get<string[]>()?.Where(x => !string.IsNullOrWhiteSpace(x)).ToList() ?? [];
+        var ourDomains = (root.GetSection("Domains").Get<string[]>()?.Where(x => !string.IsNullOrWhiteSpace(x)) ?? []).Concat(DomainSettings.Named(root)).ToList();
         // One bounce limit for every driver: the feedback policy's (the drivers' own default is the original's 3).
         var bounceLimit = root.GetSection("Feedback").GetValue("MaxBounces", AliasRules.BounceLimit);
         switch (driver)

@@ -80,7 +80,7 @@ public abstract class AliasDirectoryContract
         ArgumentNullException.ThrowIfNull(admin);
         foreach (var alias in seed)
         {
-            await admin.UpsertAsync(alias.Address, alias.Target, default);
+            await admin.UpsertAsync(alias.Address, alias.Targets, default);
             if (alias.Status is not AliasStatus.Active)
             {
                 Assert.True(await admin.SetStatusAsync(alias.Address, alias.Status, default));
@@ -261,5 +261,137 @@ public abstract class AliasDirectoryContract
         var rest = await admin.ListAsync(Run + "-", first[^1].Address, 5, default);
         Assert.Equal(expected.Skip(5), rest.Select(a => a.Address));
         Assert.Empty(await admin.ListAsync(Run + "-zzz", null, 5, default));
+    }
+
+    [SkippableFact]
+    public async Task An_alias_forwards_to_several_targets_in_order_and_back_to_one()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        Assert.True(await admin.UpsertAsync(A("many"), ["Y@real.example.org", "x@real.example.org", "z@real.example.org"], default));
+        var many = (await directory.LookupAsync(A("many"), default)).Alias!;
+        Assert.Equal(["y@real.example.org", "x@real.example.org", "z@real.example.org"], many.Targets);
+        Assert.Equal("y@real.example.org", many.Target);
+        Assert.Equal(many.Targets, many.LiveTargets);
+        Assert.Equal(AliasStatus.Active, many.Status);
+        var listed = Assert.Single(await admin.ListAsync(A("many"), null, 5, default));
+        Assert.Equal(many.Targets, listed.Targets);
+
+        Assert.False(await admin.UpsertAsync(A("many"), ["z@real.example.org"], default));
+        var one = (await directory.LookupAsync(A("many"), default)).Alias!;
+        Assert.Equal(("z@real.example.org", 1), (one.Target, one.Targets.Count));
+    }
+
+    [SkippableFact]
+    public async Task A_dead_target_does_not_stop_the_others_and_the_alias_dies_with_the_last()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        await admin.UpsertAsync(A("pair"), ["good@real.example.org", "bad@real.example.org"], default);
+        Assert.True(await admin.RecordFeedbackAsync(A("pair"), "good@real.example.org", FeedbackKind.Delivery, default));
+        Assert.True(await admin.RecordFeedbackAsync(A("pair"), "good@real.example.org", FeedbackKind.Bounce, default));
+        for (var i = 0; i <= AliasRules.BounceLimit; i++)
+        {
+            Assert.True(await admin.RecordFeedbackAsync(A("pair"), "BAD@real.example.org", FeedbackKind.Bounce, default));
+        }
+
+        // Five bounces on the alias, more than the limit, but only one target passed it.
+        var half = (await directory.LookupAsync(A("pair"), default)).Alias!;
+        Assert.Equal((AliasStatus.Active, AliasRules.BounceLimit + 2, 1), (half.Status, half.CountBounce, half.CountDelivery));
+        Assert.Equal(["bad@real.example.org"], half.DeadTargets);
+        Assert.Equal(["good@real.example.org"], half.LiveTargets);
+
+        // Re-adding the targets keeps their counts: the dead one stays dead.
+        Assert.False(await admin.UpsertAsync(A("pair"), ["bad@real.example.org", "good@real.example.org", "new@real.example.org"], default));
+        var three = (await directory.LookupAsync(A("pair"), default)).Alias!;
+        Assert.Equal(["bad@real.example.org"], three.DeadTargets);
+        Assert.Equal(["good@real.example.org", "new@real.example.org"], three.LiveTargets);
+
+        Assert.True(await admin.RecordFeedbackAsync(A("pair"), "good@real.example.org", FeedbackKind.Complaint, default));
+        Assert.True(await admin.RecordFeedbackAsync(A("pair"), "new@real.example.org", FeedbackKind.Complaint, default));
+        var dead = (await directory.LookupAsync(A("pair"), default)).Alias!;
+        Assert.Equal((AliasStatus.Dead, 2), (dead.Status, dead.CountComplaint));
+        Assert.Equal(3, dead.DeadTargets.Count);
+
+        // A report naming no target of the alias is counted on the alias; an operator's disable still wins.
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), "someone@else.example", FeedbackKind.Delivery, default));
+        Assert.Equal(1, (await directory.LookupAsync(A("x7g2"), default)).Alias!.CountDelivery);
+        await admin.UpsertAsync(A("off"), ["a@real.example.org", "b@real.example.org"], default);
+        Assert.True(await admin.RecordFeedbackAsync(A("off"), "a@real.example.org", FeedbackKind.Complaint, default));
+        Assert.True(await admin.RecordFeedbackAsync(A("off"), "b@real.example.org", FeedbackKind.Complaint, default));
+        Assert.Equal(AliasStatus.Disabled, (await directory.LookupAsync(A("off"), default)).Alias!.Status);
+    }
+
+    [SkippableFact]
+    public async Task Import_takes_target_lists_and_refuses_a_bad_one_naming_the_row()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        Assert.Equal(2, await admin.ImportAsync(Rows((A("imp1"), "a@real.example.org, b@real.example.org"), (A("imp2"), "c@real.example.org")), null, default));
+        Assert.Equal(["a@real.example.org", "b@real.example.org"], (await directory.LookupAsync(A("imp1"), default)).Alias!.Targets);
+        Assert.Equal(["c@real.example.org"], (await directory.LookupAsync(A("imp2"), default)).Alias!.Targets);
+        var error = await Assert.ThrowsAsync<FormatException>(() => admin.ImportAsync(Rows((A("imp3"), "d@real.example.org"), (A("imp4"), "e@real.example.org,not an address")), null, default));
+        Assert.Contains("row 2", error.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_catch_all_entry_is_stored_under_at_domain_and_found_exactly()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        var domain = Run + ".catch.example";
+        Assert.True(await admin.UpsertAsync("@" + domain.ToUpperInvariant(), ["all@real.example.org"], default));
+        await admin.UpsertAsync($"exact@{domain}", ["exact@real.example.org"], default);
+        var found = await directory.LookupAsync("@" + domain, default);
+        Assert.True(found.Outcome == LookupOutcome.Found, $"{found.Outcome} {found.Reason}");
+        Assert.Equal(("@" + domain, "all@real.example.org", AliasStatus.Active), (found.Alias!.Address, found.Alias.Target, found.Alias.Status));
+        if (KnowsDomains)
+        {
+            Assert.True(await directory.HasDomainAsync(domain, default));
+        }
+
+        // The driver answers for the entry itself; falling back to it is the alias model's job, not the driver's.
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync($"someone@{domain}", default)).Outcome);
+        Assert.Equal("exact@real.example.org", (await directory.LookupAsync($"exact@{domain}", default)).Alias!.Target);
+
+        // Switched off and on as any alias is; listed with the domain's aliases.
+        Assert.True(await admin.SetStatusAsync("@" + domain, AliasStatus.Disabled, default));
+        Assert.Equal(AliasStatus.Disabled, (await directory.LookupAsync("@" + domain, default)).Alias!.Status);
+        Assert.Contains("@" + domain, (await admin.ListAsync("@" + domain, null, 5, default)).Select(a => a.Address));
+        Assert.True(await admin.RemoveAsync("@" + domain, default));
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync("@" + domain, default)).Outcome);
+    }
+
+    private static async IAsyncEnumerable<(string Address, string Target)> Rows(params (string Address, string Target)[] rows)
+    {
+        foreach (var row in rows)
+        {
+            await Task.Yield();
+            yield return row;
+        }
     }
 }
