@@ -228,16 +228,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         {
             await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var alias = AliasKey.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
-                IReadOnlyList<string> to;
-                try
-                {
-                    to = AliasTargets.Parse(target);
-                }
-                catch (FormatException ex)
-                {
-                    throw new FormatException($"row {total + 1}: {ex.Message}", ex);
-                }
+                var (alias, to) = AliasImportRow.Parse(total + 1, address, target);
 
                 await UpsertAsync(connection, transaction, alias, to, cancellationToken).ConfigureAwait(false);
                 if (++total % ImportBatch == 0)

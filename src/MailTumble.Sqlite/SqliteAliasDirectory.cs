@@ -237,16 +237,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         {
             await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var alias = AliasKey.TryParse(address.Trim(), out var a) ? a : throw new FormatException($"row {total + 1}: '{address}' is not a valid alias address");
-                IReadOnlyList<string> to;
-                try
-                {
-                    to = AliasTargets.Parse(target);
-                }
-                catch (FormatException ex)
-                {
-                    throw new FormatException($"row {total + 1}: {ex.Message}", ex);
-                }
+                var (alias, to) = AliasImportRow.Parse(total + 1, address, target);
 
                 // Only an alias with several targets has per-target counts worth keeping.
                 var current = to.Count > 1 ? await StatesAsync(connection, transaction, alias.Value, cancellationToken).ConfigureAwait(false) : null;
