@@ -8,6 +8,7 @@ using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Sending;
+using MailTumble.Core.Signing;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IAliasDirectory _directory;
     private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
+    private readonly DkimSigning? _dkim;
     private readonly QueueSignal _signal;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
@@ -60,8 +62,10 @@ public sealed partial class DeliveryService : BackgroundService
         IDeliveryStatusStore? statusStore = null,
         IFeedbackStore? feedback = null,
         FairLeaser? leaser = null,
-        TwoWayMasking? masking = null)
+        TwoWayMasking? masking = null,
+        DkimSigning? dkim = null)
     {
+        _dkim = dkim is { Enabled: true } ? dkim : null;
         _leaser = leaser;
         _feedback = feedback;
         _replies = masking?.Aliases;
@@ -276,6 +280,7 @@ public sealed partial class DeliveryService : BackgroundService
         await using (body.ConfigureAwait(false))
         {
             body.Seek(item.BodyOffset, SeekOrigin.Begin);
+            var headers = Sign(item, body);
             await _sender.WarmUpAsync(stoppingToken).ConfigureAwait(false);
             using var turn = _pacer.BeginTurn();
             if (turn is null)
@@ -288,7 +293,7 @@ public sealed partial class DeliveryService : BackgroundService
             await turn.ApproachAsync(stoppingToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             var recipient = reply is null ? SendTo(lookup.Alias, item.Recipient) : item.Recipient;
-            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, item.Headers, body, EightBit: true, turn.EnterAsync);
+            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, headers, body, EightBit: true, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
             if (result.Outcome == SendOutcome.Sent)
             {
@@ -307,6 +312,32 @@ public sealed partial class DeliveryService : BackgroundService
         // worker count, so that one is always ready when a slot comes round.
         var cycle = Math.Max(0, (Stopwatch.GetElapsedTime(cycleStart) - waited).TotalSeconds);
         Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (cycle * 0.1));
+    }
+
+    /// <summary>
+    /// The header block to send: DKIM-signed when its From domain has a key. The body is hashed as it streams from the
+    /// store and positioned at its start again. A message that cannot be signed goes out unsigned (logged), never lost.
+    /// </summary>
+    private ReadOnlyMemory<byte> Sign(OutgoingItem item, Stream body)
+    {
+        if (_dkim is null)
+        {
+            return item.Headers;
+        }
+
+        try
+        {
+            return _dkim.Sign(item.Headers, body);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            LogUnsigned(_logger, item.Id, ex.Message);
+            return item.Headers;
+        }
+        finally
+        {
+            body.Seek(item.BodyOffset, SeekOrigin.Begin);
+        }
     }
 
     private async Task ApplyAsync(LeasedItem leased, string target, SendResult result)
@@ -428,6 +459,9 @@ public sealed partial class DeliveryService : BackgroundService
 
         return alias.DeadTargets.Contains(queuedFor, StringComparer.OrdinalIgnoreCase) ? "target dead" : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} goes out without a DKIM signature: {Reason}")]
+    private static partial void LogUnsigned(ILogger logger, string deliveryId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
     private static partial void LogSent(ILogger logger, string deliveryId, string alias, string target, string reply);

@@ -41,7 +41,8 @@ internal static class ServiceComposition
             {
                 reply.KeyFile = Path.Combine(dataDir, "reply.key");
                 root.GetSection("Reply").Bind(reply);
-            });
+            },
+            dkim => BindDkim(root, dataDir, dkim));
         services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
@@ -73,6 +74,15 @@ internal static class ServiceComposition
         }
 
         return services;
+    }
+
+    /// <summary><c>MailTumble:Dkim</c>, with the keys under <c>{DataDir}/dkim</c> unless <c>KeyDirectory</c> says otherwise.</summary>
+    public static void BindDkim(IConfiguration root, string dataDir, Core.Signing.DkimOptions dkim)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(dkim);
+        dkim.KeyDirectory = Path.Combine(dataDir, "dkim");
+        root.GetSection("Dkim").Bind(dkim);
     }
 
     /// <summary>
