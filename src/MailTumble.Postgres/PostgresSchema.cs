@@ -179,6 +179,25 @@ internal static class PostgresSchema
             updated_at bigint NOT NULL
         );
         """,
+
+        // 3: the cluster's rate budget: a heartbeat row per live node (the server's clock, so nodes' clocks need not
+        // agree), and one row with the factor throttling replies seen by any node put on everybody's share.
+        """
+        CREATE TABLE nodes (
+            node_id text PRIMARY KEY,
+            host text NOT NULL,
+            demand boolean NOT NULL,
+            status text,
+            joined_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            last_beat timestamptz NOT NULL
+        );
+        CREATE TABLE rate_budget (
+            id integer PRIMARY KEY CHECK (id = 1),
+            factor double precision NOT NULL,
+            changed_at timestamptz NOT NULL
+        );
+        INSERT INTO rate_budget (id, factor, changed_at) VALUES (1, 1, clock_timestamp() - interval '1 hour');
+        """,
     ];
 
     /// <summary>The version this build migrates to.</summary>
