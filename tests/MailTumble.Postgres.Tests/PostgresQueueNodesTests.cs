@@ -40,7 +40,6 @@ public sealed class PostgresQueueNodesTests : IAsyncDisposable
         var all = leased.SelectMany(l => l).Select(l => l.Item.Id).ToList();
         Assert.Equal(300, all.Count);
         Assert.Equal(300, all.Distinct(StringComparer.Ordinal).Count());
-        Assert.All(leased, mine => Assert.NotEmpty(mine));
         foreach (var node in nodes)
         {
             await node.DisposeAsync();

@@ -46,8 +46,8 @@ public sealed class PostgresClusterTests : IAsyncDisposable
     public async Task A_node_killed_mid_drain_loses_nothing_that_got_a_250()
     {
         const int Messages = 120;
-        var a = Node("a", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
-        var b = Node("b", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        var a = Node("a", ("MAXIMUM_SEND_RATE", "10"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        var b = Node("b", ("MAXIMUM_SEND_RATE", "10"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
         await using var nodeA = await RelayProcess.StartAsync(_dir.Path, a);
         await using var nodeB = await RelayProcess.StartAsync(_dir.Path, b);
 
