@@ -65,4 +65,17 @@ public sealed class SesNotificationTests
         var receipt = SesNotificationParser.Parse(Ses)!;
         Assert.Equal(VerdictAction.Hold, SesVerdicts.Decide(receipt, new SesVerdictPolicy { DmarcReject = VerdictAction.Pass, Spf = VerdictAction.Hold }).Action);
     }
+
+    [Fact]
+    public void The_spf_dkim_and_dmarc_verdicts_are_the_authentication_results_a_reply_is_checked_against()
+    {
+        var results = SesVerdicts.Authentication(SesNotificationParser.Parse(Ses)!)!;
+        Assert.Equal(["spf=fail", "dkim=gray", "dmarc=fail"], results.Checks.Select(c => $"{c.Method}={c.Result}"));
+        Assert.All(results.Checks, c => Assert.Null(c.Domain));
+        Assert.Contains("o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1", results.Source, StringComparison.Ordinal);
+
+        var without = Ses.Replace("\"spfVerdict\":{\"status\":\"FAIL\"},", string.Empty, StringComparison.Ordinal)
+            .Replace("\"dkimVerdict\":{\"status\":\"GRAY\"},\"dmarcVerdict\":{\"status\":\"FAIL\"},", string.Empty, StringComparison.Ordinal);
+        Assert.Null(SesVerdicts.Authentication(SesNotificationParser.Parse(without)!));
+    }
 }

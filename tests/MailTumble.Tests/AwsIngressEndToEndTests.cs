@@ -108,7 +108,7 @@ public sealed class AwsIngressEndToEndTests
         Assert.Equal(2, relay.Sink.Messages.Count);
     }
 
-    private static async Task DrainedAsync(AwsEmulator aws, string queueUrl)
+    internal static async Task DrainedAsync(AwsEmulator aws, string queueUrl)
     {
         for (var i = 0; i < 150; i++)
         {

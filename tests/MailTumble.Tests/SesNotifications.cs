@@ -5,7 +5,7 @@ namespace MailTumble.Tests;
 /// <summary>SES <c>Received</c> notifications as an SES receipt rule with an S3 action and an SNS topic publishes them.</summary>
 internal static class SesNotifications
 {
-    public static string Received(string messageId, string source, IReadOnlyList<string> recipients, string bucket, string objectKey, string virus = "PASS", string spam = "PASS") =>
+    public static string Received(string messageId, string source, IReadOnlyList<string> recipients, string bucket, string objectKey, string virus = "PASS", string spam = "PASS", string spf = "PASS", string dkim = "PASS", string dmarc = "PASS") =>
         JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["notificationType"] = "Received",
@@ -24,9 +24,9 @@ internal static class SesNotifications
                 ["recipients"] = recipients,
                 ["spamVerdict"] = new Dictionary<string, string> { ["status"] = spam },
                 ["virusVerdict"] = new Dictionary<string, string> { ["status"] = virus },
-                ["spfVerdict"] = new Dictionary<string, string> { ["status"] = "PASS" },
-                ["dkimVerdict"] = new Dictionary<string, string> { ["status"] = "PASS" },
-                ["dmarcVerdict"] = new Dictionary<string, string> { ["status"] = "PASS" },
+                ["spfVerdict"] = new Dictionary<string, string> { ["status"] = spf },
+                ["dkimVerdict"] = new Dictionary<string, string> { ["status"] = dkim },
+                ["dmarcVerdict"] = new Dictionary<string, string> { ["status"] = dmarc },
                 ["action"] = new Dictionary<string, string>
                 {
                     ["type"] = "S3",

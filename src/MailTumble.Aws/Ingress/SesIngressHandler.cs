@@ -70,7 +70,14 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
         }
 
         var data = await FetchAsync(receipt, cancellationToken).ConfigureAwait(false);
-        var envelope = new IntakeEnvelope(receipt.Source, IntakeOrigin.Ses) { Remote = "SES " + receipt.MessageId, HoldReason = holdReason };
+        var envelope = new IntakeEnvelope(receipt.Source, IntakeOrigin.Ses) {
+            Remote = "SES " + receipt.MessageId,
+            HoldReason = holdReason,
+
+            // The verdicts decide whether a reply to a reverse alias is the owner's: without them a forged reply would be
+            // trusted on its envelope sender and From alone.
+            Authentication = SesVerdicts.Authentication(receipt),
+        };
         var result = await _intake.ReceiveAsync(envelope, receipt.Recipients, MessageSource.FromMemory(data), cancellationToken).ConfigureAwait(false);
         if (result.Reply.IsTransient)
         {

@@ -1,3 +1,5 @@
+using MailTumble.Core.Receiving;
+
 namespace MailTumble.Aws.Ingress;
 
 /// <summary>Applies <see cref="SesVerdictPolicy"/> to a receipt: the strictest action of all failed verdicts wins.</summary>
@@ -35,5 +37,25 @@ public static class SesVerdicts
         }
 
         return (action, string.Join(", ", reasons));
+    }
+
+    /// <summary>
+    /// What SES checked about the sender, for the reply check: its SPF, DKIM and DMARC verdicts (without a domain: SES
+    /// checks SPF for <c>mail.source</c>, and a DKIM pass is matched to the message's own <c>DKIM-Signature d=</c>).
+    /// Null when the receipt carries none of them, so there is nothing the ingress says.
+    /// </summary>
+    public static SenderAuthentication? Authentication(SesReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var checks = new List<AuthenticationCheck>();
+        foreach (var name in (string[])["spf", "dkim", "dmarc"])
+        {
+            if (receipt.Verdicts.TryGetValue(name, out var status))
+            {
+                checks.Add(new AuthenticationCheck(name, status.ToLowerInvariant(), null));
+            }
+        }
+
+        return checks.Count == 0 ? null : new SenderAuthentication("SES " + receipt.MessageId, checks);
     }
 }

@@ -31,6 +31,9 @@ internal sealed partial class SmtpSession : IAsyncDisposable
     private int _errors;
     private bool _closing;
 
+    private static readonly TimeSpan LingerTime = TimeSpan.FromSeconds(2);
+    private const long LingerBytes = 64L * 1024 * 1024;
+
     public SmtpSession(Socket socket, SmtpSessionSettings settings, CancellationToken drain)
     {
         _socket = socket;
@@ -70,10 +73,57 @@ internal sealed partial class SmtpSession : IAsyncDisposable
             }
 
             await _output.FlushAsync(_abort.Token).ConfigureAwait(false);
+            await LingerAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
             // The client left, or the listener gave up waiting for this session at shutdown.
+        }
+    }
+
+    /// <summary>
+    /// Closing with unread input in the socket makes the kernel send a reset, which can destroy the last reply before
+    /// the client reads it (a client still writing an over-long line never learns why). So when input is still
+    /// arriving, the sending side is shut first and the rest is read and thrown away, for a bounded time and amount.
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        var unread = false;
+        if (_input.TryRead(out var buffered))
+        {
+            unread = !buffered.Buffer.IsEmpty;
+            _input.AdvanceTo(buffered.Buffer.End);
+            if (buffered.IsCompleted)
+            {
+                return;
+            }
+        }
+
+        if (!unread && _socket.Available == 0)
+        {
+            return;
+        }
+
+        _socket.Shutdown(SocketShutdown.Send);
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+        linger.CancelAfter(LingerTime);
+        long discarded = 0;
+        try
+        {
+            while (discarded < LingerBytes)
+            {
+                var result = await _input.ReadAsync(linger.Token).ConfigureAwait(false);
+                discarded += result.Buffer.Length;
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client kept sending: it has had its reply's chance.
         }
     }
 
