@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -149,21 +150,42 @@ public sealed class HeaderRewriterTests
     }
 
     [Fact]
-    public void An_overlong_line_is_folded_at_a_blank_and_an_unfoldable_field_is_dropped()
+    public void An_overlong_line_is_folded_at_a_blank_and_an_unbreakable_token_passes_unchanged()
     {
         var words = string.Join(' ', Enumerable.Repeat("<abcdefghij@example.com>", 80));
-        var output = Rewrite($"From: a@b.example\r\nReferences: {words}\r\nX-Blob: {new string('x', 1200)}\r\n\r\n", new RewriteOptions());
-        Assert.All(output.Split("\r\n"), l => Assert.True(l.Length <= 998));
-        Assert.Equal(words, Encoding.Latin1.GetString(ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(output + "\r\n"))).HeaderBlock).Split("References: ")[1].Split("\r\nReply-To")[0].Replace("\r\n", string.Empty, StringComparison.Ordinal));
-        Assert.DoesNotContain("X-Blob", output, StringComparison.Ordinal);
+        var blob = "X-Blob: " + new string('x', 1200);
+        var output = Rewrite($"From: a@b.example\r\nReferences: {words}\r\n{blob}\r\nX-After: kept\r\n\r\n", new RewriteOptions());
+        Assert.All(output.Split("\r\n").Where(l => !l.StartsWith("X-Blob", StringComparison.Ordinal)), l => Assert.True(l.Length <= 998));
+        Assert.Equal(words, Encoding.Latin1.GetString(ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes(output + "\r\n"))).HeaderBlock).Split("References: ")[1].Split("\r\nX-Blob")[0].Replace("\r\n", string.Empty, StringComparison.Ordinal));
+
+        // As Postfix does: the line goes out as received, neither cut nor dropped, and the fields after it are intact.
+        Assert.Contains("\r\n" + blob + "\r\nX-After: kept\r\n", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Subject")]
+    [InlineData("Message-ID")]
+    [InlineData("Reply-To")]
+    [InlineData("Cc")]
+    public void A_rewritten_or_kept_field_with_an_unbreakable_token_is_never_emptied(string name)
+    {
+        var token = "<" + new string('t', 1100) + "@long.example>";
+        var masking = new TwoWayMasking("header-rewriter-test-key-0123456789"u8.ToArray());
+        var options = new RewriteOptions { SubjectPrefix = "[m] " };
+        var parsed = ParsedMessage.Parse(new ReadOnlySequence<byte>(Encoding.Latin1.GetBytes($"From: a@b.example\r\n{name}: {token}\r\n\r\nbody\r\n")));
+        var output = Encoding.Latin1.GetString(new HeaderRewriter(options, Time, masking).Rewrite(parsed, Input).Headers);
+        Assert.Contains(new string('t', 1100), output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_field_with_a_NUL_byte_is_dropped()
+    public void A_field_with_a_NUL_byte_refuses_the_message_naming_the_field()
     {
-        var output = Rewrite("From: a@b.example\r\nX-Bad: a\0b\r\nX-Good: c\r\n\r\n", new RewriteOptions());
-        Assert.DoesNotContain("X-Bad", output, StringComparison.Ordinal);
-        Assert.Contains("X-Good: c\r\n", output, StringComparison.Ordinal);
+        var result = Result("From: a@b.example\r\nX-Bad: a\0b\r\nX-Good: c\r\n\r\n", new RewriteOptions());
+        Assert.Equal(RewriteVerdict.Refuse, result.Verdict);
+        Assert.Equal("NUL byte in header X-Bad", result.Reason);
+
+        // A NUL in a folded continuation line names the field it belongs to.
+        Assert.Equal("NUL byte in header X-Folded", Result("From: a@b.example\r\nX-Folded: a\r\n b\0c\r\n\r\n", new RewriteOptions()).Reason);
     }
 
     [Fact]

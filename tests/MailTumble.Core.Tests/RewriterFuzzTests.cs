@@ -9,7 +9,7 @@ namespace MailTumble.Core.Tests;
 /// <summary>
 /// Malformed mail never crashes the rewriter: thousands of generated header blocks (fragments of real headers mixed
 /// with NUL, bare CR and LF, colons, 8-bit bytes, endless lines, missing separators) are either refused with a
-/// reason or rewritten into a header block that is clean on the wire and that MimeKit reads back.
+/// reason (a NUL in a header, an endless header section) or rewritten into a header block that is clean on the wire and that MimeKit reads back.
 /// </summary>
 public sealed class RewriterFuzzTests
 {
@@ -67,7 +67,10 @@ public sealed class RewriterFuzzTests
         }
 
         var lines = text[..^2].Split("\r\n");
-        Assert.All(lines, line => Assert.True(line.Length <= 998, $"case {i}: a line of {line.Length} characters"));
+        // Over 998 characters only for a line that cannot be folded: one with a blank-free run of the input's that no
+        // line of 998 characters can hold; it passes through as received.
+        var inputText = Encoding.Latin1.GetString(input);
+        Assert.All(lines, line => Assert.True(line.Length <= 998 || line.Split(' ', '\t').Any(run => run.Length >= 997 && inputText.Contains(run, StringComparison.Ordinal)), $"case {i}: a foldable line of {line.Length} characters: {line[..Math.Min(80, line.Length)]}"));
         Assert.True(lines[0].Length > 0 && lines[0][0] is not (' ' or '\t'), $"case {i}: the block starts with a continuation");
         Assert.Single(lines, l => l.StartsWith("From:", StringComparison.OrdinalIgnoreCase));
 

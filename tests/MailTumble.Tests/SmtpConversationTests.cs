@@ -121,6 +121,29 @@ public sealed class SmtpConversationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_header_of_one_unbreakable_token_goes_out_unchanged_and_a_NUL_in_a_header_is_refused_naming_it()
+    {
+        var token = new string('Z', 1500);
+        await using var client = await OpenAsync();
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await client.SendAsync("From: shop@brand.example\r\nSubject: nul\r\nX-Broken: a\0b\r\n\r\nbody\r\n.\r\n");
+        Assert.Equal("554 5.6.0 NUL byte in header X-Broken", await client.ReadReplyAsync());
+
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));
+        Assert.StartsWith("250", await client.CommandAsync("RCPT TO:<x7g2@mask.example.com>"));
+        Assert.StartsWith("354", await client.CommandAsync("DATA"));
+        await client.SendAsync($"From: shop@brand.example\r\nSubject: long\r\nX-Unbreakable: {token}\r\nX-After: kept\r\n\r\nbody\r\n.\r\n");
+        Assert.StartsWith("250 2.0.0", await client.ReadReplyAsync());
+
+        // Only the second message arrives, with the line as it was sent (neither cut nor dropped) and the fields after it.
+        var mail = Assert.Single(await _relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
+        Assert.Equal("long", mail.Header("Subject"));
+        Assert.Contains("\r\nX-Unbreakable: " + token + "\r\nX-After: kept\r\n", mail.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bare_CR_in_DATA_is_refused()
     {
         await using var client = await OpenAsync();

@@ -45,11 +45,6 @@ internal sealed class ReplyRewriter(int maxHops, TwoWayMasking masking, TimeProv
         bool from = false, messageId = false, date = false;
         foreach (var field in message.Fields)
         {
-            if (field.HasNul)
-            {
-                continue;
-            }
-
             var name = Encoding.ASCII.GetString(message.Name(field));
             var value = message.Value(field);
             switch (name.ToLowerInvariant())
@@ -131,20 +126,14 @@ internal sealed class ReplyRewriter(int maxHops, TwoWayMasking masking, TimeProv
 
         output.Write(Encoding.ASCII.GetBytes(name));
         output.Write(":"u8);
-        if (!output.WriteLines(value))
-        {
-            output.Crlf();
-        }
+        output.WriteLines(value);
     }
 
     private static void WriteField(HeaderOutput output, string name, string value)
     {
         output.Write(Encoding.ASCII.GetBytes(name));
         output.Write(": "u8);
-        if (!output.WriteLines(Encoding.UTF8.GetBytes(value)))
-        {
-            output.Crlf();
-        }
+        output.WriteLines(Encoding.UTF8.GetBytes(value));
     }
 
     /// <summary>For a reply without a Message-ID: the same for every correspondent of the reply.</summary>

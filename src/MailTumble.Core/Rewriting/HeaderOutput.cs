@@ -5,7 +5,9 @@ namespace MailTumble.Core.Rewriting;
 
 /// <summary>
 /// Collects the rewritten header block in a pooled buffer. Every line leaves with CRLF; a line longer
-/// than RFC 5322's 998 characters is folded at a blank, the only change made to a field kept as received.
+/// than RFC 5322's 998 characters is folded at blanks, the only change made to a field kept as received.
+/// A line that cannot be folded that short (one unbreakable token of 998+ characters) is passed through
+/// unchanged, as Postfix does: a header is never dropped or cut.
 /// </summary>
 internal sealed class HeaderOutput : IDisposable
 {
@@ -40,10 +42,9 @@ internal sealed class HeaderOutput : IDisposable
 
     public void Crlf() => Write("\r\n"u8);
 
-    /// <summary>Writes a field (or a value continuing the current line) with CRLF line ends; false and nothing written when a line cannot be folded.</summary>
-    public bool WriteLines(ReadOnlySpan<byte> raw)
+    /// <summary>Writes a field (or a value continuing the current line) with CRLF line ends, folding over-long lines where a blank allows.</summary>
+    public void WriteLines(ReadOnlySpan<byte> raw)
     {
-        var mark = _length;
         var consumedLastLine = false;
         while (!raw.IsEmpty)
         {
@@ -65,10 +66,13 @@ internal sealed class HeaderOutput : IDisposable
 
             // The first line continues whatever the caller wrote before it (a field name and colon).
             var budget = MaxLine - (consumedLastLine ? 0 : CurrentLineLength());
-            if (!WriteFolded(line, budget))
+            if (Foldable(line, budget))
             {
-                _length = mark;
-                return false;
+                WriteFolded(line, budget);
+            }
+            else
+            {
+                Write(line); // an unbreakable token: passed through as received rather than cut or dropped
             }
 
             Crlf();
@@ -79,8 +83,6 @@ internal sealed class HeaderOutput : IDisposable
         {
             Crlf();
         }
-
-        return true;
     }
 
     public byte[] ToArray() => _buffer.AsSpan(0, _length).ToArray();
@@ -95,22 +97,29 @@ internal sealed class HeaderOutput : IDisposable
         }
     }
 
-    private bool WriteFolded(ReadOnlySpan<byte> line, int budget)
+    /// <summary>Whether <paramref name="line"/> can be folded at blanks into lines of at most <see cref="MaxLine"/> characters.</summary>
+    private static bool Foldable(ReadOnlySpan<byte> line, int budget)
     {
         while (line.Length > budget)
         {
-            if (budget < 1)
+            var cut = Cut(line, budget);
+            if (cut <= 0)
             {
                 return false;
             }
 
-            // Break before the last blank that keeps this line within the limit and leaves it non-blank.
-            var cut = line[..(budget + 1)].LastIndexOfAny((byte)' ', (byte)'\t');
-            if (cut <= 0 || !line[..cut].ContainsAnyExcept((byte)' ', (byte)'\t'))
-            {
-                return false;
-            }
+            line = line[cut..];
+            budget = MaxLine;
+        }
 
+        return true;
+    }
+
+    private void WriteFolded(ReadOnlySpan<byte> line, int budget)
+    {
+        while (line.Length > budget)
+        {
+            var cut = Cut(line, budget);
             Write(line[..cut]);
             Crlf();
             line = line[cut..];
@@ -118,7 +127,18 @@ internal sealed class HeaderOutput : IDisposable
         }
 
         Write(line);
-        return true;
+    }
+
+    /// <summary>Where to break before the last blank that keeps the line within <paramref name="budget"/> and leaves it non-blank, or -1.</summary>
+    private static int Cut(ReadOnlySpan<byte> line, int budget)
+    {
+        if (budget < 1)
+        {
+            return -1;
+        }
+
+        var cut = line[..(budget + 1)].LastIndexOfAny((byte)' ', (byte)'\t');
+        return cut <= 0 || !line[..cut].ContainsAnyExcept((byte)' ', (byte)'\t') ? -1 : cut;
     }
 
     private int CurrentLineLength()

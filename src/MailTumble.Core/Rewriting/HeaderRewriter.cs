@@ -8,7 +8,8 @@ namespace MailTumble.Core.Rewriting;
 
 /// <summary>
 /// Rewrites a header block so the message can go out from our domain. Fields it does not mean to change
-/// are copied byte for byte (only line ends become CRLF, and a line over 998 characters is folded).
+/// are copied byte for byte (only line ends become CRLF, and a line over 998 characters is folded where a blank allows; an
+/// unbreakable one passes unchanged).
 /// Addresses are parsed and encoded with MimeKit; everything else is a byte scan, so the cost does not
 /// depend on the body.
 /// </summary>
@@ -73,7 +74,7 @@ public sealed class HeaderRewriter
         bool hasReplyTo = false, hasMessageId = false;
         for (var i = 0; i < fields.Count; i++)
         {
-            var kind = fields[i].HasNul ? HeaderKind.Other : HeaderNames.Classify(message.Name(fields[i]));
+            var kind = HeaderNames.Classify(message.Name(fields[i]));
             kinds[i] = kind;
             switch (kind)
             {
@@ -112,11 +113,6 @@ public sealed class HeaderRewriter
         for (var i = 0; i < fields.Count; i++)
         {
             var field = fields[i];
-            if (field.HasNul)
-            {
-                continue; // no receiver accepts NUL; dropping the field is the least change that makes the message safe
-            }
-
             switch (kinds[i])
             {
                 case HeaderKind.Sender or HeaderKind.ReturnPath or HeaderKind.DkimSignature or HeaderKind.DeliveredTo or HeaderKind.XOriginalTo or HeaderKind.Loop or HeaderKind.Tag:
@@ -131,7 +127,8 @@ public sealed class HeaderRewriter
                 case HeaderKind.MessageId when keptMessageId:
                     continue;
                 case HeaderKind.MessageId:
-                    keptMessageId = output.WriteLines(message.Raw(field));
+                    output.WriteLines(message.Raw(field));
+                    keptMessageId = true;
                     continue;
                 case HeaderKind.To when _toTarget:
                     if (i == to)
@@ -157,7 +154,6 @@ public sealed class HeaderRewriter
                     break;
             }
 
-            // A field with an unfoldable over-long line is dropped: the rest of the message can still go.
             output.WriteLines(message.Raw(field));
         }
 
@@ -235,10 +231,7 @@ public sealed class HeaderRewriter
             output.Write(" "u8);
         }
 
-        if (!output.WriteLines(rest))
-        {
-            output.Crlf(); // an unfoldable original subject: the prefix alone is still a valid subject
-        }
+        output.WriteLines(rest);
     }
 
     /// <summary>
@@ -269,10 +262,7 @@ public sealed class HeaderRewriter
     {
         output.Write(name);
         output.Write(": "u8);
-        if (!output.WriteLines(Encoding.UTF8.GetBytes(value)))
-        {
-            output.Crlf();
-        }
+        output.WriteLines(Encoding.UTF8.GetBytes(value));
     }
 
     private void WriteReplyTo(HeaderOutput output, ReadOnlySpan<byte> rawFrom, IReadOnlyList<MailboxAddress>? original, RewriteInput input)
@@ -294,12 +284,7 @@ public sealed class HeaderRewriter
         {
             // The original value, folding and all, so a reply reaches every original author.
             output.Write("Reply-To:"u8);
-            if (output.WriteLines(rawFrom))
-            {
-                return;
-            }
-
-            output.WriteLines(Encoding.UTF8.GetBytes(" " + new InternetAddressList(original!).ToString(Format, true)));
+            output.WriteLines(rawFrom);
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using MimeKit;
 
 namespace MailTumble.Core.Rewriting;
@@ -35,7 +36,7 @@ public sealed class ParsedMessage
     /// <summary>Where the body starts (after the empty line), or the length when there is no body.</summary>
     public long BodyOffset { get; }
 
-    /// <summary>Why the message cannot be forwarded safely, or null when it can.</summary>
+    /// <summary>Why the message cannot be forwarded safely (a header section over <see cref="MaxHeaderBytes"/>, a NUL byte in a header), or null when it can.</summary>
     public string? Problem { get; }
 
     /// <summary>True when a non-header line ended the header section without an empty line (the body starts there).</summary>
@@ -158,6 +159,12 @@ public sealed class ParsedMessage
         }
 
         var block = bytes[blockStart..headerEnd].ToArray();
+        if (problem is null && fields.FindIndex(f => f.HasNul) is >= 0 and var nul)
+        {
+            // No receiver accepts a NUL in a header, and dropping or changing the field would go unseen: refused with its name.
+            problem = $"NUL byte in header {Encoding.ASCII.GetString(block, fields[nul].Start, fields[nul].NameLength)}";
+        }
+
         return new ParsedMessage(block, fields, bodyOffset, data, problem, separatorInserted, droppedPostmark);
     }
 

@@ -1,0 +1,68 @@
+using Npgsql;
+
+namespace MailTumble.Postgres;
+
+/// <summary>
+/// The family's database: one <see cref="NpgsqlDataSource"/> whose connections work in <see cref="PostgresOptions.Schema"/>,
+/// and the schema itself, created and migrated once per process before the first connection is handed out (see
+/// <see cref="PostgresSchema"/>).
+/// </summary>
+internal sealed class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The first key of the transaction-level advisory locks MailTumble takes (the second names what is locked).</summary>
+    internal const int MigrationLock = 7300;
+
+    /// <summary>Lock class for one stored message: whoever may release its bytes checks its references under it.</summary>
+    internal const int MessageLock = 7301;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile bool _migrated;
+
+    public PostgresDatabase(string connectionString, string schema)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        Schema = schema;
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { SearchPath = schema };
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    /// <summary>The schema MailTumble's tables live in.</summary>
+    public string Schema { get; }
+
+    /// <summary>The data source (for LISTEN connections, which must not come back to the pool with a listener on).</summary>
+    public NpgsqlDataSource DataSource => _dataSource;
+
+    /// <summary>Opens a pooled connection, creating or migrating the schema first when this process has not yet.</summary>
+    public async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_migrated)
+        {
+            await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates or migrates the schema (once per process); returns the schema version now in place.</summary>
+    public async Task<int> EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var version = await PostgresSchema.MigrateAsync(_dataSource, Schema, cancellationToken).ConfigureAwait(false);
+            _migrated = true;
+            return version;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}
