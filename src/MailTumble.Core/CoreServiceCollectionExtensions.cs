@@ -10,6 +10,7 @@ using MailTumble.Core.Receiving;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Sending;
+using MailTumble.Core.Signing;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,7 +29,8 @@ public static class CoreServiceCollectionExtensions
         Action<RewriteOptions> rewrite,
         Action<DeliveryOptions> delivery,
         Action<ModerationOptions>? moderation = null,
-        Action<ReplyOptions>? reply = null)
+        Action<ReplyOptions>? reply = null,
+        Action<DkimOptions>? dkim = null)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReceiveOptions>().Configure(receive).ValidateDataAnnotations().ValidateOnStart();
@@ -50,6 +52,9 @@ public static class CoreServiceCollectionExtensions
             return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, "reply key"));
         });
         services.TryAddSingleton<ReplyReceiver>();
+        services.AddOptions<DkimOptions>().Configure(dkim ?? (_ => { })).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>());
+        services.TryAddSingleton<DkimSigning>();
         services.AddOptions<DeliveryOptions>().Configure(delivery).ValidateDataAnnotations()
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();

@@ -61,6 +61,8 @@ namespace MailTumble
             root.Subcommands.Add(ReceiveCommand.Create(context, stdin));
             root.Subcommands.Add(RewriteCommand.Create(context, stdin));
             root.Subcommands.Add(FeedbackCommand.Create(context, stdin));
+            root.Subcommands.Add(DkimCommands.Create(context));
+            root.Subcommands.Add(ClusterCommands.Create(context));
 
             // '@domain' is a sender pattern here, not a response file.
             var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

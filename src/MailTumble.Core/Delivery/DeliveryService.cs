@@ -8,6 +8,7 @@ using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Sending;
+using MailTumble.Core.Signing;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IAliasDirectory _directory;
     private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
+    private readonly DkimSigning? _dkim;
     private readonly QueueSignal _signal;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
@@ -39,6 +41,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IFeedbackStore? _feedback;
     private readonly ReverseAliases? _replies;
     private readonly FairLeaser? _leaser;
+    private readonly OutageBackoff _queueOutage = new();
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
@@ -60,8 +63,10 @@ public sealed partial class DeliveryService : BackgroundService
         IDeliveryStatusStore? statusStore = null,
         IFeedbackStore? feedback = null,
         FairLeaser? leaser = null,
-        TwoWayMasking? masking = null)
+        TwoWayMasking? masking = null,
+        DkimSigning? dkim = null)
     {
+        _dkim = dkim is { Enabled: true } ? dkim : null;
         _leaser = leaser;
         _feedback = feedback;
         _replies = masking?.Aliases;
@@ -114,6 +119,7 @@ public sealed partial class DeliveryService : BackgroundService
                 try
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
+                    QueueWorked();
                     var depth = stats.Ready + stats.InFlight;
                     Interlocked.Exchange(ref _depth, depth);
                     _desired = ConcurrencyPolicy.Desired(depth, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
@@ -122,6 +128,11 @@ public sealed partial class DeliveryService : BackgroundService
                     {
                         await _statusStore.SaveAsync(_pacer.Snapshot(_desired), stoppingToken).ConfigureAwait(false);
                     }
+                }
+                catch (QueueUnavailableException ex)
+                {
+                    await QueueFailedAsync(ex, stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not StorageFullException)
                 {
@@ -158,6 +169,7 @@ public sealed partial class DeliveryService : BackgroundService
                 var batch = _leaser is null
                     ? await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false)
                     : await _leaser.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                QueueWorked();
                 if (batch.Count == 0)
                 {
                     if (index == 0)
@@ -183,11 +195,43 @@ public sealed partial class DeliveryService : BackgroundService
                 // Not even the reserve had room for the lease; the storage says so once a minute. Try again shortly.
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (QueueUnavailableException ex)
+            {
+                await QueueFailedAsync(ex, stoppingToken).ConfigureAwait(false);
+            }
             catch (Exception ex)
             {
                 LogWorkerFailed(_logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The queue cannot be used at all (a wrong queue URL, no access): one line naming the setting per outage, shared by
+    /// the statistics loop and every worker, then waits that double up to a minute until it works again.
+    /// </summary>
+    private async Task QueueFailedAsync(QueueUnavailableException ex, CancellationToken stoppingToken)
+    {
+        if (_queueOutage.Fail(ex.Message, out var delay))
+        {
+            LogQueueUnavailable(_logger, ex.Message, _queueOutage.Max);
+        }
+
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void QueueWorked()
+    {
+        if (_queueOutage.Succeed())
+        {
+            LogQueueAvailable(_logger);
         }
     }
 
@@ -276,6 +320,7 @@ public sealed partial class DeliveryService : BackgroundService
         await using (body.ConfigureAwait(false))
         {
             body.Seek(item.BodyOffset, SeekOrigin.Begin);
+            var headers = Sign(item, body);
             await _sender.WarmUpAsync(stoppingToken).ConfigureAwait(false);
             using var turn = _pacer.BeginTurn();
             if (turn is null)
@@ -288,7 +333,7 @@ public sealed partial class DeliveryService : BackgroundService
             await turn.ApproachAsync(stoppingToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             var recipient = reply is null ? SendTo(lookup.Alias, item.Recipient) : item.Recipient;
-            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, item.Headers, body, EightBit: true, turn.EnterAsync);
+            var message = new PreparedMessage(item.Id, item.EnvelopeFrom, recipient, headers, body, EightBit: true, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
             if (result.Outcome == SendOutcome.Sent)
             {
@@ -307,6 +352,32 @@ public sealed partial class DeliveryService : BackgroundService
         // worker count, so that one is always ready when a slot comes round.
         var cycle = Math.Max(0, (Stopwatch.GetElapsedTime(cycleStart) - waited).TotalSeconds);
         Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (cycle * 0.1));
+    }
+
+    /// <summary>
+    /// The header block to send: DKIM-signed when its From domain has a key. The body is hashed as it streams from the
+    /// store and positioned at its start again. A message that cannot be signed goes out unsigned (logged), never lost.
+    /// </summary>
+    private ReadOnlyMemory<byte> Sign(OutgoingItem item, Stream body)
+    {
+        if (_dkim is null)
+        {
+            return item.Headers;
+        }
+
+        try
+        {
+            return _dkim.Sign(item.Headers, body);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            LogUnsigned(_logger, item.Id, ex.Message);
+            return item.Headers;
+        }
+        finally
+        {
+            body.Seek(item.BodyOffset, SeekOrigin.Begin);
+        }
     }
 
     private async Task ApplyAsync(LeasedItem leased, string target, SendResult result)
@@ -429,6 +500,9 @@ public sealed partial class DeliveryService : BackgroundService
         return alias.DeadTargets.Contains(queuedFor, StringComparer.OrdinalIgnoreCase) ? "target dead" : null;
     }
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} goes out without a DKIM signature: {Reason}")]
+    private static partial void LogUnsigned(ILogger logger, string deliveryId, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
     private static partial void LogSent(ILogger logger, string deliveryId, string alias, string target, string reply);
 
@@ -452,6 +526,12 @@ public sealed partial class DeliveryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId}; feedback about it will not be attributed")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Send-out cannot use the queue: {Reason}. Trying again with waits doubling up to {MaxWait}; nothing more is logged until it works")]
+    private static partial void LogQueueUnavailable(ILogger logger, string reason, TimeSpan maxWait);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Send-out can use the queue again")]
+    private static partial void LogQueueAvailable(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);

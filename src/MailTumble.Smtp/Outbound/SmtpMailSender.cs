@@ -51,7 +51,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                     connected = true;
                 }
 
-                var mime = new MimeMessage(ParsedMessage.LoadHeaders(message.Headers.ToArray())) { Body = new RawBodyPart(message.Body, message.BeforeContent) };
+                var mime = new MimeMessage(ExactHeaders(message.Headers)) { Body = new RawBodyPart(message.Body, message.BeforeContent) };
                 client.CurrentSize = message.Headers.Length + 2 + (bodyStart >= 0 ? message.Body.Length - bodyStart : 0);
                 var sender = MailboxAddress.Parse(ParserOptions.Default, message.EnvelopeFrom);
                 var recipient = MailboxAddress.Parse(ParserOptions.Default, message.Recipient);
@@ -212,6 +212,22 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         var pin = _options.CertificateSha256?.Replace(":", string.Empty, StringComparison.Ordinal);
         return !string.IsNullOrEmpty(pin) && certificate is not null
             && string.Equals(certificate.GetCertHashString(HashAlgorithmName.SHA256), pin, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The header block as MimeKit fields that are written exactly as they are: with SMTPUTF8, MimeKit would otherwise
+    /// re-format address fields (decoding encoded words, re-folding), which changes signed bytes (DKIM) and what the
+    /// rewriter wrote.
+    /// </summary>
+    private static HeaderList ExactHeaders(ReadOnlyMemory<byte> block)
+    {
+        var headers = ParsedMessage.LoadHeaders(block.ToArray());
+        foreach (var header in headers)
+        {
+            header.SetRawValue(header.RawValue);
+        }
+
+        return headers;
     }
 
     private static bool HasEightBit(ReadOnlySpan<byte> headers) => headers.IndexOfAnyExceptInRange((byte)0, (byte)0x7f) >= 0;

@@ -41,12 +41,16 @@ internal static class ServiceComposition
             {
                 reply.KeyFile = Path.Combine(dataDir, "reply.key");
                 root.GetSection("Reply").Bind(reply);
-            });
+            },
+            dkim => BindDkim(root, dataDir, dkim));
         services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
             case "aws":
                 services.AddMailTumbleAws(root, dataDir);
+                break;
+            case "postgres":
+                services.AddMailTumblePostgres(root);
                 break;
             default:
                 services.AddMailTumbleEmbedded(root, dataDir);
@@ -73,6 +77,15 @@ internal static class ServiceComposition
         }
 
         return services;
+    }
+
+    /// <summary><c>MailTumble:Dkim</c>, with the keys under <c>{DataDir}/dkim</c> unless <c>KeyDirectory</c> says otherwise.</summary>
+    public static void BindDkim(IConfiguration root, string dataDir, Core.Signing.DkimOptions dkim)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(dkim);
+        dkim.KeyDirectory = Path.Combine(dataDir, "dkim");
+        root.GetSection("Dkim").Bind(dkim);
     }
 
     /// <summary>
