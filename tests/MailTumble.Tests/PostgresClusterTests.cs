@@ -8,7 +8,7 @@ namespace MailTumble.Tests;
 /// Two <c>serve</c> processes on one PostgreSQL schema act as one relay: held mail taken in by one node is approved with
 /// the CLI of another and delivered, and a node SIGKILLed mid-drain loses nothing that got a 250.
 /// </summary>
-public sealed class PostgresClusterTests : IAsyncDisposable
+public sealed class PostgresClusterTests : IAsyncLifetime
 {
     private const string Alias = "x7g2@mask.example.com";
     private readonly TempDirectory _dir = new();
@@ -130,7 +130,9 @@ public sealed class PostgresClusterTests : IAsyncDisposable
         return await command.ExecuteScalarAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _sink.DisposeAsync();
         if (_connectionString is not null)
