@@ -118,6 +118,38 @@ public sealed class FeedbackParserTests
     }
 
     [Fact]
+    public void A_microsoft_jmrp_report_is_a_complaint_attributed_through_the_bounce_address_of_the_attached_original()
+    {
+        // Delivered to the complaints address (no bounce address of ours), multipart/mixed, no feedback-report part.
+        var feedback = Assert.Single(Mail(MailReportSamples.Jmrp(Source, "jmrp-1@hotmail.com"), "complaints@mask.example.com"));
+        Assert.Equal(FeedbackType.Complaint, feedback.Type);
+        Assert.Equal("abuse", feedback.SubType);
+        Assert.Equal([Source], feedback.BounceAddresses);
+        Assert.False(feedback.RecipientMustMatch);
+        Assert.StartsWith("jmrp:jmrp-1@hotmail.com:", feedback.Key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ses_notification_delivered_as_an_sns_email_body_is_read_as_the_ses_notification()
+    {
+        var complaint = SesSamples.Complaint(Source, "0100-mail", "cf-mail", "john@real.example.org");
+        var json = Encoding.UTF8.GetString(MailReportParser.JsonIn(Encoding.ASCII.GetBytes(MailReportSamples.SnsEmail(complaint, "sns-mail-1@sns.amazonaws.com"))).Span);
+        var feedback = Assert.Single(Ses(json));
+        Assert.Equal((FeedbackType.Complaint, "0100-mail"), (feedback.Type, feedback.ProviderMessageId));
+        Assert.Equal([Source], feedback.BounceAddresses);
+
+        // email-json: the SNS envelope is the body, taken whole (so it is checked as a saved envelope is).
+        var envelope = SesSamples.Envelope(complaint, "sns-2");
+        var wrapped = Encoding.UTF8.GetString(MailReportParser.JsonIn(Encoding.ASCII.GetBytes(MailReportSamples.SnsEmail(envelope, "sns-mail-2@sns.amazonaws.com"))).Span);
+        Assert.Equal(envelope, wrapped);
+
+        // Any other mail, and JSON itself, are left as they are.
+        var plain = Encoding.ASCII.GetBytes("From: a@b.example\r\nSubject: hi\r\n\r\n{\"hello\": 1}\r\n");
+        Assert.Equal(plain, MailReportParser.JsonIn(plain).ToArray());
+        Assert.Equal(Encoding.ASCII.GetBytes(complaint), MailReportParser.JsonIn(Encoding.ASCII.GetBytes(complaint)).ToArray());
+    }
+
+    [Fact]
     public void Ignored_reports_say_why()
     {
         static string? Why(string text)

@@ -88,9 +88,10 @@ public sealed partial class FeedbackProcessor
         return await ProcessAsync(events, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Processes a saved report of any kind: JSON (SNS envelope or SES notification) or a message (DSN, ARF).</summary>
+    /// <summary>Processes a saved report of any kind: JSON (SNS envelope or SES notification), a message (DSN, ARF), or a message whose body is such JSON.</summary>
     public Task<FeedbackResult> ProcessDocumentAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        content = MailReportParser.JsonIn(content);
         var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         return text.Length > 0 && text[0] == (byte)'{'
             ? ProcessJsonAsync(System.Text.Encoding.UTF8.GetString(text), FeedbackOrigin.File, cancellationToken)

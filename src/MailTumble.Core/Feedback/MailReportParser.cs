@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using MimeKit;
 
 namespace MailTumble.Core.Feedback;
@@ -18,6 +19,41 @@ internal static class MailReportParser
 
     /// <summary>Parses the message with MimeKit, making sure legacy charsets (Shift_JIS, windows-125x) can be decoded.</summary>
     public static Task<MimeMessage> LoadAsync(Stream stream, CancellationToken cancellationToken) => MimeMessage.LoadAsync(stream, cancellationToken);
+
+    /// <summary>
+    /// A saved document as the JSON parsers want it: <paramref name="content"/> itself, unless it is a saved email whose
+    /// text/plain body is an SES notification or an SNS envelope (an SNS email or email-json subscription; SNS adds an
+    /// unsubscribe footer after the JSON), then that JSON alone.
+    /// </summary>
+    public static ReadOnlyMemory<byte> JsonIn(ReadOnlyMemory<byte> content)
+    {
+        var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
+        if (text.Length == 0 || text[0] == (byte)'{')
+        {
+            return content;
+        }
+
+        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        var body = MimeMessage.Load(stream).TextBody?.TrimStart();
+        if (body is null || !body.StartsWith('{'))
+        {
+            return content;
+        }
+
+        try
+        {
+            var json = Encoding.UTF8.GetBytes(body);
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            var feedback = SesNotificationParser.IsSes(root) || Sns.SnsMessage.IsEnvelope(root);
+            return feedback ? json.AsMemory(0, (int)reader.BytesConsumed) : content;
+        }
+        catch (JsonException)
+        {
+            return content;
+        }
+    }
 
     /// <summary>
     /// Parses one message. <paramref name="envelopeRecipient"/> is the address it was delivered to, when known:
@@ -47,6 +83,22 @@ internal static class MailReportParser
             }
 
             return complaints;
+        }
+
+        if (report is null && Jmrp(message) is { } complained)
+        {
+            // Microsoft JMRP: no feedback-report part, the complained-about message is attached whole.
+            Add(candidates, complained.Headers["Return-Path"]);
+            Add(candidates, string.Join('\n', complained.Headers.Select(h => h.Field + ": " + h.Value)));
+            if (candidates.Count == 0)
+            {
+                ignored = "a Microsoft JMRP complaint whose attached message names none of our bounce addresses";
+                return [];
+            }
+
+            var complainant = AddressText.Bare(complained.Headers["To"]);
+            return [new FeedbackEvent($"jmrp:{id}:{complainant}", FeedbackType.Complaint, complainant, origin, candidates,
+                SubType: "abuse", Detail: "Microsoft JMRP " + message.From.Mailboxes.FirstOrDefault()?.Address, RecipientMustMatch: false)];
         }
 
         // Delivered to a bounce address, that address alone decides; the headers are the sender's to write.
@@ -143,6 +195,27 @@ internal static class MailReportParser
         return recipients.Select(r => new FeedbackEvent($"arf:{id}:{r}", FeedbackType.Complaint, r, origin, candidates,
             SubType: subType, Detail: First(fields, "User-Agent"), RecipientMustMatch: recipients.Count > 1)).ToList();
     }
+
+    /// <summary>
+    /// The complained-about message of a Microsoft JMRP report: multipart/mixed from staff@hotmail.com (or another
+    /// Microsoft consumer domain), or saying "This is an email abuse report", with the original as message/rfc822.
+    /// </summary>
+    private static MimeMessage? Jmrp(MimeMessage message)
+    {
+        if (message.Body is not Multipart multipart || !multipart.ContentType.IsMimeType("multipart", "mixed")
+            || multipart.OfType<MessagePart>().FirstOrDefault()?.Message is not { } original)
+        {
+            return null;
+        }
+
+        var from = message.From.Mailboxes.FirstOrDefault();
+        var microsoft = from is not null && from.LocalPart.Equals("staff", StringComparison.OrdinalIgnoreCase)
+            && MicrosoftDomains.Contains(from.Domain, StringComparer.OrdinalIgnoreCase);
+        var says = multipart.OfType<TextPart>().Any(p => p.Text.Contains("This is an email abuse report", StringComparison.OrdinalIgnoreCase));
+        return microsoft || says ? original : null;
+    }
+
+    private static readonly string[] MicrosoftDomains = ["hotmail.com", "outlook.com", "live.com", "msn.com"];
 
     /// <summary>
     /// Whether a message reads as a bounce sent by a mail system: from MAILER-DAEMON / postmaster / a "Mail Delivery"

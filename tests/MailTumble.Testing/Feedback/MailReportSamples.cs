@@ -287,4 +287,63 @@ public static class MailReportSamples
 
         --AF--
         """.ReplaceLineEndings("\r\n");
+
+    /// <summary>
+    /// A Microsoft JMRP (Junk Mail Reporting Program) complaint: multipart/mixed from staff@hotmail.com, a short text
+    /// part and the complained-about message as message/rfc822 (its recipient redacted), no ARF feedback-report part.
+    /// </summary>
+    public static string Jmrp(string bounceAddress, string messageId) => $"""
+        From: staff@hotmail.com
+        To: complaints@mask.example.com
+        Subject: complaint about message from 198.51.100.7
+        Message-ID: <{messageId}>
+        Date: Sat, 28 Nov 2026 04:15:00 +0000
+        MIME-Version: 1.0
+        Content-Type: multipart/mixed; boundary="JMRP"
+
+        --JMRP
+        Content-Type: text/plain; charset=us-ascii
+
+        This is an email abuse report for an email message received from IP 198.51.100.7 on Sat, 28 Nov 2026 04:12:59 +0000.
+        For information, please review the JMRP documentation.
+
+        --JMRP
+        Content-Type: message/rfc822
+        Content-Disposition: attachment
+
+        X-HmXmrOriginalRecipient: <redacted@hotmail.com>
+        Return-Path: <{bounceAddress}>
+        Received: from relay.mask.example.com (198.51.100.7) by BY1PEPF0000.mail.protection.outlook.com
+         with Microsoft SMTP Server; Sat, 28 Nov 2026 04:12:59 +0000
+        From: "Shop" <x7g2@mask.example.com>
+        To: redacted@hotmail.com
+        Subject: Sale
+
+        Hello
+
+        --JMRP--
+        """.ReplaceLineEndings("\r\n");
+
+    /// <summary>
+    /// An SNS email (or email-json) subscription's mail: the SES notification (or the SNS envelope) as the text/plain
+    /// body, followed by SNS's unsubscribe footer.
+    /// </summary>
+    public static string SnsEmail(string json, string messageId) => $"""
+        From: AWS Notifications <no-reply@sns.amazonaws.com>
+        To: postmaster@mask.example.com
+        Subject: AWS Notification Message
+        Message-ID: <{messageId}>
+        Date: Sat, 28 Nov 2026 04:16:00 +0000
+        MIME-Version: 1.0
+        Content-Type: text/plain; charset=UTF-8
+        Content-Transfer-Encoding: 7bit
+
+        {json}
+
+        --
+        If you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:
+        https://sns.us-east-1.amazonaws.com/unsubscribe.html?SubscriptionArn=arn:aws:sns:us-east-1:123456789012:ses-feedback:1
+
+        Please do not reply directly to this email. If you have any questions or comments regarding this email, please contact us at https://aws.amazon.com/support
+        """.ReplaceLineEndings("\r\n");
 }

@@ -101,6 +101,8 @@ public sealed partial class SnsFeedbackHandler
     /// </summary>
     public async Task<string?> CheckSavedAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        // An envelope in a saved email (email-json subscription) is checked as one in a file.
+        content = MailReportParser.JsonIn(content);
         var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         if (text.Length == 0 || text[0] != (byte)'{')
         {
