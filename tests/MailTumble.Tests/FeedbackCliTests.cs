@@ -105,6 +105,37 @@ public sealed class FeedbackCliTests : IDisposable
     }
 
     [Fact]
+    public async Task An_ses_notification_saved_from_an_sns_email_subscription_and_a_microsoft_jmrp_complaint_are_attributed_and_a_tampered_envelope_in_an_email_is_refused()
+    {
+        Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);
+        var email = Path.Combine(_dir.Path, "sns-email.eml");
+        var bounce = SesSamples.Bounce(await SentAsync(Guid.NewGuid().ToString("N")), "0100-e", "Permanent", "General", "fb-email-1", Target);
+        await File.WriteAllTextAsync(email, MailReportSamples.SnsEmail(bounce, "sns-email-1@sns.amazonaws.com"));
+        var applied = await RunAsync(string.Empty, "feedback", "ingest", email);
+        Assert.True(applied.Code == 0, $"{applied.Code} {applied.Out} {applied.Err}");
+        Assert.Equal("applied=1 duplicates=0 unattributed=0\n", applied.Out);
+        Assert.Contains("count_bounce     1", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+
+        // email-json: the envelope in the body is checked as a saved envelope is.
+        var tampered = _sns.Notification(SesSamples.Complaint(await SentAsync(Guid.NewGuid().ToString("N")), "0100-f", "fb-email-2", Target), "sns-email-2", Topic)
+            .Replace("0100-f", "0100-g", StringComparison.Ordinal);
+        var wrapped = Path.Combine(_dir.Path, "sns-email-json.eml");
+        await File.WriteAllTextAsync(wrapped, MailReportSamples.SnsEmail(tampered, "sns-email-2@sns.amazonaws.com"));
+        var refused = await RunAsync(string.Empty, "feedback", "ingest", wrapped);
+        Assert.Equal((65, true), (refused.Code, refused.Err.Contains("sns-email-2 from " + Topic + ": the signature does not match", StringComparison.Ordinal)));
+        Assert.Contains("count_complaint  0", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+
+        var jmrp = Path.Combine(_dir.Path, "jmrp.eml");
+        await File.WriteAllTextAsync(jmrp, MailReportSamples.Jmrp(await SentAsync(Guid.NewGuid().ToString("N")), "jmrp-1@hotmail.com"));
+        var complaint = await RunAsync(string.Empty, "feedback", "ingest", jmrp);
+        Assert.True(complaint.Code == 0, $"{complaint.Code} {complaint.Out} {complaint.Err}");
+        Assert.Equal("applied=1 duplicates=0 unattributed=0\n", complaint.Out);
+        var show = (await RunAsync(string.Empty, "alias", "show", Alias)).Out;
+        Assert.Contains("count_complaint  1", show, StringComparison.Ordinal);
+        Assert.Contains("status           dead\n", show, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_sns_envelope_with_a_forged_signature_and_a_foreign_certificate_url_is_refused_and_the_alias_lives()
     {
         Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);
