@@ -22,6 +22,11 @@ public sealed record AliasDocument(
     [property: JsonPropertyName("targets")] IReadOnlyList<string> Targets,
     [property: JsonPropertyName("dead_targets")] IReadOnlyList<string> DeadTargets)
 {
+    /// <summary>Forwarded, replied and blocked counts (only in <c>GET /aliases/{address}</c>; absent in lists).</summary>
+    [JsonPropertyName("counters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AliasCounterDocument? Counters { get; init; }
+
     /// <summary>Maps a directory record.</summary>
     public static AliasDocument From(AliasRecord record) => new(
         record.Address,
