@@ -191,6 +191,9 @@ internal static class ModerationEndpoints
         return Results.Ok(approve ? new { approved = count } : (object)new { rejected = count });
     }
 
+    /// <summary>The largest age a held-mail query takes: 100 years, in seconds.</summary>
+    private const double MaxAgeSeconds = 100 * 365.25 * 86400;
+
     private static bool TryQuery(IReadOnlyList<string>? ids, string? alias, string? sender, double? olderThanSeconds, TimeProvider time, out HeldQuery query, out IResult? problem)
     {
         query = HeldQuery.All;
@@ -209,9 +212,10 @@ internal static class ModerationEndpoints
             }
         }
 
-        if (olderThanSeconds is < 0)
+        if (olderThanSeconds is { } age && !(double.IsFinite(age) && age is >= 0 and <= MaxAgeSeconds))
         {
-            problem = Results.Problem(statusCode: 400, title: "Invalid age", detail: "older_than_seconds must not be negative");
+            // NaN, infinities and ages before any held mail could exist would not make a date: a clear 400, not a 500.
+            problem = Results.Problem(statusCode: 400, title: "Invalid age", detail: $"older_than_seconds must be a number of seconds from 0 to {MaxAgeSeconds:0} (100 years)");
             return false;
         }
 

@@ -129,7 +129,7 @@ public static class AwsServiceCollectionExtensions
         return services.AddMailTumbleSqsPoller(sp =>
         {
             var options = sp.GetRequiredService<IOptions<AwsOptions>>().Value;
-            return (new SqsPollerSettings("ses-inbound", options.InboundQueueUrl!, options.ReceiveWaitSeconds), sp.GetRequiredService<SesIngressHandler>());
+            return (new SqsPollerSettings("ses-inbound", options.InboundQueueUrl!, options.ReceiveWaitSeconds, Setting: "MailTumble:Aws:InboundQueueUrl"), sp.GetRequiredService<SesIngressHandler>());
         });
     }
 
@@ -153,7 +153,7 @@ public static class AwsServiceCollectionExtensions
     /// <summary>Polls the SES feedback queue (<c>MailTumble:Aws:FeedbackQueueUrl</c>) into the feedback processor.</summary>
     public static IServiceCollection AddMailTumbleSesFeedback(this IServiceCollection services, string queueUrl, int waitSeconds = 20) =>
         services.AddMailTumbleSqsPoller(sp => (
-            new SqsPollerSettings("feedback", queueUrl, waitSeconds),
+            new SqsPollerSettings("feedback", queueUrl, waitSeconds, Setting: "MailTumble:Aws:FeedbackQueueUrl"),
             new Feedback.SesFeedbackHandler(sp.GetRequiredService<Core.Feedback.FeedbackProcessor>())));
 
     private static OptionsBuilder<AwsOptions> AddAwsOptions(IServiceCollection services, Action<AwsOptions> configure) =>

@@ -72,7 +72,7 @@ internal sealed partial class PostgresOutgoingQueue
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var candidates = new List<string>();
-        await using (var keys = new NpgsqlCommand("SELECT DISTINCT message_key FROM dead_letters WHERE dead_at < @cutoff ORDER BY message_key", connection, transaction))
+        await using (var keys = new NpgsqlCommand("SELECT DISTINCT message_key FROM dead_letters WHERE dead_at < @cutoff", connection, transaction))
         {
             keys.Parameters.AddWithValue("cutoff", olderThan.ToUnixTimeMilliseconds());
             await using var reader = await keys.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -82,12 +82,6 @@ internal sealed partial class PostgresOutgoingQueue
             }
         }
 
-        // In key order, so two purges at once take the message locks in the same order.
-        foreach (var key in candidates)
-        {
-            await LockMessageAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false);
-        }
-
         int purged;
         await using (var delete = new NpgsqlCommand("DELETE FROM dead_letters WHERE dead_at < @cutoff", connection, transaction))
         {
@@ -95,15 +89,7 @@ internal sealed partial class PostgresOutgoingQueue
             purged = await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var released = new List<string>();
-        foreach (var key in candidates)
-        {
-            if (!await ReferencesAsync(connection, transaction, key, cancellationToken).ConfigureAwait(false))
-            {
-                released.Add(key);
-            }
-        }
-
+        var released = await LockAndFindUnreferencedAsync(connection, transaction, candidates, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (purged, released);
     }

@@ -61,16 +61,23 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
             await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-            // In lane order: two transactions adding to the same lanes lock their lane rows in the same order.
-            foreach (var item in items.OrderBy(i => i.Lane, StringComparer.Ordinal))
+            // One round trip for the whole batch, in lane order: two transactions adding to the same lanes lock their
+            // lane rows in the same order. An id already queued is left as it is: re-approving held mail whose earlier
+            // approval stopped half-way (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
+            await using (var batch = new NpgsqlBatch(connection, transaction))
             {
-                // An id already queued is left as it is: re-approving held mail whose earlier approval stopped half-way
-                // (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
-                await using var command = new NpgsqlCommand(
-                    $"INSERT INTO queue ({ItemColumns}, due_at) VALUES ({ItemValues}, @due) ON CONFLICT (id) DO NOTHING", connection, transaction);
-                AddItem(command, item);
-                command.Parameters.AddWithValue("due", item.Priority > 0 ? 0L : item.ReceivedAt.ToUnixTimeMilliseconds());
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var item in items.OrderBy(i => i.Lane, StringComparer.Ordinal))
+                {
+                    var command = new NpgsqlBatchCommand($"INSERT INTO queue ({ItemColumns}, due_at) VALUES ({ItemValues}, @due) ON CONFLICT (id) DO NOTHING");
+                    AddItem(command.Parameters, item);
+                    command.Parameters.AddWithValue("due", item.Priority > 0 ? 0L : item.ReceivedAt.ToUnixTimeMilliseconds());
+                    batch.BatchCommands.Add(command);
+                }
+
+                if (batch.BatchCommands.Count > 0)
+                {
+                    await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
 
             await PostgresWakeUp.NotifyAsync(_database, connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -255,7 +262,46 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Whether a queued item or dead letter still refers to the message (held entries are added by the held store's migration).</summary>
+    /// <summary>
+    /// <see cref="LockMessageAsync"/> for many messages in one statement, in key order (so two such transactions cannot
+    /// deadlock), then returns those of them nothing refers to any more.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> LockAndFindUnreferencedAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<string> messageKeys, CancellationToken cancellationToken)
+    {
+        if (messageKeys.Count == 0)
+        {
+            return [];
+        }
+
+        var keys = messageKeys.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        await using (var lockAll = new NpgsqlCommand(
+            "SELECT COUNT(pg_advisory_xact_lock(@class, hashtext(k))) FROM (SELECT k FROM unnest(@keys) AS u(k) ORDER BY k COLLATE \"C\") AS ordered",
+            connection,
+            transaction))
+        {
+            lockAll.Parameters.AddWithValue("class", PostgresDatabase.MessageLock);
+            lockAll.Parameters.AddWithValue("keys", keys);
+            await lockAll.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var check = new NpgsqlCommand("""
+            SELECT k FROM unnest(@keys) AS u(k)
+            WHERE NOT EXISTS (SELECT 1 FROM queue WHERE message_key = k)
+              AND NOT EXISTS (SELECT 1 FROM dead_letters WHERE message_key = k)
+              AND NOT EXISTS (SELECT 1 FROM held WHERE message_key = k AND state IN ('held', 'approving'))
+            """, connection, transaction);
+        check.Parameters.AddWithValue("keys", keys);
+        var released = new List<string>();
+        await using var reader = await check.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            released.Add(reader.GetString(0));
+        }
+
+        return released;
+    }
+
+    /// <summary>Whether a queued item or dead letter still refers to the message (or undecided held mail).</summary>
     internal static async Task<bool> ReferencesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string messageKey, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(PostgresReferences.Sql, connection, transaction);
@@ -284,20 +330,22 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
 
     private static string Prefixed(string alias) => string.Join(", ", ItemColumns.Split(", ").Select(c => $"{alias}.{c}"));
 
-    internal static void AddItem(NpgsqlCommand command, OutgoingItem item)
+    internal static void AddItem(NpgsqlCommand command, OutgoingItem item) => AddItem(command.Parameters, item);
+
+    internal static void AddItem(NpgsqlParameterCollection parameters, OutgoingItem item)
     {
-        command.Parameters.AddWithValue("id", item.Id);
-        command.Parameters.AddWithValue("key", item.MessageKey);
-        command.Parameters.AddWithValue("alias", item.Alias);
-        command.Parameters.AddWithValue("recipient", item.Recipient);
-        command.Parameters.AddWithValue("from", item.EnvelopeFrom);
-        command.Parameters.AddWithValue("headers", item.Headers.ToArray());
-        command.Parameters.AddWithValue("offset", item.BodyOffset);
-        command.Parameters.AddWithValue("received", item.ReceivedAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("expires", item.ExpiresAt.ToUnixTimeMilliseconds());
-        command.Parameters.AddWithValue("priority", item.Priority);
-        command.Parameters.AddWithValue("lane", item.Lane);
-        command.Parameters.AddWithValue("bulk", item.Bulk);
+        parameters.AddWithValue("id", item.Id);
+        parameters.AddWithValue("key", item.MessageKey);
+        parameters.AddWithValue("alias", item.Alias);
+        parameters.AddWithValue("recipient", item.Recipient);
+        parameters.AddWithValue("from", item.EnvelopeFrom);
+        parameters.AddWithValue("headers", item.Headers.ToArray());
+        parameters.AddWithValue("offset", item.BodyOffset);
+        parameters.AddWithValue("received", item.ReceivedAt.ToUnixTimeMilliseconds());
+        parameters.AddWithValue("expires", item.ExpiresAt.ToUnixTimeMilliseconds());
+        parameters.AddWithValue("priority", item.Priority);
+        parameters.AddWithValue("lane", item.Lane);
+        parameters.AddWithValue("bulk", item.Bulk);
     }
 
     private static LeasedItem ReadLeased(NpgsqlDataReader reader, int first, string token, DateTimeOffset until) =>

@@ -7,5 +7,6 @@ internal static class PostgresReferences
     public const string Sql = """
         SELECT EXISTS (SELECT 1 FROM queue WHERE message_key = @key)
             OR EXISTS (SELECT 1 FROM dead_letters WHERE message_key = @key)
+            OR EXISTS (SELECT 1 FROM held WHERE message_key = @key AND state IN ('held', 'approving'))
         """;
 }

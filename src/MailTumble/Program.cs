@@ -62,6 +62,7 @@ namespace MailTumble
             root.Subcommands.Add(RewriteCommand.Create(context, stdin));
             root.Subcommands.Add(FeedbackCommand.Create(context, stdin));
             root.Subcommands.Add(DkimCommands.Create(context));
+            root.Subcommands.Add(ClusterCommands.Create(context));
 
             // '@domain' is a sender pattern here, not a response file.
             var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

@@ -1,5 +1,7 @@
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Receiving;
+using MailTumble.Core.Rewriting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -68,6 +70,36 @@ public sealed class RecipientPolicyTests
     {
         Assert.Equal(554, (await Policy("other.example").CheckAsync("x7g2@mask.example.com", default)).Reply.Code);
         Assert.Equal(550, (await Policy("other.example").CheckAsync("x7g2@other.example", default)).Reply.Code);
+    }
+
+    [Theory]
+    [InlineData("mask.example.com", 250)]
+    [InlineData("brand-bounces.example", 250)]
+    [InlineData("relay.example", 250)]
+    [InlineData("other.example", 554)]
+    [InlineData("gmail.com", 554)]
+    public async Task A_valid_bounce_token_is_taken_only_at_a_domain_we_issue_bounce_addresses_on(string domain, int code)
+    {
+        var bounces = new BounceAddress("recipient-policy-test-bounce-key"u8.ToArray(), TimeSpan.FromDays(7), TimeProvider.System);
+        var token = bounces.Create("0192f1a2b3c47d8e9f00112233445566", "john@real.example.org", "mask.example.com");
+        var address = token[..token.IndexOf('@', StringComparison.Ordinal)] + "@" + domain;
+        var options = new ReceiveOptions();
+        options.Domains.Add("mask.example.com");
+        var policy = new RecipientPolicy(new Directory(this), Options.Create(options), NullLogger<RecipientPolicy>.Instance, bounces,
+            rewrite: Options.Create(new RewriteOptions { BounceDomain = "brand-bounces.example", FromEmail = "relay@Relay.Example" }));
+
+        var decision = await policy.CheckAsync(address, default);
+        Assert.Equal(code, decision.Reply.Code);
+        if (code == 554)
+        {
+            Assert.Equal($"5.7.1 <{address}>: Relay access denied", decision.Reply.Text);
+        }
+
+        // A forged token at a foreign domain is not ours either: relay denied, not "invalid bounce address".
+        const int First = 8; // the token's first character, after "bounces+"
+        var forged = address[..First] + (address[First] == 'a' ? 'b' : 'a') + address[(First + 1)..];
+        Assert.Equal(BounceStatus.Forged, bounces.Check(forged).Status);
+        Assert.Equal(code == 554 ? 554 : 550, (await policy.CheckAsync(forged, default)).Reply.Code);
     }
 
     private sealed class Directory(RecipientPolicyTests test) : IAliasDirectory

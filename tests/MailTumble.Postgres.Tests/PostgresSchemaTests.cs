@@ -25,6 +25,20 @@ public sealed class PostgresSchemaTests : IAsyncDisposable
     }
 
     [SkippableFact]
+    public async Task A_schema_left_by_an_older_build_gets_only_the_missing_migrations_and_keeps_its_data()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(_schema.ConnectionString) { SearchPath = _schema.Name }.ConnectionString);
+        Assert.Equal(1, await PostgresSchema.MigrateAsync(dataSource, _schema.Name, PostgresSchema.Migrations.Take(1).ToList(), default));
+        await _schema.ScalarAsync("INSERT INTO delivery_log (at, outcome) VALUES (1, 'sent')");
+        Assert.Equal(true, await _schema.ScalarAsync("SELECT to_regclass('held') IS NULL"));
+
+        Assert.Equal(PostgresSchema.Latest, await _schema.Open().EnsureCreatedAsync(default));
+        Assert.Equal(1L, await _schema.ScalarAsync("SELECT COUNT(*) FROM delivery_log"));
+        Assert.Equal("held", await _schema.ScalarAsync("SELECT to_regclass('held')::text"));
+        Assert.Equal((long)PostgresSchema.Latest, await _schema.ScalarAsync("SELECT COUNT(*) FROM schema_version"));
+    }
+
+    [SkippableFact]
     public async Task A_schema_newer_than_this_build_stops_start_with_a_message()
     {
         await _schema.Open().EnsureCreatedAsync(default);

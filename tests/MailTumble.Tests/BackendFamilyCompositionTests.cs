@@ -28,20 +28,22 @@ public sealed class BackendFamilyCompositionTests : IDisposable
 
     private readonly TempDirectory _dir = new();
 
-    public static TheoryData<string> Families() => ["embedded", "aws"];
+    public static TheoryData<string> Families() => ["embedded", "aws", "postgres"];
 
     [Theory]
     [MemberData(nameof(Families))]
     public async Task Every_port_is_registered_once_and_answered_by_the_family_s_own_adapters(string family)
     {
         var services = Compose(family);
-        foreach (var port in Ports)
+        // The postgres family also answers the event history and the storage state itself (the others' come from elsewhere).
+        Type[] ports = family == "postgres" ? [.. Ports, typeof(IFeedbackHistory), typeof(IStorageState)] : Ports;
+        foreach (var port in ports)
         {
             Assert.True(services.Count(d => d.ServiceType == port && !d.IsKeyedService) == 1, $"{family}: {port.Name} is registered {services.Count(d => d.ServiceType == port && !d.IsKeyedService)} times");
         }
 
         await using var provider = services.BuildServiceProvider();
-        var answered = Ports.ToDictionary(p => p, p => provider.GetRequiredService(p).GetType());
+        var answered = ports.ToDictionary(p => p, p => provider.GetRequiredService(p).GetType());
         foreach (var (port, type) in answered)
         {
             var assembly = type.Assembly.GetName().Name!;
@@ -53,6 +55,8 @@ public sealed class BackendFamilyCompositionTests : IDisposable
     [InlineData("embedded", "map")]
     [InlineData("aws", "sqlite")]
     [InlineData("aws", "map")]
+    [InlineData("postgres", "sqlite")]
+    [InlineData("postgres", "map")]
     public async Task The_alias_directory_is_a_separate_choice(string family, string driver)
     {
         var map = Path.Combine(_dir.Path, "aliases.yaml");
@@ -60,7 +64,7 @@ public sealed class BackendFamilyCompositionTests : IDisposable
         await using var provider = Compose(family, new() { ["MailTumble:Directory:Driver"] = driver, ["MailTumble:Directory:Map:Path"] = map }).BuildServiceProvider();
         var lookup = await provider.GetRequiredService<IAliasDirectory>().LookupAsync("x7g2@mask.example.com", default);
         Assert.Equal(driver == "map" ? LookupOutcome.Found : LookupOutcome.NotFound, lookup.Outcome);
-        Assert.Equal(family == "aws" ? "SqsOutgoingQueue" : "SqliteOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
+        Assert.Equal(family switch { "aws" => "SqsOutgoingQueue", "postgres" => "PostgresOutgoingQueue", _ => "SqliteOutgoingQueue" }, provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
     }
 
     public void Dispose() => _dir.Dispose();
@@ -71,6 +75,7 @@ public sealed class BackendFamilyCompositionTests : IDisposable
         // Not yet shared across AWS processes: sender rules stay in each process's own SQLite file (README, AWS deployment).
         "aws" when port == typeof(ISenderRuleStore) => ["MailTumble.Sqlite"],
         "aws" => ["MailTumble.Aws", "MailTumble.Core"],
+        "postgres" => ["MailTumble.Postgres"],
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 
@@ -83,6 +88,8 @@ public sealed class BackendFamilyCompositionTests : IDisposable
             ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
             ["MailTumble:Aws:S3BucketName"] = "raw",
             ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+            // Never connected to: composing and resolving the ports opens no connection.
+            ["MailTumble:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=nobody",
         };
         foreach (var (key, value) in extra ?? [])
         {

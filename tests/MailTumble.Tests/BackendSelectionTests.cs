@@ -44,6 +44,22 @@ public sealed class BackendSelectionTests : IDisposable
     }
 
     [Fact]
+    public void The_postgres_backend_without_a_connection_string_names_the_setting()
+    {
+        using var provider = Build(new() { ["MailTumble:Backend"] = "postgres" });
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Postgres.PostgresOptions>>().Value);
+        Assert.Contains("MailTumble:Postgres:ConnectionString is required when MailTumble:Backend is postgres", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_postgres_schema_that_is_not_a_plain_identifier_names_the_setting()
+    {
+        using var provider = Build(new() { ["MailTumble:Backend"] = "postgres", ["MailTumble:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1", ["MailTumble:Postgres:Schema"] = "x\"; DROP" });
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<Postgres.PostgresOptions>>().Value);
+        Assert.Contains("MailTumble:Postgres:Schema must be a lower-case SQL identifier", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_backend_names_the_setting()
     {
         var error = Assert.Throws<OptionsValidationException>(() => Build(new() { ["MailTumble:Backend"] = "azure" }));

@@ -49,6 +49,30 @@ public sealed class ModerationApiTests
         Assert.Single(relay.Sink.Messages);
     }
 
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("1e308")]
+    [InlineData("Infinity")]
+    [InlineData("-1")]
+    public async Task An_age_that_is_no_number_of_seconds_gets_400_naming_the_parameter(string age)
+    {
+        await using var relay = await RelayFixture.StartAsync(new() { ["MailTumble:Api:Token"] = "s3cret" });
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+
+        var listed = await http.GetAsync(new Uri($"/held?older_than_seconds={age}", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, listed.StatusCode);
+        Assert.Contains("older_than_seconds must be a number of seconds from 0 to 3155760000 (100 years)", await listed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        if (double.TryParse(age, System.Globalization.CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            var approved = await http.PostAsJsonAsync(new Uri("/held/approve", UriKind.Relative), new { older_than_seconds = value });
+            Assert.Equal(HttpStatusCode.BadRequest, approved.StatusCode);
+        }
+
+        // A sensible age still answers.
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/held?older_than_seconds=3600", UriKind.Relative))).StatusCode);
+    }
+
     [Fact]
     public async Task First_contact_is_switched_per_alias_over_the_api()
     {

@@ -69,6 +69,17 @@ public sealed class SmtpConversationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_valid_bounce_token_at_a_domain_that_is_not_ours_is_relay_denied()
+    {
+        var bounce = _relay.Services.GetRequiredService<Core.Bounces.BounceAddress>().Create("0192f1a2b3c47d8e9f00112233445566", "john@real.example.org", "mask.example.com");
+        var foreign = bounce[..bounce.IndexOf('@', StringComparison.Ordinal)] + "@other.example";
+        await using var client = await OpenAsync();
+        Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<>"));
+        Assert.Equal($"554 5.7.1 <{foreign}>: Relay access denied", await client.CommandAsync($"RCPT TO:<{foreign}>"));
+        Assert.StartsWith("250 2.1.5", await client.CommandAsync($"RCPT TO:<{bounce}>"));
+    }
+
+    [Fact]
     public async Task A_dead_alias_is_refused_with_a_reason()
     {
         await _relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync("shop2@mask.example.com", Core.Directory.AliasStatus.Dead, default);

@@ -5,4 +5,5 @@ namespace MailTumble.Aws.Ingress;
 /// <param name="QueueUrl">The SQS queue URL.</param>
 /// <param name="WaitSeconds">Long-polling wait (0 to 20).</param>
 /// <param name="Visibility">How long a message is hidden while its handler runs; a failed one returns after this.</param>
-public sealed record SqsPollerSettings(string Name, string QueueUrl, int WaitSeconds = 20, TimeSpan? Visibility = null);
+/// <param name="Setting">The setting that names the queue, for the line logged when the queue cannot be used.</param>
+public sealed record SqsPollerSettings(string Name, string QueueUrl, int WaitSeconds = 20, TimeSpan? Visibility = null, string? Setting = null);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using MailTumble.Aws.Queue;
+using MailTumble.Core.Queue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +19,7 @@ public sealed partial class SqsQueuePoller : BackgroundService
     private readonly SqsPollerSettings _settings;
     private readonly TimeProvider _time;
     private readonly ILogger<SqsQueuePoller> _logger;
+    private readonly OutageBackoff _outage;
 
     /// <summary>Creates the poller.</summary>
     public SqsQueuePoller(IAmazonSQS sqs, IQueueMessageHandler handler, SqsPollerSettings settings, TimeProvider time, ILogger<SqsQueuePoller> logger)
@@ -26,6 +29,7 @@ public sealed partial class SqsQueuePoller : BackgroundService
         _settings = settings;
         _time = time;
         _logger = logger;
+        _outage = new OutageBackoff(TimeSpan.FromSeconds(2));
     }
 
     /// <inheritdoc />
@@ -45,6 +49,11 @@ public sealed partial class SqsQueuePoller : BackgroundService
                         VisibilityTimeout = visibility,
                     },
                     stoppingToken).ConfigureAwait(false);
+                if (_outage.Succeed())
+                {
+                    LogPollingAgain(_logger, _settings.Name);
+                }
+
                 if (response.Messages is not { Count: > 0 } messages)
                 {
                     continue;
@@ -69,8 +78,29 @@ public sealed partial class SqsQueuePoller : BackgroundService
             }
             catch (Exception ex)
             {
-                LogPollFailed(_logger, _settings.Name, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), _time, stoppingToken).ConfigureAwait(false);
+                // One line per outage (or change of reason), then waits doubling from 2 s up to a minute.
+                var unusable = SqsQueueErrors.IsQueueUnusable(ex);
+                var reason = unusable ? SqsQueueErrors.Describe(ex, _settings.Setting ?? _settings.Name, _settings.QueueUrl) : ex.Message;
+                if (_outage.Fail(reason, out var delay))
+                {
+                    if (unusable)
+                    {
+                        LogQueueUnusable(_logger, _settings.Name, reason, _outage.Max);
+                    }
+                    else
+                    {
+                        LogPollFailed(_logger, _settings.Name, _outage.Max, ex);
+                    }
+                }
+
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
             }
         }
     }
@@ -89,8 +119,14 @@ public sealed partial class SqsQueuePoller : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Polling SQS queue {Queue} failed; retrying in 2 s")]
-    private static partial void LogPollFailed(ILogger logger, string queue, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Polling SQS queue {Queue} failed; retrying with waits doubling up to {MaxWait}, nothing more is logged until it works")]
+    private static partial void LogPollFailed(ILogger logger, string queue, TimeSpan maxWait, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot poll SQS queue {Queue}: {Reason}. Retrying with waits doubling up to {MaxWait}; nothing more is logged until it works")]
+    private static partial void LogQueueUnusable(ILogger logger, string queue, string reason, TimeSpan maxWait);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Polling SQS queue {Queue} works again")]
+    private static partial void LogPollingAgain(ILogger logger, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling message {MessageId} from {Queue} failed; it will be delivered again")]
     private static partial void LogHandlerFailed(ILogger logger, string queue, string messageId, Exception exception);

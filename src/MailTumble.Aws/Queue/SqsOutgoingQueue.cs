@@ -58,15 +58,18 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmi
 
     public async Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
     {
-        var response = await _sqs.ReceiveMessageAsync(
-            new ReceiveMessageRequest
-            {
-                QueueUrl = _queueUrl,
-                MaxNumberOfMessages = Math.Clamp(max, 1, 10),
-                VisibilityTimeout = Seconds(visibility),
-                WaitTimeSeconds = Math.Clamp(_options.ReceiveWaitSeconds, 0, 20),
-            },
-            cancellationToken).ConfigureAwait(false);
+        var response = await SqsQueueErrors.GuardAsync(
+            () => _sqs.ReceiveMessageAsync(
+                new ReceiveMessageRequest
+                {
+                    QueueUrl = _queueUrl,
+                    MaxNumberOfMessages = Math.Clamp(max, 1, 10),
+                    VisibilityTimeout = Seconds(visibility),
+                    WaitTimeSeconds = Math.Clamp(_options.ReceiveWaitSeconds, 0, 20),
+                },
+                cancellationToken),
+            SqsQueueErrors.OutgoingSetting,
+            _queueUrl).ConfigureAwait(false);
         var now = _time.GetUtcNow();
         var leased = new List<LeasedItem>();
         foreach (var message in response.Messages ?? [])
@@ -163,9 +166,9 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmi
 
     public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken)
     {
-        var main = await CountsAsync(_queueUrl, cancellationToken).ConfigureAwait(false);
+        var main = await SqsQueueErrors.GuardAsync(() => CountsAsync(_queueUrl, cancellationToken), SqsQueueErrors.OutgoingSetting, _queueUrl).ConfigureAwait(false);
         var deadUrl = await TryDeadUrlAsync(cancellationToken).ConfigureAwait(false);
-        var dead = deadUrl is null ? default : await CountsAsync(deadUrl, cancellationToken).ConfigureAwait(false);
+        var dead = deadUrl is null ? default : await SqsQueueErrors.GuardAsync(() => CountsAsync(deadUrl, cancellationToken), "MailTumble:Aws:DeadLetterQueueUrl (or the redrive policy of QUEUE_URL)", deadUrl).ConfigureAwait(false);
         // SQS counts are approximate, and SQS keeps no trace of deleted messages: what was sent is not the queue's to say.
         return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, SentLastMinute: null);
     }

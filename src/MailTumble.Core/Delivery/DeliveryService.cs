@@ -43,6 +43,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly IFeedbackStore? _feedback;
     private readonly ReverseAliases? _replies;
     private readonly FairLeaser? _leaser;
+    private readonly OutageBackoff _queueOutage = new();
     private volatile int _desired = 1;
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
@@ -122,6 +123,7 @@ public sealed partial class DeliveryService : BackgroundService
                 try
                 {
                     var stats = await _queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
+                    QueueWorked();
                     var depth = stats.Ready + stats.InFlight;
                     Interlocked.Exchange(ref _depth, depth);
                     _desired = ConcurrencyPolicy.Desired(depth, _pacer.CurrentRate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _options.MaxConcurrency);
@@ -130,6 +132,11 @@ public sealed partial class DeliveryService : BackgroundService
                     {
                         await _statusStore.SaveAsync(_pacer.Snapshot(_desired), stoppingToken).ConfigureAwait(false);
                     }
+                }
+                catch (QueueUnavailableException ex)
+                {
+                    await QueueFailedAsync(ex, stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException and not StorageFullException)
                 {
@@ -166,6 +173,7 @@ public sealed partial class DeliveryService : BackgroundService
                 var batch = _leaser is null
                     ? await _queue.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false)
                     : await _leaser.LeaseAsync(_batchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                QueueWorked();
                 if (batch.Count == 0)
                 {
                     if (index == 0)
@@ -191,11 +199,43 @@ public sealed partial class DeliveryService : BackgroundService
                 // Not even the reserve had room for the lease; the storage says so once a minute. Try again shortly.
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (QueueUnavailableException ex)
+            {
+                await QueueFailedAsync(ex, stoppingToken).ConfigureAwait(false);
+            }
             catch (Exception ex)
             {
                 LogWorkerFailed(_logger, ex);
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, CancellationToken.None).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The queue cannot be used at all (a wrong queue URL, no access): one line naming the setting per outage, shared by
+    /// the statistics loop and every worker, then waits that double up to a minute until it works again.
+    /// </summary>
+    private async Task QueueFailedAsync(QueueUnavailableException ex, CancellationToken stoppingToken)
+    {
+        if (_queueOutage.Fail(ex.Message, out var delay))
+        {
+            LogQueueUnavailable(_logger, ex.Message, _queueOutage.Max);
+        }
+
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void QueueWorked()
+    {
+        if (_queueOutage.Succeed())
+        {
+            LogQueueAvailable(_logger);
         }
     }
 
@@ -499,6 +539,12 @@ public sealed partial class DeliveryService : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId}; feedback about it will not be attributed")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string deliveryId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Send-out cannot use the queue: {Reason}. Trying again with waits doubling up to {MaxWait}; nothing more is logged until it works")]
+    private static partial void LogQueueUnavailable(ILogger logger, string reason, TimeSpan maxWait);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Send-out can use the queue again")]
+    private static partial void LogQueueAvailable(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);

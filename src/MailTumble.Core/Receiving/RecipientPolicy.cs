@@ -3,6 +3,7 @@ using MailTumble.Core.Bounces;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Replies;
+using MailTumble.Core.Rewriting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -18,11 +19,13 @@ public sealed partial class RecipientPolicy
     private readonly BounceAddress? _bounces;
     private readonly string? _complaints;
     private readonly ReverseAliases? _reverse;
+    private readonly HashSet<string> _bounceDomains;
 
     /// <summary>
     /// Creates the policy; with <paramref name="bounces"/> it accepts our signed bounce addresses, with
     /// <paramref name="feedback"/> the complaints address, with <paramref name="masking"/> (and replies enabled in
-    /// <paramref name="reply"/>) reverse aliases.
+    /// <paramref name="reply"/>) reverse aliases. Bounce addresses are taken only at our domains: the local ones and
+    /// those <paramref name="rewrite"/> issues them on (<c>BounceDomain</c>, the <c>FROM_EMAIL</c> domain).
     /// </summary>
     public RecipientPolicy(
         IAliasDirectory directory,
@@ -31,7 +34,8 @@ public sealed partial class RecipientPolicy
         BounceAddress? bounces = null,
         IOptions<FeedbackOptions>? feedback = null,
         TwoWayMasking? masking = null,
-        IOptions<ReplyOptions>? reply = null)
+        IOptions<ReplyOptions>? reply = null,
+        IOptions<RewriteOptions>? rewrite = null)
     {
         _reverse = reply?.Value.Enabled == true ? masking?.Aliases : null;
         _directory = directory;
@@ -39,8 +43,15 @@ public sealed partial class RecipientPolicy
         _complaints = feedback?.Value.ComplaintsAddress is { Length: > 0 } c ? c.Trim().ToLowerInvariant() : null;
         _options = options.Value;
         _logger = logger;
-        _domains = new HashSet<string>(_options.Domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()), StringComparer.Ordinal);
+        _domains = new HashSet<string>(_options.Domains.Select(Normalize), StringComparer.Ordinal);
+        var fromEmail = rewrite?.Value.FromEmail;
+        _bounceDomains = new HashSet<string>(
+            new[] { rewrite?.Value.BounceDomain, fromEmail is { Length: > 0 } && fromEmail.Contains('@', StringComparison.Ordinal) ? fromEmail[(fromEmail.LastIndexOf('@') + 1)..] : null }
+                .Where(d => !string.IsNullOrWhiteSpace(d)).Select(d => Normalize(d!)),
+            StringComparer.Ordinal);
     }
+
+    private static string Normalize(string domain) => domain.Trim().TrimEnd('.').ToLowerInvariant();
 
     /// <summary>Checks one recipient address as given in <c>RCPT TO</c>.</summary>
     public async ValueTask<RecipientDecision> CheckAsync(string address, CancellationToken cancellationToken) =>
@@ -66,10 +77,24 @@ public sealed partial class RecipientPolicy
             return new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), null, parsed.Value);
         }
 
-        if (_bounces is not null)
+        if (_bounces is not null && _bounces.Check(parsed.Value).Status is var bounce and not BounceStatus.NotBounceAddress)
         {
-            // A signed bounce address is ours whatever its domain; what arrives there is consumed, never relayed.
-            switch (_bounces.Check(parsed.Value).Status)
+            // Ours only at a domain we issue bounce addresses on: a valid token at someone else's domain is not a
+            // bounce for us but mail for that domain, and we relay for nobody. What arrives at ours is consumed.
+            try
+            {
+                if (!_bounceDomains.Contains(parsed.Domain) && !await IsLocalDomainAsync(parsed.Domain, cancellationToken).ConfigureAwait(false))
+                {
+                    return Refuse(554, $"5.7.1 <{parsed.Value}>: Relay access denied");
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDirectoryTrouble(_logger, parsed.Value, ex.Message);
+                return Refuse(451, $"4.3.0 <{parsed.Value}>: Temporary lookup failure, try again later");
+            }
+
+            switch (bounce)
             {
                 case BounceStatus.Valid:
                     return new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), null, parsed.Value);

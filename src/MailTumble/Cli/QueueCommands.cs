@@ -19,7 +19,7 @@ internal static class QueueCommands
             var store = services.GetService<IDeliveryStatusStore>();
             var status = store is null ? null : await store.LoadAsync(ct).ConfigureAwait(false);
             await context.Out.WriteAsync(Format(s, status, services.GetRequiredService<TimeProvider>().GetUtcNow())).ConfigureAwait(false);
-            if (!Hosting.ServiceComposition.IsAws(context.Configuration.GetSection("MailTumble")))
+            if (Hosting.ServiceComposition.Backend(context.Configuration.GetSection("MailTumble")) == "embedded")
             {
                 var disk = Sqlite.DataDiskStatus.Read(Hosting.MailTumbleConfiguration.DataDir(context.Configuration));
                 await context.Out.WriteAsync($"data disk         {disk.Describe()}\n").ConfigureAwait(false);

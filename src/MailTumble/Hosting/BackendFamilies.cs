@@ -4,6 +4,7 @@ using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Files;
+using MailTumble.Postgres;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,7 +20,7 @@ namespace MailTumble.Hosting;
 internal static class BackendFamilies
 {
     /// <summary>The families by their <c>MailTumble:Backend</c> name.</summary>
-    public static readonly IReadOnlyList<string> Names = ["embedded", "aws"];
+    public static readonly IReadOnlyList<string> Names = ["embedded", "aws", "postgres"];
 
     /// <summary>One machine: SQLite (WAL) for the queue and all state, raw messages as files, all of the rate for this node.</summary>
     public static IServiceCollection AddMailTumbleEmbedded(this IServiceCollection services, IConfigurationSection root, string dataDir)
@@ -66,6 +67,16 @@ internal static class BackendFamilies
             services.AddMailTumbleSesFeedback(feedbackQueue, root.GetValue("Aws:ReceiveWaitSeconds", 20));
         }
 
+        return services;
+    }
+
+    /// <summary>
+    /// PostgreSQL (<c>MailTumble:Postgres</c>): every node's queue, raw messages, held mail, sender rules, feedback, delivery
+    /// log and rate budget in one schema, so any number of <c>serve</c> processes on one database act as one relay.
+    /// </summary>
+    public static IServiceCollection AddMailTumblePostgres(this IServiceCollection services, IConfigurationSection root)
+    {
+        services.AddMailTumblePostgres(o => root.GetSection("Postgres").Bind(o));
         return services;
     }
 

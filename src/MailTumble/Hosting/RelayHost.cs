@@ -86,7 +86,14 @@ internal static class RelayHost
     private static string Storage(IConfiguration configuration, string dataDir)
     {
         var aws = configuration.GetSection("MailTumble:Aws");
-        return ServiceComposition.IsAws(configuration.GetSection("MailTumble"))
+        var family = ServiceComposition.Backend(configuration.GetSection("MailTumble"));
+        if (family == "postgres")
+        {
+            var postgres = new Npgsql.NpgsqlConnectionStringBuilder(configuration["MailTumble:Postgres:ConnectionString"]);
+            return $"PostgreSQL {postgres.Host}:{postgres.Port}/{postgres.Database}, schema {configuration["MailTumble:Postgres:Schema"] ?? "mailtumble"} (queue, raw messages and all state shared with the cluster's other nodes)";
+        }
+
+        return family == "aws"
             ? $"queue {aws["QueueUrl"]}, raw messages in s3://{aws["S3BucketName"]}/{aws["S3KeyPrefix"]}, SES ingress {(string.IsNullOrWhiteSpace(aws["InboundQueueUrl"]) ? "off" : aws["InboundQueueUrl"])}"
             : $"{dataDir} (SQLite mailtumble.db, raw messages in raw/)";
     }
@@ -94,6 +101,8 @@ internal static class RelayHost
     private static string SendRate(IConfiguration configuration, DeliveryOptions delivery) =>
         ServiceComposition.IsAws(configuration.GetSection("MailTumble")) && delivery.Workers > 1
             ? $"{delivery.MaxSendRate / delivery.Workers:0.##} per second (MAXIMUM_SEND_RATE {delivery.MaxSendRate:0.##} shared by {delivery.Workers} workers)"
+            : ServiceComposition.Backend(configuration.GetSection("MailTumble")) == "postgres"
+            ? $"{delivery.MaxSendRate:0.##} per second for the cluster, shared among its live nodes"
             : $"{delivery.MaxSendRate:0.##} per second";
 
     private static async Task PrintBannerAsync(WebApplication app, IConfiguration configuration, TextWriter output)

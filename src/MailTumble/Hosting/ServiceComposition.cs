@@ -49,6 +49,9 @@ internal static class ServiceComposition
             case "aws":
                 services.AddMailTumbleAws(root, dataDir);
                 break;
+            case "postgres":
+                services.AddMailTumblePostgres(root);
+                break;
             default:
                 services.AddMailTumbleEmbedded(root, dataDir);
                 break;

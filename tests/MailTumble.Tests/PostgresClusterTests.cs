@@ -1,0 +1,146 @@
+using System.Globalization;
+using MailTumble.Testing;
+using Npgsql;
+
+namespace MailTumble.Tests;
+
+/// <summary>
+/// Two <c>serve</c> processes on one PostgreSQL schema act as one relay: held mail taken in by one node is approved with
+/// the CLI of another and delivered, and a node SIGKILLed mid-drain loses nothing that got a 250.
+/// </summary>
+public sealed class PostgresClusterTests : IAsyncDisposable
+{
+    private const string Alias = "x7g2@mask.example.com";
+    private readonly TempDirectory _dir = new();
+    private readonly string _schema = $"cluster_{Guid.NewGuid():N}";
+    private readonly TestSmtpSink _sink = new();
+    private string? _connectionString;
+
+    [SkippableFact]
+    public async Task Mail_held_on_one_node_is_approved_with_the_cli_of_another_and_delivered()
+    {
+        var a = Node("a");
+        var b = Node("b");
+        // A rule set from node b's CLI before anything runs: node a holds by it (sender rules are shared).
+        var (code, output) = await RelayProcess.RunAsync(_dir.Path, b, "sender", "hold", "@brand.example");
+        Assert.True(code == 0, output);
+        await using var nodeA = await RelayProcess.StartAsync(_dir.Path, a);
+        await using var nodeB = await RelayProcess.StartAsync(_dir.Path, b);
+
+        await SendAsync(a, "held on a");
+        await Eventually.TrueAsync(
+            async () => (await RelayProcess.RunAsync(_dir.Path, b, "held", "list")).Output.Contains("held on a", StringComparison.Ordinal),
+            "node b lists the mail node a held");
+        Assert.Empty(_sink.Messages);
+
+        (code, output) = await RelayProcess.RunAsync(_dir.Path, b, "held", "approve", "--all");
+        Assert.True(code == 0, output);
+        var mail = Assert.Single(await _sink.WaitForAsync(1, TimeSpan.FromSeconds(60)));
+        Assert.Contains("the body of held on a", mail.Text, StringComparison.Ordinal);
+        Assert.Equal(["john@real.example.org"], mail.To);
+        Assert.Equal(0, await nodeA.StopAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [SkippableFact]
+    public async Task A_node_killed_mid_drain_loses_nothing_that_got_a_250()
+    {
+        const int Messages = 120;
+        var a = Node("a", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        var b = Node("b", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        await using var nodeA = await RelayProcess.StartAsync(_dir.Path, a);
+        await using var nodeB = await RelayProcess.StartAsync(_dir.Path, b);
+
+        // Every message gets its 250 from one node or the other.
+        for (var i = 0; i < Messages; i++)
+        {
+            await SendAsync(i % 2 == 0 ? a : b, $"burst {i}");
+        }
+
+        // Mid-drain, node a dies: no shutdown, its leases simply run out and node b takes them.
+        await Eventually.TrueAsync(() => _sink.Messages.Count >= Messages / 4, "the drain is under way", TimeSpan.FromSeconds(60));
+        Assert.True(_sink.Messages.Count < Messages, "node a must die before the drain is over");
+        nodeA.Kill();
+
+        await Eventually.TrueAsync(
+            () => _sink.Messages.Select(m => m.Header("Subject")).Distinct().Count() == Messages,
+            "every message that got a 250 is delivered",
+            TimeSpan.FromSeconds(120));
+        Assert.Equal(
+            Enumerable.Range(0, Messages).Select(i => $"burst {i}").Order(StringComparer.Ordinal),
+            _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+
+        // Nothing is left queued, and node b alone is live.
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM queue"));
+        var (code, nodes) = await RelayProcess.RunAsync(_dir.Path, b, "cluster", "nodes");
+        Assert.True(code == 0, nodes);
+        Assert.StartsWith("1 live node(s)", nodes, StringComparison.Ordinal);
+        Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private Dictionary<string, string> Node(string name, params (string Key, string Value)[] extra)
+    {
+        _connectionString ??= ExternalService.Require("MAILTUMBLE_TEST_POSTGRES", "PostgreSQL");
+        var map = Path.Combine(_dir.Path, "aliases.yaml");
+        if (!File.Exists(map))
+        {
+            File.WriteAllText(map, $"aliases:\n  {Alias}: john@real.example.org\n");
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["MailTumble__Backend"] = "postgres",
+            ["MailTumble__Postgres__ConnectionString"] = _connectionString,
+            ["MailTumble__Postgres__Schema"] = _schema,
+            ["MailTumble__DataDir"] = Path.Combine(_dir.Path, name),
+            ["MailTumble__Directory__Driver"] = "map",
+            ["MailTumble__Directory__Map__Path"] = map,
+            ["MailTumble__Domains__0"] = "mask.example.com",
+            ["FROM_EMAIL"] = "relay@mask.example.com",
+            ["MAXIMUM_SEND_RATE"] = "1000",
+            ["MailTumble__Smtp__Listen"] = $"127.0.0.1:{TestSmtpSink.FreePort()}",
+            ["MailTumble__Api__Listen"] = "127.0.0.1:0",
+            ["MailTumble__Outbound__Smtp__Host"] = "127.0.0.1",
+            ["MailTumble__Outbound__Smtp__Port"] = _sink.Port.ToString(CultureInfo.InvariantCulture),
+            ["MailTumble__Outbound__IdlePoll"] = "00:00:00.200",
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    private static async Task SendAsync(Dictionary<string, string> node, string subject)
+    {
+        var port = int.Parse(node["MailTumble__Smtp__Listen"].Split(':')[1], CultureInfo.InvariantCulture);
+        var (recipients, data) = await RelaySmtp.TransactAsync(
+            port, "shop@brand.example", [Alias], $"From: Shop <shop@brand.example>\r\nSubject: {subject}\r\n\r\nthe body of {subject}\r\n");
+        Assert.StartsWith("250", Assert.Single(recipients));
+        Assert.StartsWith("250", data);
+    }
+
+    private async Task<object?> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { SearchPath = _schema, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sink.DisposeAsync();
+        if (_connectionString is not null)
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _dir.Dispose();
+    }
+}
