@@ -82,6 +82,11 @@ public static class ApiEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid target", detail: $"the body must name the target address in 'email' (or 'target'), or several in 'targets': {ex.Message}");
             }
 
+            if (Labels(body.Note, body.DisplayName, out var labels) is { } invalid)
+            {
+                return invalid;
+            }
+
             if (admin is null)
             {
                 return ReadOnly();
@@ -97,10 +102,61 @@ public static class ApiEndpoints
                 return Results.Problem(statusCode: 400, title: "Invalid target", detail: ex.Message);
             }
 
+            if (!labels.IsEmpty)
+            {
+                await admin.SetLabelsAsync(parsed.Value, labels, ct).ConfigureAwait(false);
+            }
+
             return created ? Results.Created($"/aliases/{Uri.EscapeDataString(parsed.Value)}", null) : Results.NoContent();
         })
-        .WithName("PutAlias").WithSummary("Creates an alias or changes its target.")
+        .WithName("PutAlias").WithSummary("Creates an alias or changes its target (and, when given, its display name and note).")
         .Accepts<AliasUpdate>("application/json").Produces(201).Produces(204).ProducesProblem(400).ProducesProblem(405);
+
+        app.MapPatch("/aliases/{address}", async (string address, HttpRequest request, IAliasDirectory directory, [FromServices] IAliasAdmin? admin, ModerationAudit audit, CancellationToken ct) =>
+        {
+            if (!TryAddress(address, out var parsed))
+            {
+                return BadAddress(address);
+            }
+
+            var (body, problem) = await ReadBodyAsync<AliasPatch>(request, ct).ConfigureAwait(false);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (Labels(body!.Note, body.DisplayName, out var labels) is { } invalid)
+            {
+                return invalid;
+            }
+
+            if (admin is null)
+            {
+                return ReadOnly();
+            }
+
+            // The entry itself, never what the alias model would fall back to or create on first use.
+            var exact = admin as IAliasDirectory ?? directory;
+            var found = labels.IsEmpty
+                ? (await exact.LookupAsync(parsed.Value, ct).ConfigureAwait(false)).Alias?.Address == parsed.Value
+                : await admin.SetLabelsAsync(parsed.Value, labels, ct).ConfigureAwait(false);
+            if (found && body.Disabled is true)
+            {
+                found = await admin.SetStatusAsync(parsed.Value, AliasStatus.Disabled, ct).ConfigureAwait(false);
+                audit.AliasStatusSet(parsed.Value, AliasStatus.Disabled, body.By ?? "api", body.Reason);
+            }
+            else if (found && body.Disabled is false && await admin.EnableAsync(parsed.Value, ct).ConfigureAwait(false))
+            {
+                audit.AliasStatusSet(parsed.Value, AliasStatus.Active, body.By ?? "api", body.Reason);
+            }
+
+            var now = found ? await exact.LookupAsync(parsed.Value, ct).ConfigureAwait(false) : LookupResult.NotFound;
+            return now.Alias is { } record && record.Address == parsed.Value
+                ? Results.Ok(AliasDocument.From(record))
+                : Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value);
+        })
+        .WithName("PatchAlias").WithSummary("Disables or enables an alias, or sets its display name or note; answers the alias as GET does.")
+        .Accepts<AliasPatch>("application/json").Produces<AliasDocument>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(405);
 
         app.MapDelete("/aliases/{address}", async (string address, [FromServices] IAliasAdmin? admin, CancellationToken ct) =>
         {
@@ -155,6 +211,21 @@ public static class ApiEndpoints
 
         app.MapModerationApi();
         return app;
+    }
+
+    /// <summary>The checked display name and note of a body; a 400 naming what is wrong, else null.</summary>
+    private static IResult? Labels(string? note, string? displayName, out AliasLabels labels)
+    {
+        try
+        {
+            labels = new AliasLabels(note, displayName).Checked();
+            return null;
+        }
+        catch (FormatException ex)
+        {
+            labels = AliasLabels.None;
+            return Results.Problem(statusCode: 400, title: "Invalid display name or note", detail: ex.Message);
+        }
     }
 
     private static IResult BadAddress(string address) =>

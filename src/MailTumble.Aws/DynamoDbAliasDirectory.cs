@@ -12,7 +12,8 @@ namespace MailTumble.Aws;
 /// <summary>
 /// The <c>dynamodb</c> alias directory over the original API's table: key <c>alias</c>, target in <c>email</c>,
 /// <c>count_bounce</c>, <c>count_complaint</c>, <c>count_delivery</c>, <c>optout</c>, plus MailTumble's
-/// optional <c>status</c> and <c>domain</c>.
+/// optional <c>status</c>, <c>domain</c>, <c>targets</c>, <c>note</c> and <c>display_name</c> (attributes an item
+/// without them simply lacks: nothing to migrate).
 /// </summary>
 internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAdmin, IDisposable
 {
@@ -119,6 +120,69 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
             "SET #status = :status, updated_at = :now",
             new() { [":status"] = new AttributeValue { S = AliasRules.Format(status) }, [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()) },
             cancellationToken).ConfigureAwait(false) is not null;
+    }
+
+    public async Task<bool> EnableAsync(string address, CancellationToken cancellationToken)
+    {
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Any stored status that reads as disabled (AliasRules.ParseStatus) is switched on; held and dead stay.
+            await _client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _table,
+                    Key = Key(Normal(address)),
+                    UpdateExpression = "SET #status = :active, updated_at = :now",
+                    ConditionExpression = "attribute_exists(alias) AND attribute_exists(#status) AND NOT (#status IN (:active, :held, :dead))",
+                    ExpressionAttributeNames = new() { ["#status"] = "status" },
+                    ExpressionAttributeValues = new()
+                    {
+                        [":active"] = new AttributeValue { S = AliasRules.Format(AliasStatus.Active) },
+                        [":held"] = new AttributeValue { S = AliasRules.Format(AliasStatus.Held) },
+                        [":dead"] = new AttributeValue { S = AliasRules.Format(AliasStatus.Dead) },
+                        [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()),
+                    },
+                },
+                cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> SetLabelsAsync(string address, AliasLabels labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var checkedLabels = labels.Checked();
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var set = new List<string> { "updated_at = :now" };
+        var remove = new List<string>();
+        var values = new Dictionary<string, AttributeValue> { [":now"] = Number(_time.GetUtcNow().ToUnixTimeMilliseconds()) };
+        var names = new Dictionary<string, string>();
+        foreach (var (attribute, value) in (ReadOnlySpan<(string, string?)>)[("note", checkedLabels.Note), ("display_name", checkedLabels.DisplayName)])
+        {
+            if (value is null)
+            {
+                continue;
+            }
+
+            names["#" + attribute] = attribute;
+            if (value.Length == 0)
+            {
+                remove.Add("#" + attribute);
+            }
+            else
+            {
+                set.Add($"#{attribute} = :{attribute}");
+                values[":" + attribute] = new AttributeValue { S = value };
+            }
+        }
+
+        var expression = "SET " + string.Join(", ", set) + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : string.Empty);
+        return await UpdateExistingAsync(Normal(address), expression, values, cancellationToken, names.Count > 0 ? names : null).ConfigureAwait(false) is not null;
     }
 
     public async Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken)
@@ -255,15 +319,28 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         return all.OrderBy(a => a.Address, StringComparer.Ordinal).Take(limit).ToList();
     }
 
-    public async Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken)
+    public async Task<int> ImportAsync(IAsyncEnumerable<AliasImportLine> rows, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         var total = 0;
-        await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var line in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            var (alias, to) = AliasImportRow.Parse(total + 1, address, target);
+            var row = AliasImportRow.Parse(total + 1, line);
+            await UpsertAsync(row.Alias.Value, row.Targets, cancellationToken).ConfigureAwait(false);
+            if (!row.Labels.IsEmpty)
+            {
+                await SetLabelsAsync(row.Alias.Value, row.Labels, cancellationToken).ConfigureAwait(false);
+            }
 
-            await UpsertAsync(alias.Value, to, cancellationToken).ConfigureAwait(false);
+            if (row.Disabled is true)
+            {
+                await SetStatusAsync(row.Alias.Value, AliasStatus.Disabled, cancellationToken).ConfigureAwait(false);
+            }
+            else if (row.Disabled is false)
+            {
+                await EnableAsync(row.Alias.Value, cancellationToken).ConfigureAwait(false);
+            }
+
             if (++total % 1000 == 0)
             {
                 progress?.Report(total);
@@ -276,7 +353,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
 
     public void Dispose() => _tableGate.Dispose();
 
-    private async Task<Dictionary<string, AttributeValue>?> UpdateExistingAsync(string alias, string expression, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, AttributeValue>?> UpdateExistingAsync(string alias, string expression, Dictionary<string, AttributeValue> values, CancellationToken cancellationToken, Dictionary<string, string>? names = null)
     {
         try
         {
@@ -287,7 +364,7 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
                     Key = Key(alias),
                     UpdateExpression = expression,
                     ConditionExpression = "attribute_exists(alias)",
-                    ExpressionAttributeNames = expression.Contains("#status", StringComparison.Ordinal) ? new() { ["#status"] = "status" } : null,
+                    ExpressionAttributeNames = names ?? (expression.Contains("#status", StringComparison.Ordinal) ? new() { ["#status"] = "status" } : null),
                     ExpressionAttributeValues = values,
                     ReturnValues = ReturnValue.ALL_NEW,
                 },
@@ -370,15 +447,17 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
         var optout = item.TryGetValue("optout", out var o) && (o.BOOL == true || (o.N is { } n && n != "0") || string.Equals(o.S, "true", StringComparison.OrdinalIgnoreCase));
         var stored = AliasRules.ParseStatus(Text(item, "status"));
         var states = Text(item, "targets");
+        var note = Text(item, "note") is { Length: > 0 } noted ? noted : null;
+        var name = Text(item, "display_name") is { Length: > 0 } named ? named : null;
         if (AliasTargets.Decode(states).Count > 1)
         {
             // Several targets: each dies alone; the alias's counts are totals and kill nothing by themselves.
-            var record = new AliasRecord(address, target.Value, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(item, "count_delivery"));
+            var record = new AliasRecord(address, target.Value, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(item, "count_delivery")) { Note = note, DisplayName = name };
             return LookupResult.Found(AliasTargets.Complete(record, states, _options.BounceLimit));
         }
 
         var status = AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit);
-        return LookupResult.Found(new AliasRecord(address, target.Value, status, bounce, complaint, Int(item, "count_delivery")));
+        return LookupResult.Found(new AliasRecord(address, target.Value, status, bounce, complaint, Int(item, "count_delivery")) { Note = note, DisplayName = name });
     }
 
     private static string? Text(Dictionary<string, AttributeValue> item, string name) => item.TryGetValue(name, out var value) ? value.S : null;

@@ -17,7 +17,14 @@ internal sealed record AliasMap(
     IReadOnlySet<string> OurDomains)
 {
     /// <summary>Where a rule sends mail.</summary>
-    public sealed record Rule(string Target, AliasStatus Status);
+    public sealed record Rule(string Target, AliasStatus Status)
+    {
+        /// <summary>The entry's <c>display_name</c>, for the From of replies; null when none.</summary>
+        public string? DisplayName { get; init; }
+
+        /// <summary>The entry's <c>note</c>; null when none.</summary>
+        public string? Note { get; init; }
+    }
 
     /// <summary>Applies the rules in order: exact → <c>@domain</c> → <c>user</c> → <c>@</c>; the tag-less form is tried after the tagged one.</summary>
     public Rule? Resolve(MailAddress address, char? separator) => Resolve(address, separator, out _);
@@ -148,8 +155,19 @@ internal sealed record AliasMap(
     {
         string? target;
         var status = AliasStatus.Active;
+        AliasLabels labels = AliasLabels.None;
         if (node is YamlMappingNode map)
         {
+            try
+            {
+                labels = new AliasLabels(Optional(source, map, "note"), Optional(source, map, "display_name")).Checked();
+            }
+            catch (FormatException ex)
+            {
+                throw Error(source, node, ex.Message);
+            }
+
+
             target = Optional(source, map, "target") ?? Optional(source, map, "email");
             if (Optional(source, map, "status") is { } text)
             {
@@ -157,13 +175,26 @@ internal sealed record AliasMap(
                     ? s
                     : throw Error(source, node, $"status '{text}' must be active, held, dead or disabled");
             }
+
+            // The switch: 'disabled: true' refuses the mail whatever the status; 'false' leaves the status as written.
+            if (Optional(source, map, "disabled") is { } off)
+            {
+                status = off.Trim().ToLowerInvariant() switch
+                {
+                    "true" or "yes" => AliasStatus.Disabled,
+                    "false" or "no" => status,
+                    _ => throw Error(source, node, $"disabled '{off}' must be true or false"),
+                };
+            }
         }
         else
         {
             target = Scalar(source, node);
         }
 
-        return MailAddress.TryParse(target?.Trim(), out var to) ? new Rule(to.Value, status) : throw Error(source, node, $"'{target}' is not a valid target address");
+        return MailAddress.TryParse(target?.Trim(), out var to)
+            ? new Rule(to.Value, status) { DisplayName = AliasLabels.Stored(labels.DisplayName), Note = AliasLabels.Stored(labels.Note) }
+            : throw Error(source, node, $"'{target}' is not a valid target address");
     }
 
     private static string? Optional(string source, YamlMappingNode map, string key) =>

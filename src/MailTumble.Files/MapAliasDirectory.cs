@@ -50,7 +50,7 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory, IVersionedAli
         }
 
         var rule = Current().Resolve(parsed, _options.SubAddressing ? _options.SubAddressSeparator : null, out var tag);
-        return ValueTask.FromResult(rule is null ? LookupResult.NotFound : LookupResult.Found(new AliasRecord(parsed.Value, rule.Target, rule.Status) { Tag = tag }));
+        return ValueTask.FromResult(rule is null ? LookupResult.NotFound : LookupResult.Found(new AliasRecord(parsed.Value, rule.Target, rule.Status) { Tag = tag, DisplayName = rule.DisplayName, Note = rule.Note }));
     }
 
     public ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)

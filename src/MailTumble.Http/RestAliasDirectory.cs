@@ -137,9 +137,9 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         {
             // Several targets: the API's own dead_targets say which no longer get mail; the alias dies with the last.
             var dead = Addresses(root, "dead_targets").Where(several.Contains).ToList();
-            var status = AliasRules.Effective(stored, Flag(root, "optout"), 0, 0);
+            var status = AliasRules.Effective(stored, Off(root), 0, 0);
             status = dead.Count == several.Count && status is AliasStatus.Active or AliasStatus.Held ? AliasStatus.Dead : status;
-            return LookupResult.Found(new AliasRecord(address, several[0], status, bounce, complaint, Number(root, "count_delivery")) { Targets = several, DeadTargets = dead });
+            return LookupResult.Found(new AliasRecord(address, several[0], status, bounce, complaint, Number(root, "count_delivery")) { Targets = several, DeadTargets = dead, Note = Labels(root).Note, DisplayName = Labels(root).DisplayName });
         }
 
         if (Target(root, address) is not { } to)
@@ -147,8 +147,9 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
             return LookupResult.TemporaryFailure("rest directory: the answer names no valid target in 'alias' or 'email'");
         }
 
-        var effective = AliasRules.Effective(stored, Flag(root, "optout"), bounce, complaint, bounceLimit);
-        return LookupResult.Found(new AliasRecord(address, to.Value, effective, bounce, complaint, Number(root, "count_delivery")));
+        var effective = AliasRules.Effective(stored, Off(root), bounce, complaint, bounceLimit);
+        var labels = Labels(root);
+        return LookupResult.Found(new AliasRecord(address, to.Value, effective, bounce, complaint, Number(root, "count_delivery")) { Note = labels.Note, DisplayName = labels.DisplayName });
     }
 
     /// <summary>
@@ -219,6 +220,32 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
             JsonValueKind.Null => 0,
             _ => throw new JsonException($"'{name}' is not a number"),
         };
+    }
+
+    /// <summary>Mail is refused when the answer says <c>optout</c> (the original's) or <c>disabled</c> (MailTumble's switch).</summary>
+    private static bool Off(JsonElement root) => Flag(root, "optout") || Flag(root, "disabled");
+
+    /// <summary>
+    /// The optional <c>note</c> and <c>display_name</c>; a value MailTumble would not store itself (a line break, too long)
+    /// is ignored rather than put in a header.
+    /// </summary>
+    private static AliasLabels Labels(JsonElement root)
+    {
+        static AliasLabels Checked(AliasLabels one)
+        {
+            try
+            {
+                return one.Checked();
+            }
+            catch (FormatException)
+            {
+                return AliasLabels.None;
+            }
+        }
+
+        var note = Checked(new AliasLabels(Note: Text(root, "note"))).Note;
+        var name = Checked(new AliasLabels(DisplayName: Text(root, "display_name"))).DisplayName;
+        return new(AliasLabels.Stored(note), AliasLabels.Stored(name));
     }
 
     private static bool Flag(JsonElement root, string name) =>

@@ -54,6 +54,13 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             _migrated = true;
             return version;
         }
+        catch (NpgsqlException ex)
+        {
+            // Unreachable, refused, bad credentials: say which setting it is (a socket error alone reads like a listener's).
+            var where = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+            throw new PostgresUnavailableException(
+                $"cannot use PostgreSQL at {where.Host}:{where.Port} (MailTumble:Postgres:ConnectionString): {ex.Message.TrimEnd('.')}", ex);
+        }
         finally
         {
             _gate.Release();

@@ -34,7 +34,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         _logger = logger;
         _table = _options.Table;
         _lookup = string.IsNullOrWhiteSpace(_options.LookupQuery)
-            ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets FROM {_table} WHERE alias = @address"
+            ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets, note, display_name FROM {_table} WHERE alias = @address"
             : _options.LookupQuery;
         _domainQuery = !string.IsNullOrWhiteSpace(_options.DomainQuery) ? _options.DomainQuery
             : string.IsNullOrWhiteSpace(_options.LookupQuery) ? $"SELECT 1 FROM {_table} WHERE domain = @domain LIMIT 1"
@@ -120,6 +120,21 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
             ("address", Key(address))).ConfigureAwait(false) > 0;
 
+    public async Task<bool> EnableAsync(string address, CancellationToken cancellationToken) =>
+        // Any stored status that reads as disabled (AliasRules.ParseStatus) is switched on; held and dead stay.
+        await ExecuteAsync(
+            $"UPDATE {_table} SET status = 'active', updated_at = @now WHERE alias = @address AND LOWER(status) NOT IN ('active', 'held', 'dead')",
+            cancellationToken,
+            ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("address", Key(address))).ConfigureAwait(false) > 0;
+
+    public async Task<bool> SetLabelsAsync(string address, AliasLabels labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await SetExtrasAsync(connection, null, Key(address), labels.Checked(), null, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken) =>
         (target is not null && await RecordTargetFeedbackAsync(Key(address), target, kind, cancellationToken).ConfigureAwait(false)) ||
         // One statement, so concurrent reports cannot lose a count. MySQL evaluates SET left to right
@@ -201,7 +216,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         await using var command = Command(
             connection,
             $"""
-            SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets FROM {_table}
+            SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets, note, display_name FROM {_table}
             WHERE alias > @after AND LEFT(alias, @length) = @prefix ORDER BY alias LIMIT @limit
             """,
             ("after", after?.ToLowerInvariant() ?? string.Empty),
@@ -218,7 +233,7 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         return list;
     }
 
-    public async Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken)
+    public async Task<int> ImportAsync(IAsyncEnumerable<AliasImportLine> rows, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(rows);
         await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -226,11 +241,15 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            await foreach (var line in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var (alias, to) = AliasImportRow.Parse(total + 1, address, target);
+                var row = AliasImportRow.Parse(total + 1, line);
+                await UpsertAsync(connection, transaction, row.Alias, row.Targets, cancellationToken).ConfigureAwait(false);
+                if (!row.Labels.IsEmpty || row.Disabled is not null)
+                {
+                    await SetExtrasAsync(connection, transaction, row.Alias.Value, row.Labels, row.Disabled, cancellationToken).ConfigureAwait(false);
+                }
 
-                await UpsertAsync(connection, transaction, alias, to, cancellationToken).ConfigureAwait(false);
                 if (++total % ImportBatch == 0)
                 {
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -293,6 +312,33 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             {
             }
         }
+    }
+
+    /// <summary>
+    /// Sets an existing alias's note, display name and switch, each only when given (<paramref name="disabled"/> true
+    /// disables, false switches a disabled alias on, null leaves it); false when there is no such alias.
+    /// </summary>
+    private async Task<bool> SetExtrasAsync(DbConnection connection, DbTransaction? transaction, string address, AliasLabels labels, bool? disabled, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            connection,
+            $"""
+            UPDATE {_table} SET
+                note = CASE WHEN @set_note = 1 THEN @note ELSE note END,
+                display_name = CASE WHEN @set_name = 1 THEN @name ELSE display_name END,
+                status = CASE WHEN @onoff = 1 THEN 'disabled' WHEN @onoff = 0 AND LOWER(status) NOT IN ('active', 'held', 'dead') THEN 'active' ELSE status END,
+                updated_at = @now
+            WHERE alias = @address
+            """,
+            ("set_note", labels.Note is null ? 0 : 1),
+            ("note", (object?)AliasLabels.Stored(labels.Note) ?? DBNull.Value),
+            ("set_name", labels.DisplayName is null ? 0 : 1),
+            ("name", (object?)AliasLabels.Stored(labels.DisplayName) ?? DBNull.Value),
+            ("onoff", disabled switch { true => 1, false => 0, null => -1 }),
+            ("now", _time.GetUtcNow().ToUnixTimeMilliseconds()),
+            ("address", address));
+        command.Transaction = transaction;
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
@@ -371,14 +417,21 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
         var stored = AliasRules.ParseStatus(Column(reader, "status") is { } s && !reader.IsDBNull(s) ? reader.GetString(s) : null);
         var optout = Column(reader, "optout") is { } o && !reader.IsDBNull(o) && Convert.ToBoolean(reader.GetValue(o), System.Globalization.CultureInfo.InvariantCulture);
         var states = Column(reader, "targets") is { } t && !reader.IsDBNull(t) ? reader.GetString(t) : null;
+        var note = Text(reader, "note");
+        var name = Text(reader, "display_name");
         if (AliasTargets.Decode(states).Count > 1)
         {
             // Several targets: each dies alone; the alias's counts are totals and kill nothing by themselves.
-            return AliasTargets.Complete(new AliasRecord(address, target, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(reader, "count_delivery")), states, _options.BounceLimit);
+            var record = new AliasRecord(address, target, AliasRules.Effective(stored, optout, 0, 0), bounce, complaint, Int(reader, "count_delivery")) { Note = note, DisplayName = name };
+            return AliasTargets.Complete(record, states, _options.BounceLimit);
         }
 
-        return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit), bounce, complaint, Int(reader, "count_delivery"));
+        return new AliasRecord(address, target, AliasRules.Effective(stored, optout, bounce, complaint, _options.BounceLimit), bounce, complaint, Int(reader, "count_delivery")) { Note = note, DisplayName = name };
     }
+
+    /// <summary>A text column when the query has it (a custom LookupQuery may not); null when absent, null or empty.</summary>
+    private static string? Text(DbDataReader reader, string name) =>
+        Column(reader, name) is { } i && !reader.IsDBNull(i) && reader.GetValue(i) is var value && Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) is { Length: > 0 } text ? text : null;
 
     private static int? Column(DbDataReader reader, string name)
     {

@@ -74,7 +74,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         {
             await using var connection = _database.Open();
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets FROM aliases WHERE address = $address";
+            command.CommandText = "SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets, note, display_name FROM aliases WHERE address = $address";
             command.Parameters.AddWithValue("$address", address.ToLowerInvariant());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? LookupResult.Found(Read(reader)) : LookupResult.NotFound;
@@ -125,6 +125,27 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         command.Parameters.AddWithValue("$status", AliasRules.Format(status));
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$address", address.Trim().ToLowerInvariant());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<bool> EnableAsync(string address, CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open(durable: true);
+        await using var command = connection.CreateCommand();
+        // Any stored status that reads as disabled (AliasRules.ParseStatus) is switched on; held and dead stay.
+        command.CommandText = "UPDATE aliases SET status = 'active', updated_at = $now WHERE address = $address AND lower(status) NOT IN ('active', 'held', 'dead')";
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$address", address.Trim().ToLowerInvariant());
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<bool> SetLabelsAsync(string address, AliasLabels labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var checkedLabels = labels.Checked();
+        await using var connection = _database.Open(durable: true);
+        await using var command = CreateExtras(connection, null);
+        BindExtras(command, address.Trim().ToLowerInvariant(), checkedLabels, null);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
     }
 
@@ -209,7 +230,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets FROM aliases
+            SELECT address, target, status, count_bounce, count_complaint, count_delivery, targets, note, display_name FROM aliases
             WHERE address > $after AND substr(address, 1, length($prefix)) = $prefix
             ORDER BY address LIMIT $limit
             """;
@@ -226,23 +247,32 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         return list;
     }
 
-    public async Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken)
+    public async Task<int> ImportAsync(IAsyncEnumerable<AliasImportLine> rows, IProgress<int>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(rows);
         await using var connection = _database.Open(durable: true);
         var total = 0;
         var pending = 0;
         var transaction = connection.BeginTransaction();
         var command = CreateUpsert(connection, transaction);
+        var extras = CreateExtras(connection, transaction);
         try
         {
-            await foreach (var (address, target) in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
+            await foreach (var line in rows.WithCancellation(cancellationToken).ConfigureAwait(false))
             {
-                var (alias, to) = AliasImportRow.Parse(total + 1, address, target);
+                var row = AliasImportRow.Parse(total + 1, line);
+                var (alias, to) = row;
 
                 // Only an alias with several targets has per-target counts worth keeping.
                 var current = to.Count > 1 ? await StatesAsync(connection, transaction, alias.Value, cancellationToken).ConfigureAwait(false) : null;
                 Bind(command, alias, to, current ?? []);
                 command.ExecuteNonQuery();
+                if (!row.Labels.IsEmpty || row.Disabled is not null)
+                {
+                    BindExtras(extras, alias.Value, row.Labels, row.Disabled);
+                    extras.ExecuteNonQuery();
+                }
+
                 total++;
                 if (++pending == ImportBatch)
                 {
@@ -250,6 +280,7 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
                     transaction.Dispose();
                     transaction = connection.BeginTransaction();
                     command.Transaction = transaction;
+                    extras.Transaction = transaction;
                     pending = 0;
                     progress?.Report(total);
                 }
@@ -262,8 +293,47 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
         finally
         {
             await command.DisposeAsync().ConfigureAwait(false);
+            await extras.DisposeAsync().ConfigureAwait(false);
             await transaction.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The statement that sets an existing alias's note, display name and switch: each only when given
+    /// (<c>$set_note</c>, <c>$set_name</c>; <c>$switch</c> 1 disables, 0 switches a disabled alias on, -1 leaves it).
+    /// </summary>
+    private static SqliteCommand CreateExtras(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            UPDATE aliases SET
+                note = CASE WHEN $set_note = 1 THEN $note ELSE note END,
+                display_name = CASE WHEN $set_name = 1 THEN $name ELSE display_name END,
+                status = CASE WHEN $switch = 1 THEN 'disabled' WHEN $switch = 0 AND lower(status) NOT IN ('active', 'held', 'dead') THEN 'active' ELSE status END,
+                updated_at = $now
+            WHERE address = $address
+            """;
+        foreach (var name in (string[])["$set_note", "$set_name", "$switch", "$now"])
+        {
+            command.Parameters.Add(name, SqliteType.Integer);
+        }
+
+        command.Parameters.Add("$note", SqliteType.Text);
+        command.Parameters.Add("$name", SqliteType.Text);
+        command.Parameters.Add("$address", SqliteType.Text);
+        return command;
+    }
+
+    private void BindExtras(SqliteCommand command, string address, AliasLabels labels, bool? disabled)
+    {
+        command.Parameters["$set_note"].Value = labels.Note is null ? 0 : 1;
+        command.Parameters["$note"].Value = (object?)AliasLabels.Stored(labels.Note) ?? DBNull.Value;
+        command.Parameters["$set_name"].Value = labels.DisplayName is null ? 0 : 1;
+        command.Parameters["$name"].Value = (object?)AliasLabels.Stored(labels.DisplayName) ?? DBNull.Value;
+        command.Parameters["$switch"].Value = disabled switch { true => 1, false => 0, null => -1 };
+        command.Parameters["$now"].Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        command.Parameters["$address"].Value = address;
     }
 
     private SqliteCommand CreateUpsert(SqliteConnection connection, SqliteTransaction? transaction)
@@ -298,7 +368,11 @@ internal sealed class SqliteAliasDirectory : IAliasDirectory, IAliasAdmin, IVers
             AliasRules.ParseStatus(reader.GetString(2)),
             reader.GetInt32(3),
             reader.GetInt32(4),
-            reader.GetInt32(5)),
+            reader.GetInt32(5))
+        {
+            Note = reader.IsDBNull(7) ? null : reader.GetString(7),
+            DisplayName = reader.IsDBNull(8) ? null : reader.GetString(8),
+        },
         reader.IsDBNull(6) ? null : reader.GetString(6),
         _bounceLimit);
 }

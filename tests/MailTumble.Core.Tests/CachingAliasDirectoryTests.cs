@@ -165,7 +165,23 @@ public sealed class CachingAliasDirectoryTests
         public Task<IReadOnlyList<AliasRecord>> ListAsync(string? prefix, string? after, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<AliasRecord>>([]);
 
-        public Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken) =>
+        public Task<int> ImportAsync(IAsyncEnumerable<AliasImportLine> rows, IProgress<int>? progress, CancellationToken cancellationToken) =>
             Task.FromResult(0);
+
+        public Task<bool> EnableAsync(string address, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<bool> SetLabelsAsync(string address, AliasLabels labels, CancellationToken cancellationToken)
+        {
+            lock (Aliases)
+            {
+                if (!Aliases.TryGetValue(address.ToLowerInvariant(), out var alias))
+                {
+                    return Task.FromResult(false);
+                }
+
+                Aliases[alias.Address] = alias with { Note = labels.Note is null ? alias.Note : AliasLabels.Stored(labels.Note), DisplayName = labels.DisplayName is null ? alias.DisplayName : AliasLabels.Stored(labels.DisplayName) };
+                return Task.FromResult(true);
+            }
+        }
     }
 }

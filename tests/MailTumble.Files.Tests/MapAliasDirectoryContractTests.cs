@@ -20,7 +20,18 @@ public sealed class MapAliasDirectoryContractTests : AliasDirectoryContract, IDi
         foreach (var alias in seed)
         {
             yaml.Append("  '").Append(alias.Address.Replace("'", "''", StringComparison.Ordinal)).Append("': { target: '")
-                .Append(alias.Target).Append("', status: ").Append(AliasRules.Format(alias.Status)).Append(" }\n");
+                .Append(alias.Target).Append("', status: ").Append(AliasRules.Format(alias.Status));
+            if (alias.DisplayName is not null)
+            {
+                yaml.Append(", display_name: '").Append(alias.DisplayName.Replace("'", "''", StringComparison.Ordinal)).Append('\'');
+            }
+
+            if (alias.Note is not null)
+            {
+                yaml.Append(", note: '").Append(alias.Note.Replace("'", "''", StringComparison.Ordinal)).Append('\'');
+            }
+
+            yaml.Append(" }\n");
         }
 
         var path = Path.Combine(_dir.Path, "aliases.yaml");

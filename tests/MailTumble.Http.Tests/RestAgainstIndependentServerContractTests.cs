@@ -48,6 +48,8 @@ public sealed class RestAgainstIndependentServerContractTests : AliasDirectoryCo
             // looked-up address in 'alias' (a table item served as it is stored); counts and optout decide.
             _server.Documents[alias.Address] = alias.Status switch
             {
+                // MailTumble's optional additions: the switch as 'disabled', a display name and a note.
+                _ when alias.DisplayName is not null || alias.Note is not null => new { alias = alias.Target, disabled = alias.Status is AliasStatus.Disabled, display_name = alias.DisplayName, note = alias.Note },
                 AliasStatus.Dead => new { alias = alias.Target, count_bounce = 4, count_complaint = 0, count_delivery = 7, optout = false },
                 AliasStatus.Disabled => new { email = alias.Target, count_bounce = 0, count_complaint = 0, count_delivery = 0, optout = true },
                 AliasStatus.Held => new { alias = alias.Target, status = "held" },

@@ -37,7 +37,7 @@ public sealed class RestAgainstMailTumbleApiContractTests : AliasDirectoryContra
         foreach (var alias in seed)
         {
             var path = "aliases/" + Uri.EscapeDataString(alias.Address);
-            using var put = await client.PutAsJsonAsync(path, new { email = alias.Target });
+            using var put = await client.PutAsJsonAsync(path, new { email = alias.Target, display_name = alias.DisplayName, note = alias.Note });
             Assert.True(put.IsSuccessStatusCode, $"PUT {path}: {(int)put.StatusCode} {await put.Content.ReadAsStringAsync()}");
             using var status = await client.PutAsJsonAsync(path + "/status", new { status = AliasRules.Format(alias.Status) });
             Assert.True(status.IsSuccessStatusCode, $"PUT {path}/status: {(int)status.StatusCode}");

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Postgres.Tests;
 
 /// <summary>The cluster's rate budget on real PostgreSQL and its clock (heartbeats age for real, so these wait seconds).</summary>
-public sealed class PostgresRateBudgetTests : IAsyncDisposable
+public sealed class PostgresRateBudgetTests : IAsyncLifetime
 {
     private readonly TestSchema _schema = new();
 
@@ -70,5 +70,7 @@ public sealed class PostgresRateBudgetTests : IAsyncDisposable
         await Eventually.TrueAsync(async () => await a.BeatAsync(Beat("a"), default) > 14.99, "the shares grow back", TimeSpan.FromSeconds(10));
     }
 
-    public ValueTask DisposeAsync() => _schema.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _schema.DisposeAsync().AsTask();
 }

@@ -1,7 +1,7 @@
 namespace MailTumble.Postgres.Tests;
 
 /// <summary>What the raw store contract cannot see: how PostgreSQL holds the bytes.</summary>
-public sealed class PostgresRawStoreTests : IAsyncDisposable
+public sealed class PostgresRawStoreTests : IAsyncLifetime
 {
     private readonly TestSchema _schema = new();
 
@@ -57,5 +57,7 @@ public sealed class PostgresRawStoreTests : IAsyncDisposable
         Assert.Equal(10, kept.Length);
     }
 
-    public ValueTask DisposeAsync() => _schema.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _schema.DisposeAsync().AsTask();
 }

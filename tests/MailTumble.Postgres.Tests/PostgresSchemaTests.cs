@@ -2,7 +2,7 @@ using Npgsql;
 
 namespace MailTumble.Postgres.Tests;
 
-public sealed class PostgresSchemaTests : IAsyncDisposable
+public sealed class PostgresSchemaTests : IAsyncLifetime
 {
     private readonly TestSchema _schema = new();
 
@@ -60,5 +60,7 @@ public sealed class PostgresSchemaTests : IAsyncDisposable
         Assert.Equal((long)PostgresSchema.Latest, await _schema.ScalarAsync("SELECT COUNT(*) FROM schema_version"));
     }
 
-    public ValueTask DisposeAsync() => _schema.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _schema.DisposeAsync().AsTask();
 }

@@ -3,7 +3,7 @@ using MailTumble.Testing;
 
 namespace MailTumble.Postgres.Tests;
 
-public sealed class PostgresWakeUpTests : IAsyncDisposable
+public sealed class PostgresWakeUpTests : IAsyncLifetime
 {
     private readonly TestSchema _schema = new();
     private readonly TestSchema _otherCluster = new();
@@ -41,7 +41,9 @@ public sealed class PostgresWakeUpTests : IAsyncDisposable
         Guid.NewGuid().ToString("N"), "m1", "x7g2@mask.example.com", "john@real.example.org", "relay@mask.example.com",
         "Subject: hi\r\n"u8.ToArray(), 13, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow + TimeSpan.FromDays(5));
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _schema.DisposeAsync();
         await _otherCluster.DisposeAsync();

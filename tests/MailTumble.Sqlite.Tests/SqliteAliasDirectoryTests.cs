@@ -62,12 +62,12 @@ public sealed class SqliteAliasDirectoryTests : IDisposable
         Assert.Equal("alias10005@mask.example.com", next[0].Address);
     }
 
-    private static async IAsyncEnumerable<(string, string)> Rows(int count)
+    private static async IAsyncEnumerable<AliasImportLine> Rows(int count)
     {
         await Task.Yield();
         for (var i = 0; i < count; i++)
         {
-            yield return ($"alias{i}@mask.example.com", $"person{i}@real.example.org");
+            yield return new($"alias{i}@mask.example.com", $"person{i}@real.example.org");
         }
     }
 

@@ -38,6 +38,21 @@ public sealed class CliStartupErrorTests : IDisposable
     private Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunWithAsync([], string.Empty, args);
 
     [Theory]
+    [InlineData("serve")]
+    [InlineData("queue stats")]
+    public async Task An_unreachable_postgres_exits_75_naming_the_setting_not_a_listener(string command)
+    {
+        var result = await RunWithAsync(
+            new() { ["MailTumble:Backend"] = "postgres", ["MailTumble:Postgres:ConnectionString"] = $"Host=127.0.0.1;Port={TestSmtpSink.FreePort()};Username=nobody;Timeout=2" },
+            string.Empty,
+            command.Split(' '));
+        Assert.Equal(75, result.Code);
+        Assert.StartsWith("mailtumble: cannot use PostgreSQL at 127.0.0.1:", result.Err, StringComparison.Ordinal);
+        Assert.Contains("(MailTumble:Postgres:ConnectionString)", result.Err, StringComparison.Ordinal);
+        Assert.DoesNotContain("Listen", result.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("approve")]
     [InlineData("reject")]
     public async Task Deciding_an_id_that_is_not_held_exits_67_naming_it(string decision)

@@ -60,6 +60,80 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task An_alias_gets_a_display_name_and_a_note_that_show_list_and_set_change()
+    {
+        var added = await RunAsync("alias", "add", "shop@mask.example.com", "john@real.example.org", "--display-name", "Shop John", "--note", "bike shop");
+        Assert.Equal((0, "added shop@mask.example.com -> john@real.example.org; display name \"Shop John\"; note set\n"), (added.Code, added.Out));
+        var show = (await RunAsync("alias", "show", "shop@mask.example.com")).Out;
+        Assert.Contains("display name     Shop John\n", show, StringComparison.Ordinal);
+        Assert.Contains("note             bike shop\n", show, StringComparison.Ordinal);
+        Assert.Equal("shop@mask.example.com\tjohn@real.example.org\tactive\tbounces=0 complaints=0 deliveries=0\tdisplay_name=Shop John\tnote=bike shop\n", (await RunAsync("alias", "list")).Out);
+
+        // Re-adding changes the targets only; set changes one label, "" clears it.
+        await RunAsync("alias", "add", "shop@mask.example.com", "jane@real.example.org");
+        Assert.Contains("display_name=Shop John\tnote=bike shop", (await RunAsync("alias", "list")).Out, StringComparison.Ordinal);
+        var set = await RunAsync("alias", "set", "shop@mask.example.com", "--display-name", "");
+        Assert.Equal((0, "updated shop@mask.example.com; display name cleared\n"), (set.Code, set.Out));
+        Assert.Contains("display name     (none: replies are From the bare address)\n", (await RunAsync("alias", "show", "shop@mask.example.com")).Out, StringComparison.Ordinal);
+
+        Assert.Equal((64, "mailtumble: alias set needs --display-name or --note\n"), await CodeAndErr("alias", "set", "shop@mask.example.com"));
+        Assert.Equal((67, "mailtumble: no such alias: nobody@mask.example.com\n"), await CodeAndErr("alias", "set", "nobody@mask.example.com", "--note", "x"));
+        var injected = await CodeAndErr("alias", "set", "shop@mask.example.com", "--display-name", "Evil\r\nBcc: x@evil.example");
+        Assert.Equal(65, injected.Code);
+        Assert.Contains("display name must be one line", injected.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Disable_and_enable_switch_an_alias_and_say_what_they_did()
+    {
+        await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org", "--note", "kept");
+        var disabled = await RunAsync("alias", "disable", "x7g2@mask.example.com", "--reason", "spam");
+        Assert.Equal(0, disabled.Code);
+        Assert.StartsWith("x7g2@mask.example.com is disabled: its mail is refused (550 5.2.1)", disabled.Out, StringComparison.Ordinal);
+        Assert.StartsWith("x7g2@mask.example.com\tjohn@real.example.org\tdisabled\t", (await RunAsync("alias", "list")).Out, StringComparison.Ordinal);
+        Assert.Contains("note             kept\n", (await RunAsync("alias", "show", "x7g2@mask.example.com")).Out, StringComparison.Ordinal);
+
+        Assert.Equal("x7g2@mask.example.com is enabled: active\n", (await RunAsync("alias", "enable", "x7g2@mask.example.com")).Out);
+        Assert.Equal("x7g2@mask.example.com was not disabled; it stays active\n", (await RunAsync("alias", "enable", "x7g2@mask.example.com")).Out);
+        await RunAsync("alias", "hold", "x7g2@mask.example.com");
+        Assert.Equal("x7g2@mask.example.com was not disabled; it stays held\n", (await RunAsync("alias", "enable", "x7g2@mask.example.com")).Out);
+
+        Assert.Equal((67, "mailtumble: no such alias: nobody@mask.example.com\n"), await CodeAndErr("alias", "disable", "nobody@mask.example.com"));
+        Assert.Equal((67, "mailtumble: no such alias: nobody@mask.example.com\n"), await CodeAndErr("alias", "enable", "nobody@mask.example.com"));
+    }
+
+    [Fact]
+    public async Task Import_takes_display_name_note_and_disabled_columns_by_position_or_by_header()
+    {
+        var positional = Path.Combine(_dir.Path, "positional.csv");
+        await File.WriteAllLinesAsync(positional, ["a@mask.example.com,p@real.example.org,Shop A,first,true", "b@mask.example.com,q@real.example.org"]);
+        Assert.Equal(0, (await RunAsync("alias", "import", positional)).Code);
+        var named = Path.Combine(_dir.Path, "named.csv");
+        await File.WriteAllLinesAsync(named, ["note,disabled,email,alias,display_name", "second,,r@real.example.org,b@mask.example.com,\"Shop, B\"", "changed,false,p@real.example.org,a@mask.example.com,"]);
+        Assert.Equal(0, (await RunAsync("alias", "import", named)).Code);
+
+        var list = (await RunAsync("alias", "list")).Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(
+            [
+                "a@mask.example.com\tp@real.example.org\tactive\tbounces=0 complaints=0 deliveries=0\tnote=changed",
+                "b@mask.example.com\tr@real.example.org\tactive\tbounces=0 complaints=0 deliveries=0\tdisplay_name=Shop, B\tnote=second",
+            ],
+            list);
+
+        var bad = Path.Combine(_dir.Path, "bad.csv");
+        await File.WriteAllLinesAsync(bad, ["c@mask.example.com,s@real.example.org,,,perhaps"]);
+        var refused = await CodeAndErr("alias", "import", bad);
+        Assert.Equal(65, refused.Code);
+        Assert.Contains("row 1: disabled 'perhaps' must be true or false", refused.Err, StringComparison.Ordinal);
+    }
+
+    private async Task<(int Code, string Err)> CodeAndErr(params string[] args)
+    {
+        var result = await RunAsync(args);
+        return (result.Code, result.Err);
+    }
+
+    [Fact]
     public async Task A_bad_address_is_one_clear_line_and_a_non_zero_exit()
     {
         var result = await RunAsync("alias", "add", "not-an-address", "john@real.example.org");

@@ -8,7 +8,7 @@ namespace MailTumble.Tests;
 /// Two <c>serve</c> processes on one PostgreSQL schema act as one relay: held mail taken in by one node is approved with
 /// the CLI of another and delivered, and a node SIGKILLed mid-drain loses nothing that got a 250.
 /// </summary>
-public sealed class PostgresClusterTests : IAsyncDisposable
+public sealed class PostgresClusterTests : IAsyncLifetime
 {
     private const string Alias = "x7g2@mask.example.com";
     private readonly TempDirectory _dir = new();
@@ -46,8 +46,8 @@ public sealed class PostgresClusterTests : IAsyncDisposable
     public async Task A_node_killed_mid_drain_loses_nothing_that_got_a_250()
     {
         const int Messages = 120;
-        var a = Node("a", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
-        var b = Node("b", ("MAXIMUM_SEND_RATE", "40"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        var a = Node("a", ("MAXIMUM_SEND_RATE", "10"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
+        var b = Node("b", ("MAXIMUM_SEND_RATE", "10"), ("MailTumble__Outbound__LeaseTime", "00:00:05"));
         await using var nodeA = await RelayProcess.StartAsync(_dir.Path, a);
         await using var nodeB = await RelayProcess.StartAsync(_dir.Path, b);
 
@@ -130,7 +130,9 @@ public sealed class PostgresClusterTests : IAsyncDisposable
         return await command.ExecuteScalarAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         await _sink.DisposeAsync();
         if (_connectionString is not null)

@@ -39,6 +39,12 @@ public sealed record AliasRecord(
     /// <summary>The sub-address tag the mail was sent with (<c>news</c> in <c>alias+news@…</c>); null when none.</summary>
     public string? Tag { get; init; }
 
+    /// <summary>The operator's note about the alias (never put in mail); null when none.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The name shown with the alias in the <c>From</c> of replies sent from it; null when none.</summary>
+    public string? DisplayName { get; init; }
+
     /// <summary>The address as the mail's sender knows it: <see cref="Requested"/>, else <see cref="Address"/>.</summary>
     public string Visible => Requested ?? Address;
 
@@ -52,7 +58,7 @@ public sealed record AliasRecord(
         && Address == other.Address && Target == other.Target && Status == other.Status
         && CountBounce == other.CountBounce && CountComplaint == other.CountComplaint && CountDelivery == other.CountDelivery
         && Targets.SequenceEqual(other.Targets) && DeadTargets.SequenceEqual(other.DeadTargets)
-        && Requested == other.Requested && Tag == other.Tag;
+        && Requested == other.Requested && Tag == other.Tag && Note == other.Note && DisplayName == other.DisplayName;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Address, Target, Status, CountBounce, CountComplaint, CountDelivery, Targets.Count);

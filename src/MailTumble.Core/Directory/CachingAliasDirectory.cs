@@ -124,6 +124,18 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         ChangeAsync(address, admin => admin.SetStatusAsync(address, status, cancellationToken));
 
     /// <inheritdoc />
+    public Task<bool> EnableAsync(string address, CancellationToken cancellationToken) =>
+        ChangeAsync(address, admin => admin.EnableAsync(address, cancellationToken));
+
+    /// <inheritdoc />
+    public Task<bool> SetLabelsAsync(string address, AliasLabels labels, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var checkedLabels = labels.Checked();
+        return ChangeAsync(address, admin => admin.SetLabelsAsync(address, checkedLabels, cancellationToken));
+    }
+
+    /// <inheritdoc />
     public Task<bool> RecordFeedbackAsync(string address, string? target, FeedbackKind kind, CancellationToken cancellationToken) =>
         ChangeAsync(address, admin => admin.RecordFeedbackAsync(address, target, kind, cancellationToken));
 
@@ -132,7 +144,7 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         Admin.ListAsync(prefix, after, limit, cancellationToken);
 
     /// <inheritdoc />
-    public async Task<int> ImportAsync(IAsyncEnumerable<(string Address, string Target)> rows, IProgress<int>? progress, CancellationToken cancellationToken)
+    public async Task<int> ImportAsync(IAsyncEnumerable<AliasImportLine> rows, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -144,22 +156,22 @@ public sealed class CachingAliasDirectory : IAliasDirectory, IAliasAdmin
         }
     }
 
-    private static async IAsyncEnumerable<(string Address, string Target)> Checked(IAsyncEnumerable<(string Address, string Target)> rows, int max)
+    private static async IAsyncEnumerable<AliasImportLine> Checked(IAsyncEnumerable<AliasImportLine> rows, int max)
     {
         var row = 0;
-        await foreach (var (address, target) in rows.ConfigureAwait(false))
+        await foreach (var line in rows.ConfigureAwait(false))
         {
             row++;
             try
             {
-                AliasTargets.Parse(target, max);
+                AliasTargets.Parse(line.Target, max);
             }
             catch (FormatException ex)
             {
                 throw new FormatException($"row {row}: {ex.Message}", ex);
             }
 
-            yield return (address, target);
+            yield return line;
         }
     }
 

@@ -6,4 +6,5 @@ namespace MailTumble.Core.Replies;
 /// <param name="Correspondent">Who this delivery goes to.</param>
 /// <param name="DeliveryId">The queue item id, named in the trace header.</param>
 /// <param name="MessageKey">The stored message's key, for a Message-ID when the reply has none.</param>
-internal sealed record ReplyInput(string Alias, string Target, string Correspondent, string DeliveryId, string MessageKey);
+/// <param name="DisplayName">The alias's display name for the new <c>From</c>; null or empty for the bare address.</param>
+internal sealed record ReplyInput(string Alias, string Target, string Correspondent, string DeliveryId, string MessageKey, string? DisplayName = null);

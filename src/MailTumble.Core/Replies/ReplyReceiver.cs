@@ -144,7 +144,7 @@ internal sealed partial class ReplyReceiver
                 {
                     var reverse = reply.Reverse!;
                     var id = Guid.CreateVersion7(now).ToString("N");
-                    var result = _rewriter.Rewrite(copy, new ReplyInput(alias, target, reverse.Correspondent, id, key));
+                    var result = _rewriter.Rewrite(copy, new ReplyInput(alias, target, reverse.Correspondent, id, key, reply.Alias!.DisplayName));
                     if (result.Verdict == RewriteVerdict.Refuse)
                     {
                         throw new MessageRefusedException(result.Reason!);

@@ -10,7 +10,7 @@ namespace MailTumble.Core.Replies;
 /// Rewrites the header block of a reply so nothing in it leads back to the owner. Only the fields a reader needs are
 /// kept (<see cref="Kept"/>); the rest, <c>Sender</c>, <c>Reply-To</c>, <c>Received</c>, <c>Return-Path</c>,
 /// <c>X-Originating-IP</c>, the owner's DKIM signatures, <c>Authentication-Results</c>, mail-program headers and
-/// anything unknown, is dropped. <c>From</c> becomes the alias; in <c>To</c> and <c>Cc</c> the alias's reverse aliases
+/// anything unknown, is dropped. <c>From</c> becomes the alias (with the alias's display name, if any); in <c>To</c> and <c>Cc</c> the alias's reverse aliases
 /// become the correspondents' real addresses; the Message-ID is sealed and the owner's ids in <c>In-Reply-To</c> and
 /// <c>References</c> too; a kept field that still mentions the owner's address gets the alias instead.
 /// </summary>
@@ -51,7 +51,7 @@ internal sealed class ReplyRewriter(int maxHops, TwoWayMasking masking, TimeProv
             {
                 case "from" when !from:
                     from = true;
-                    WriteField(output, "From", new MailboxAddress(string.Empty, input.Alias).ToString(Format, true));
+                    WriteField(output, "From", FromField(input));
                     break;
                 case "to" or "cc":
                     var unwrapped = MaskedFields.UnwrapForCorrespondent(value, input.Alias, input.Target, masking.Aliases);
@@ -76,7 +76,7 @@ internal sealed class ReplyRewriter(int maxHops, TwoWayMasking masking, TimeProv
 
         if (!from)
         {
-            WriteField(output, "From", input.Alias);
+            WriteField(output, "From", FromField(input));
         }
 
         if (!date)
@@ -94,6 +94,13 @@ internal sealed class ReplyRewriter(int maxHops, TwoWayMasking masking, TimeProv
             ? new RewriteResult(RewriteVerdict.Loop, headers, $"mail loop: the reply has already passed through MailTumble {hops} times (MailTumble:Rewrite:MaxHops is {maxHops})")
             : new RewriteResult(RewriteVerdict.Forward, headers, null);
     }
+
+    /// <summary>
+    /// The new From: the alias, with its display name when it has one (quoted or RFC 2047-encoded as needed); never the
+    /// owner's own display name, which could name them.
+    /// </summary>
+    private static string FromField(ReplyInput input) =>
+        new MailboxAddress(input.DisplayName ?? string.Empty, input.Alias).ToString(Format, true);
 
     /// <summary>Writes a field, with the owner's address replaced by the alias wherever it still appears.</summary>
     private static void WriteScrubbed(HeaderOutput output, string name, ReadOnlySpan<byte> value, ReplyInput input, bool structured)

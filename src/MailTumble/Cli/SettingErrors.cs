@@ -29,6 +29,7 @@ internal static partial class SettingErrors
         ["SqlDirectoryOptions"] = "MailTumble:Directory:Sql",
         ["DynamoDbDirectoryOptions"] = "MailTumble:Directory:DynamoDb",
         ["AwsOptions"] = "MailTumble:Aws",
+        ["PostgresOptions"] = "MailTumble:Postgres",
     };
 
     /// <summary>
@@ -43,6 +44,8 @@ internal static partial class SettingErrors
             switch (current)
             {
                 case MailTumble.Sqlite.DataDirectoryInUseException:
+                    return (ExitCodes.TempFail, current.Message);
+                case MailTumble.Postgres.PostgresUnavailableException:
                     return (ExitCodes.TempFail, current.Message);
                 case OptionsValidationException validation:
                     return (ExitCodes.Config, "invalid setting: " + string.Join("; ", validation.Failures.Select(Clean).Distinct(StringComparer.Ordinal)));

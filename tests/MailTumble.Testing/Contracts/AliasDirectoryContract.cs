@@ -81,6 +81,11 @@ public abstract class AliasDirectoryContract
         foreach (var alias in seed)
         {
             await admin.UpsertAsync(alias.Address, alias.Targets, default);
+            if (alias.Note is not null || alias.DisplayName is not null)
+            {
+                Assert.True(await admin.SetLabelsAsync(alias.Address, new AliasLabels(alias.Note, alias.DisplayName), default));
+            }
+
             if (alias.Status is not AliasStatus.Active)
             {
                 Assert.True(await admin.SetStatusAsync(alias.Address, alias.Status, default));
@@ -386,7 +391,137 @@ public abstract class AliasDirectoryContract
         Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync("@" + domain, default)).Outcome);
     }
 
-    private static async IAsyncEnumerable<(string Address, string Target)> Rows(params (string Address, string Target)[] rows)
+    [SkippableFact]
+    public async Task A_display_name_and_a_note_are_served_with_the_alias()
+    {
+        var directory = await CreateAsync(
+        [
+            new(A("shop"), "john@real.example.org", AliasStatus.Active) { DisplayName = "Shop John", Note = "for the bike shop; ünïcødé too" },
+            new(A("offnamed"), "paused@real.example.org", AliasStatus.Disabled) { DisplayName = "Paused Pat" },
+            new(A("plain"), "plain@real.example.org", AliasStatus.Active),
+        ]);
+
+        var shop = (await directory.LookupAsync(A("shop"), default)).Alias!;
+        Assert.Equal(("Shop John", "for the bike shop; ünïcødé too"), (shop.DisplayName, shop.Note));
+        var off = (await directory.LookupAsync(A("offnamed"), default)).Alias!;
+        Assert.Equal((AliasStatus.Disabled, "Paused Pat", (string?)null), (off.Status, off.DisplayName, off.Note));
+        var plain = (await directory.LookupAsync(A("plain"), default)).Alias!;
+        Assert.Equal(((string?)null, (string?)null), (plain.DisplayName, plain.Note));
+    }
+
+    [SkippableFact]
+    public async Task A_display_name_and_a_note_are_set_kept_and_cleared_through_the_admin_port()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        Assert.True(await admin.SetLabelsAsync(A("x7g2"), new AliasLabels("  newsletters only  ", "Shop \"John\" O'Brien"), default));
+        var set = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal(("Shop \"John\" O'Brien", "newsletters only", AliasStatus.Active), (set.DisplayName, set.Note, set.Status));
+
+        // Retargeting, feedback and a status change keep them; the listing shows them.
+        await admin.UpsertAsync(A("x7g2"), ["a@real.example.org", "b@real.example.org"], default);
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), "a@real.example.org", FeedbackKind.Delivery, default));
+        Assert.True(await admin.SetStatusAsync(A("x7g2"), AliasStatus.Held, default));
+        var kept = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal(("Shop \"John\" O'Brien", "newsletters only", AliasStatus.Held), (kept.DisplayName, kept.Note, kept.Status));
+        var listed = Assert.Single(await admin.ListAsync(A("x7g2"), null, 1, default));
+        Assert.Equal(("Shop \"John\" O'Brien", "newsletters only"), (listed.DisplayName, listed.Note));
+
+        // Null leaves a value, empty clears it.
+        Assert.True(await admin.SetLabelsAsync(A("x7g2"), new AliasLabels(Note: null, DisplayName: string.Empty), default));
+        var cleared = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal(((string?)null, "newsletters only"), (cleared.DisplayName, cleared.Note));
+        Assert.True(await admin.SetLabelsAsync(A("x7g2"), new AliasLabels(Note: string.Empty), default));
+        Assert.Null((await directory.LookupAsync(A("x7g2"), default)).Alias!.Note);
+
+        Assert.False(await admin.SetLabelsAsync(A("nobody"), new AliasLabels("x", "y"), default));
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync(A("nobody"), default)).Outcome);
+        await Assert.ThrowsAsync<FormatException>(() => admin.SetLabelsAsync(A("x7g2"), new AliasLabels(DisplayName: "Evil\r\nBcc: x@evil.example"), default));
+        await Assert.ThrowsAsync<FormatException>(() => admin.SetLabelsAsync(A("x7g2"), new AliasLabels(Note: new string('n', AliasLabels.MaxNoteLength + 1)), default));
+        Assert.Null((await directory.LookupAsync(A("x7g2"), default)).Alias!.DisplayName);
+    }
+
+    [SkippableFact]
+    public async Task Disable_refuses_without_deleting_and_enable_switches_only_a_disabled_alias_on()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        await admin.UpsertAsync(A("x7g2"), ["a@real.example.org", "b@real.example.org"], default);
+        Assert.True(await admin.SetLabelsAsync(A("x7g2"), new AliasLabels("kept", "Kept Name"), default));
+        Assert.True(await admin.RecordFeedbackAsync(A("x7g2"), "b@real.example.org", FeedbackKind.Delivery, default));
+        var before = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+
+        Assert.True(await admin.SetStatusAsync(A("x7g2"), AliasStatus.Disabled, default));
+        var off = (await directory.LookupAsync(A("x7g2"), default)).Alias!;
+        Assert.Equal(AliasStatus.Disabled, off.Status);
+        Assert.Equal(before with { Status = AliasStatus.Disabled }, off);
+        Assert.False(await admin.SetStatusAsync(A("nobody"), AliasStatus.Disabled, default));
+
+        Assert.True(await admin.EnableAsync(A("x7g2"), default));
+        Assert.Equal(before, (await directory.LookupAsync(A("x7g2"), default)).Alias!);
+        Assert.False(await admin.EnableAsync(A("x7g2"), default));
+        Assert.Equal(AliasStatus.Active, (await directory.LookupAsync(A("x7g2"), default)).Alias!.Status);
+
+        // Only a disabled alias is switched on: held stays held, dead stays dead, unknown stays unknown.
+        Assert.False(await admin.EnableAsync(A("held"), default));
+        Assert.Equal(AliasStatus.Held, (await directory.LookupAsync(A("held"), default)).Alias!.Status);
+        Assert.False(await admin.EnableAsync(A("dead"), default));
+        Assert.Equal(AliasStatus.Dead, (await directory.LookupAsync(A("dead"), default)).Alias!.Status);
+        Assert.False(await admin.EnableAsync(A("nobody"), default));
+        Assert.Equal(LookupOutcome.NotFound, (await directory.LookupAsync(A("nobody"), default)).Outcome);
+        Assert.True(await admin.EnableAsync(A("off"), default));
+        Assert.Equal(AliasStatus.Active, (await directory.LookupAsync(A("off"), default)).Alias!.Status);
+    }
+
+    [SkippableFact]
+    public async Task Import_takes_display_name_note_and_switch_columns_and_a_row_without_them_keeps_them()
+    {
+        var directory = await CreateAsync(StandardSeed());
+        if (IsReadOnly)
+        {
+            Assert.False(directory is IAliasAdmin, "a read-only driver must not offer the admin port");
+            return;
+        }
+
+        var admin = (IAliasAdmin)directory;
+        Assert.Equal(3, await admin.ImportAsync(
+            Lines(
+                new AliasImportLine(A("imp1"), "a@real.example.org", "Shop John", "bikes", "true"),
+                new AliasImportLine(A("imp2"), "b@real.example.org", string.Empty, "only a note"),
+                new AliasImportLine(A("off"), "paused@real.example.org", Disabled: "no")),
+            null,
+            default));
+        var one = (await directory.LookupAsync(A("imp1"), default)).Alias!;
+        Assert.Equal((AliasStatus.Disabled, "Shop John", "bikes"), (one.Status, one.DisplayName, one.Note));
+        var two = (await directory.LookupAsync(A("imp2"), default)).Alias!;
+        Assert.Equal((AliasStatus.Active, (string?)null, "only a note"), (two.Status, two.DisplayName, two.Note));
+        Assert.Equal(AliasStatus.Active, (await directory.LookupAsync(A("off"), default)).Alias!.Status);
+
+        // An old two-column row changes the target only.
+        Assert.Equal(1, await admin.ImportAsync(Rows((A("imp1"), "c@real.example.org")), null, default));
+        var again = (await directory.LookupAsync(A("imp1"), default)).Alias!;
+        Assert.Equal(("c@real.example.org", AliasStatus.Disabled, "Shop John", "bikes"), (again.Target, again.Status, again.DisplayName, again.Note));
+
+        var error = await Assert.ThrowsAsync<FormatException>(() => admin.ImportAsync(Lines(new AliasImportLine(A("imp3"), "d@real.example.org"), new AliasImportLine(A("imp4"), "e@real.example.org", Disabled: "maybe")), null, default));
+        Assert.Contains("row 2", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IAsyncEnumerable<AliasImportLine> Rows(params (string Address, string Target)[] rows) =>
+        Lines(rows.Select(r => new AliasImportLine(r.Address, r.Target)).ToArray());
+
+    private static async IAsyncEnumerable<AliasImportLine> Lines(params AliasImportLine[] rows)
     {
         foreach (var row in rows)
         {
