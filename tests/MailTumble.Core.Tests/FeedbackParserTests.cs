@@ -98,6 +98,41 @@ public sealed class FeedbackParserTests
         Assert.Equal([Source], feedback.BounceAddresses);
     }
 
+    public static TheoryData<string, string> SavedFreeTextBounces() => new()
+    {
+        { "exim", MailReportSamples.Exim(Source, "john@real.example.org", "exim-1@mx.exim.example") },
+        { "yahoo", MailReportSamples.Yahoo(Source, "john@real.example.org", "yahoo-1@yahoo.com") },
+        { "gmail", MailReportSamples.Gmail(Source, "john@real.example.org", "gmail-1@google.com") },
+        { "office365", MailReportSamples.Office365(Source, "john@real.example.org", "o365-1@outlook.com") },
+    };
+
+    [Theory]
+    [MemberData(nameof(SavedFreeTextBounces))]
+    public void A_saved_free_text_bounce_is_attributed_through_the_bounce_address_in_the_returned_message(string provider, string text)
+    {
+        // From a file: no envelope recipient, and the saved copy is addressed to the operator, not the bounce address.
+        var feedback = Assert.Single(Mail(text));
+        Assert.Equal(FeedbackType.Bounce, feedback.Type);
+        Assert.True(feedback.BounceType == BounceType.Permanent, $"{provider}: {feedback.BounceType} {feedback.Detail}");
+        Assert.Equal([Source], feedback.BounceAddresses);
+    }
+
+    [Fact]
+    public void Ignored_reports_say_why()
+    {
+        static string? Why(string text)
+        {
+            var bytes = Encoding.ASCII.GetBytes(text);
+            var message = MailReportParser.LoadAsync(new MemoryStream(bytes), default).GetAwaiter().GetResult();
+            Assert.Empty(MailReportParser.Parse(message, bytes, null, FeedbackOrigin.File, out var ignored));
+            return ignored;
+        }
+
+        Assert.Contains("ARF auth-failure report", Why(MailReportSamples.ArfAuthFailure(Source, "af-1@isp")), StringComparison.Ordinal);
+        Assert.Contains("names none of our bounce addresses", Why(MailReportSamples.Exim("someone@else.example", "j@x.example", "e-2@mx")), StringComparison.Ordinal);
+        Assert.Contains("no report", Why("From: a@b.example\r\nTo: c@d.example\r\nSubject: hi\r\n\r\nhello\r\n"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Mail_that_is_not_a_report_and_names_no_bounce_address_is_ignored()
     {

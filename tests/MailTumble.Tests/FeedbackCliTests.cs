@@ -74,6 +74,37 @@ public sealed class FeedbackCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Saved_free_text_bounces_from_exim_gmail_yahoo_and_office365_are_attributed_and_an_auth_failure_report_says_why_it_is_ignored()
+    {
+        Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);
+        var samples = new Func<string, string, string, string>[] { MailReportSamples.Exim, MailReportSamples.Gmail, MailReportSamples.Yahoo, MailReportSamples.Office365 };
+        for (var i = 0; i < samples.Length; i++)
+        {
+            // Saved from the operator's mailbox: addressed to postmaster, our bounce address only in the returned message.
+            var file = Path.Combine(_dir.Path, $"bounce-{i}.eml");
+            await File.WriteAllTextAsync(file, samples[i](await SentAsync(Guid.NewGuid().ToString("N")), Target, $"free-{i}@mx.example"));
+            var result = await RunAsync(string.Empty, "feedback", "ingest", file);
+            Assert.True(result.Code == 0, $"sample {i}: {result.Code} {result.Out} {result.Err}");
+            Assert.Equal("applied=1 duplicates=0 unattributed=0\n", result.Out);
+        }
+
+        Assert.Contains("count_bounce     4", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+
+        var report = Path.Combine(_dir.Path, "auth-failure.eml");
+        await File.WriteAllTextAsync(report, MailReportSamples.ArfAuthFailure(await SentAsync(Guid.NewGuid().ToString("N")), "af-1@isp.example.net"));
+        var ignored = await RunAsync(string.Empty, "feedback", "ingest", report);
+        Assert.Equal(65, ignored.Code);
+        Assert.Contains("<af-1@isp.example.net>: not a bounce, complaint or delivery report: an ARF auth-failure report", ignored.Err, StringComparison.Ordinal);
+
+        var unrelated = Path.Combine(_dir.Path, "unrelated.eml");
+        await File.WriteAllTextAsync(unrelated, MailReportSamples.Exim("someone@else.example", "j@x.example", "e-9@mx"));
+        var none = await RunAsync(string.Empty, "feedback", "ingest", unrelated);
+        Assert.Equal(65, none.Code);
+        Assert.Contains("a bounce that names none of our bounce addresses", none.Err, StringComparison.Ordinal);
+        Assert.Contains("count_bounce     4", (await RunAsync(string.Empty, "alias", "show", Alias)).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_sns_envelope_with_a_forged_signature_and_a_foreign_certificate_url_is_refused_and_the_alias_lives()
     {
         Assert.Equal(0, (await RunAsync(string.Empty, "alias", "add", Alias, Target)).Code);

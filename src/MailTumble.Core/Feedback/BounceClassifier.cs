@@ -69,13 +69,13 @@ internal static partial class BounceClassifier
     [GeneratedRegex(@"(?<![\d.])[45]\.\d{1,3}\.\d{1,3}(?![\d.])")]
     private static partial Regex EnhancedStatus();
 
-    [GeneratedRegex(@"(?<!\d)([45])[0-5]\d[ -](?=\D)")]
+    [GeneratedRegex(@"(?<!\d)([45])[0-5]\d(:? |-)(?=\D)")]
     private static partial Regex ReplyCode();
 
     [GeneratedRegex(@"mailbox (is )?full|over ?quota|quota exceeded|insufficient (system )?storage", RegexOptions.IgnoreCase)]
     private static partial Regex FullPhrases();
 
-    [GeneratedRegex(@"user unknown|no such (user|mailbox|recipient)|mailbox unavailable|does not exist|recipient (address )?rejected|address rejected", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"user unknown|no such (user|mailbox|recipient)|mailbox unavailable|does not exist|recipient (address )?rejected|address rejected|address not found|recipient ?not ?found|doesn't have an? [\w.-]+ account|account (that you tried to reach )?does not exist", RegexOptions.IgnoreCase)]
     private static partial Regex UnknownUserPhrases();
 
     [GeneratedRegex(@"delayed|will (be )?retr|still (be )?trying|not yet been delivered", RegexOptions.IgnoreCase)]

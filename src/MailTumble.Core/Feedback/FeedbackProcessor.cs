@@ -78,11 +78,11 @@ public sealed partial class FeedbackProcessor
     {
         using var stream = new MemoryStream(message.ToArray(), writable: false);
         var parsed = await MailReportParser.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
-        var events = MailReportParser.Parse(parsed, message.Span, envelopeRecipient, origin);
+        var events = MailReportParser.Parse(parsed, message.Span, envelopeRecipient, origin, out var ignored);
         if (events.Count == 0)
         {
             LogNotFeedback(_logger, parsed.MessageId ?? "(no Message-ID)");
-            return FeedbackResult.NotAReport($"message {(parsed.MessageId is { } id ? "<" + id + ">" : "(no Message-ID)")}: not a bounce, complaint or delivery report");
+            return FeedbackResult.NotAReport($"message {(parsed.MessageId is { } id ? "<" + id + ">" : "(no Message-ID)")}: not a bounce, complaint or delivery report: {ignored}");
         }
 
         return await ProcessAsync(events, cancellationToken).ConfigureAwait(false);

@@ -23,8 +23,13 @@ internal static class MailReportParser
     /// Parses one message. <paramref name="envelopeRecipient"/> is the address it was delivered to, when known:
     /// the signed bounce address, which is the most trustworthy attribution there is.
     /// </summary>
-    public static IReadOnlyList<FeedbackEvent> Parse(MimeMessage message, ReadOnlySpan<byte> raw, string? envelopeRecipient, FeedbackOrigin origin)
+    public static IReadOnlyList<FeedbackEvent> Parse(MimeMessage message, ReadOnlySpan<byte> raw, string? envelopeRecipient, FeedbackOrigin origin) =>
+        Parse(message, raw, envelopeRecipient, origin, out _);
+
+    /// <summary>As <see cref="Parse(MimeMessage, ReadOnlySpan{byte}, string?, FeedbackOrigin)"/>; when nothing is found, <paramref name="ignored"/> says why.</summary>
+    public static IReadOnlyList<FeedbackEvent> Parse(MimeMessage message, ReadOnlySpan<byte> raw, string? envelopeRecipient, FeedbackOrigin origin, out string? ignored)
     {
+        ignored = null;
         var id = string.IsNullOrWhiteSpace(message.MessageId) ? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(raw)) : message.MessageId.Trim().ToLowerInvariant();
         var report = Find<MultipartReport>(message.Body);
         var returned = ReturnedHeaders(report);
@@ -33,7 +38,15 @@ internal static class MailReportParser
 
         if (report is not null && string.Equals(report.ReportType, "feedback-report", StringComparison.OrdinalIgnoreCase))
         {
-            return ParseArf(report, id, candidates, returned, origin);
+            var complaints = ParseArf(report, id, candidates, returned, origin, out var feedbackType);
+            if (complaints.Count == 0)
+            {
+                ignored = feedbackType == "auth-failure"
+                    ? "an ARF auth-failure report (RFC 6591: a message failed SPF/DKIM/DMARC), which is no complaint by the recipient and says nothing about the address"
+                    : $"an ARF {feedbackType} report, which is no complaint";
+            }
+
+            return complaints;
         }
 
         // Delivered to a bounce address, that address alone decides; the headers are the sender's to write.
@@ -52,13 +65,27 @@ internal static class MailReportParser
             return ParseDsn(status, id, candidates, origin);
         }
 
-        // Not a standard report: only mail to a bounce address is a bounce at all.
+        var text = message.Subject + "\n" + string.Join('\n', message.BodyParts.OfType<TextPart>().Select(p => p.Text));
+
+        // Not a standard report: only mail to a bounce address is a bounce at all. A free-text bounce saved from a
+        // mailbox (Exim, Gmail, Yahoo, Office 365) may not be addressed to it any more, but it quotes the returned
+        // message, whose headers (Received ... envelope-from, Return-Path) name our bounce address: taken then, when the
+        // message reads as a bounce from a mail system.
+        if (candidates.Count == 0 && LooksLikeBounce(message))
+        {
+            Add(candidates, AllText(message.Body));
+        }
+
         if (candidates.Count == 0)
         {
+            ignored = status is not null || report is not null
+                ? "a report that names none of our bounce addresses and no recipient in per-recipient fields"
+                : LooksLikeBounce(message)
+                    ? "a bounce that names none of our bounce addresses (bounces+...@ our domain), so it is about no delivery of ours"
+                    : "no report (no multipart/report, no message/delivery-status) and not sent to one of our bounce addresses";
             return [];
         }
 
-        var text = message.Subject + "\n" + string.Join('\n', message.BodyParts.OfType<TextPart>().Select(p => p.Text));
         var (type, subType, code) = BounceClassifier.FromText(text);
         var recipient = AddressText.Bare(returned?["To"]);
         var detail = code ?? FirstLine(text);
@@ -94,11 +121,11 @@ internal static class MailReportParser
         return events;
     }
 
-    private static IReadOnlyList<FeedbackEvent> ParseArf(MultipartReport report, string id, List<string> candidates, HeaderList? returned, FeedbackOrigin origin)
+    private static IReadOnlyList<FeedbackEvent> ParseArf(MultipartReport report, string id, List<string> candidates, HeaderList? returned, FeedbackOrigin origin, out string feedbackType)
     {
         var part = report.OfType<MimePart>().FirstOrDefault(p => p.ContentType.IsMimeType("message", "feedback-report"));
         var fields = part is null ? new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase) : Fields(part);
-        var feedbackType = First(fields, "Feedback-Type")?.ToLowerInvariant() ?? "abuse";
+        feedbackType = First(fields, "Feedback-Type")?.ToLowerInvariant() ?? "abuse";
         if (feedbackType is "not-spam" or "auth-failure")
         {
             return [];
@@ -112,8 +139,63 @@ internal static class MailReportParser
             recipients.Add(AddressText.Bare(returned?["To"]));
         }
 
+        var subType = feedbackType;
         return recipients.Select(r => new FeedbackEvent($"arf:{id}:{r}", FeedbackType.Complaint, r, origin, candidates,
-            SubType: feedbackType, Detail: First(fields, "User-Agent"), RecipientMustMatch: recipients.Count > 1)).ToList();
+            SubType: subType, Detail: First(fields, "User-Agent"), RecipientMustMatch: recipients.Count > 1)).ToList();
+    }
+
+    /// <summary>
+    /// Whether a message reads as a bounce sent by a mail system: from MAILER-DAEMON / postmaster / a "Mail Delivery"
+    /// sender, or with a subject such as Exim's, Gmail's, Yahoo's and Office 365's.
+    /// </summary>
+    private static bool LooksLikeBounce(MimeMessage message)
+    {
+        var from = message.From.Mailboxes.FirstOrDefault();
+        var local = from?.LocalPart ?? string.Empty;
+        if (local.Equals("mailer-daemon", StringComparison.OrdinalIgnoreCase) || local.Equals("postmaster", StringComparison.OrdinalIgnoreCase)
+            || (from?.Name?.Contains("Mail Delivery", StringComparison.OrdinalIgnoreCase) ?? false))
+        {
+            return true;
+        }
+
+        var subject = message.Subject ?? string.Empty;
+        return BounceSubjects.Any(s => subject.Contains(s, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static readonly string[] BounceSubjects =
+    [
+        "Mail delivery failed", "Undeliverable:", "Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)",
+        "Delivery Status Notification (Delay)", "Failure Notice", "Delivery failure", "Returned mail:", "Mail System Error",
+        "Message not delivered", "Delivery has failed",
+    ];
+
+    /// <summary>Every text of a message: text parts, and the headers and texts of returned messages inside it.</summary>
+    private static string AllText(MimeEntity? entity)
+    {
+        var text = new StringBuilder();
+        void Walk(MimeEntity? e)
+        {
+            switch (e)
+            {
+                case Multipart multipart:
+                    foreach (var child in multipart)
+                    {
+                        Walk(child);
+                    }
+
+                    break;
+                case MessagePart { Message: { } inner }:
+                    text.AppendJoin('\n', inner.Headers.Select(h => h.Field + ": " + h.Value)).Append('\n');
+                    Walk(inner.Body);
+                    break;
+                case TextPart part:
+                    text.Append(part.Text).Append('\n');
+                    break;
+            }
+        }
+
+        Walk(entity);
+        return text.ToString();
     }
 
     /// <summary>The header block of the returned original message (message/rfc822 or text/rfc822-headers).</summary>
