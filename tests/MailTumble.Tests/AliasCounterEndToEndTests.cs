@@ -94,6 +94,20 @@ public sealed class AliasCounterEndToEndTests
         }
     }
 
+    [Fact]
+    public async Task Mail_refused_at_rcpt_because_the_alias_is_disabled_counts_as_blocked_for_it()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        await relay.AddAliasAsync(Alias, Owner);
+        using var http = new HttpClient { BaseAddress = new Uri(relay.ApiBase) };
+        using var patch = new StringContent("{\"disabled\": true}", System.Text.Encoding.UTF8, "application/json");
+        (await http.PatchAsync(new Uri($"/aliases/{Alias}", UriKind.Relative), patch)).EnsureSuccessStatusCode();
+
+        Assert.StartsWith("550 5.2.1", await RelaySmtp.RcptAsync(relay, Alias));
+        Assert.StartsWith("550 5.2.1", await RelaySmtp.RcptAsync(relay, Alias));
+        await Eventually.TrueAsync(async () => Counters(await http.GetStringAsync(new Uri($"/aliases/{Alias}", UriKind.Relative))) == (0, 0, 2), "GET /aliases shows 2 blocked");
+    }
+
     private static (long, long, long) Counters(string json)
     {
         var counters = JsonDocument.Parse(json).RootElement.GetProperty("counters");

@@ -70,6 +70,11 @@ public sealed partial class MessageIntake
         }
 
         var decision = await _policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
+        if (decision.RefusedAlias is { } refused)
+        {
+            _counters?.Blocked(refused);
+        }
+
         if (decision.Reverse is not null && decision.Accepted)
         {
             return await CheckReplyAsync(envelopeFrom, decision, cancellationToken).ConfigureAwait(false);
