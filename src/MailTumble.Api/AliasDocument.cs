@@ -27,6 +27,11 @@ public sealed record AliasDocument(
     [property: JsonPropertyName("display_name"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DisplayName = null,
     [property: JsonPropertyName("note"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Note = null)
 {
+    /// <summary>Forwarded, replied and blocked counts (only in <c>GET /aliases/{address}</c>; absent in lists).</summary>
+    [JsonPropertyName("counters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AliasCounterDocument? Counters { get; init; }
+
     /// <summary>Maps a directory record.</summary>
     public static AliasDocument From(AliasRecord record) => new(
         record.Address,

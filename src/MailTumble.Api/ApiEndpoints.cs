@@ -1,4 +1,5 @@
 using MailTumble.Core.Addressing;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
@@ -18,7 +19,7 @@ public static class ApiEndpoints
     {
         app.MapGet("/healthz", () => Results.Text("ok"));
 
-        app.MapGet("/aliases/{address}", async (string address, IAliasDirectory directory, CancellationToken ct) =>
+        app.MapGet("/aliases/{address}", async (string address, IAliasDirectory directory, [FromServices] AliasCounters? counters, CancellationToken ct) =>
         {
             if (!TryAddress(address, out var parsed))
             {
@@ -28,7 +29,10 @@ public static class ApiEndpoints
             var result = await directory.LookupAsync(parsed.Value, ct).ConfigureAwait(false);
             return result.Outcome switch
             {
-                LookupOutcome.Found => Results.Ok(AliasDocument.From(result.Alias!)),
+                LookupOutcome.Found => Results.Ok(AliasDocument.From(result.Alias!) with
+                {
+                    Counters = counters is null ? null : AliasCounterDocument.From(await counters.GetAsync(result.Alias!.Address, ct).ConfigureAwait(false)),
+                }),
                 LookupOutcome.NotFound => Results.Problem(statusCode: 404, title: "No such alias", detail: parsed.Value),
                 _ => Results.Problem(statusCode: 503, title: "Directory unavailable", detail: result.Reason),
             };

@@ -1,5 +1,6 @@
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Cluster;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Fairness;
@@ -55,6 +56,8 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<DkimOptions>().Configure(dkim ?? (_ => { })).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DkimOptions>, DkimOptionsValidator>());
         services.TryAddSingleton<DkimSigning>();
+        services.TryAddSingleton(sp => new AliasCounters(sp.GetRequiredService<ILogger<AliasCounters>>(), sp.GetService<IAliasCounterStore>(), sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddHostedService<AliasCounterFlusher>();
         services.AddOptions<DeliveryOptions>().Configure(delivery).ValidateDataAnnotations()
             .Validate(o => o.RetryInitial <= o.RetryMax, "MailTumble:Outbound:RetryInitial must not exceed MailTumble:Outbound:RetryMax")
             .ValidateOnStart();
@@ -80,7 +83,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetService<FeedbackProcessor>(),
             sp.GetService<LaneGate>(),
             sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null,
-            sp.GetService<IStorageState>()));
+            sp.GetService<IStorageState>(),
+            sp.GetRequiredService<AliasCounters>()));
         return services;
     }
 

@@ -73,6 +73,13 @@ internal sealed class SqliteDatabase
             outcome TEXT NOT NULL
         );
         CREATE INDEX IF NOT EXISTS delivery_log_at ON delivery_log(at);
+        CREATE TABLE IF NOT EXISTS alias_counters (
+            alias TEXT PRIMARY KEY,
+            forwarded INTEGER NOT NULL DEFAULT 0,
+            replied INTEGER NOT NULL DEFAULT 0,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL
+        );
         CREATE TABLE IF NOT EXISTS runtime_status (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             json TEXT NOT NULL,

@@ -1,3 +1,4 @@
+using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
@@ -83,6 +84,13 @@ public static class SqliteServiceCollectionExtensions
     {
         services.AddSingleton<IHeldStore, SqliteHeldStore>();
         services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
+        return services;
+    }
+
+    /// <summary>Adds the per-alias counters (<see cref="IAliasCounterStore"/>). Needs <see cref="AddMailTumbleSqliteDatabase"/>.</summary>
+    public static IServiceCollection AddMailTumbleSqliteAliasCounters(this IServiceCollection services)
+    {
+        services.AddSingleton<IAliasCounterStore, SqliteAliasCounterStore>();
         return services;
     }
 

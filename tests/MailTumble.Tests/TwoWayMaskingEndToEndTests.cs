@@ -118,4 +118,28 @@ public sealed class TwoWayMaskingEndToEndTests(ITestOutputHelper output)
         Assert.Equal(["new.contact@partner.example"], mail.To);
         Assert.Empty(Leaks.Find(mail.Data, Owner));
     }
+
+    [Fact]
+    public async Task The_owner_address_inside_an_encoded_word_and_a_base64_part_of_a_reply_is_not_delivered()
+    {
+        await using var relay = await RelayFixture.StartAsync();
+        await relay.AddAliasAsync(Alias, Owner);
+        var reverse = relay.Services.GetRequiredService<TwoWayMasking>().Aliases.Create(Alias, "shop@brand.example")!;
+
+        // The owner's address only where a byte search cannot see it: an RFC 2047 Subject and a base64 text part.
+        var subject = "=?UTF-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes("Re: Frage von JOHN@real.example.org \u00fc")) + "?=";
+        var text = Convert.ToBase64String(Encoding.UTF8.GetBytes("Schreib mir an john@REAL.example.org, danke.\r\n"), Base64FormattingOptions.InsertLineBreaks);
+        var reply = $"From: John <{Owner}>\r\nTo: {reverse}\r\nSubject: {subject}\r\nMessage-ID: <r9@real.example.org>\r\nMIME-Version: 1.0\r\n"
+            + $"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{text}\r\n";
+        Assert.NotEmpty(Leaks.Find(Encoding.ASCII.GetBytes(reply), Owner));
+        Assert.DoesNotContain(Owner, reply.Replace($"<{Owner}>", string.Empty, StringComparison.Ordinal), StringComparison.OrdinalIgnoreCase);
+
+        Assert.StartsWith("250", (await RelaySmtp.TransactAsync(relay.SmtpPort, Owner, [reverse], reply)).Data);
+        var mail = Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
+        Assert.Empty(Leaks.Find(mail.Data, Owner));
+        Assert.Empty(Leaks.Find(mail.Data, "real.example.org"));
+        var message = MimeMessage.Load(new MemoryStream(mail.Data));
+        Assert.Equal("Re: Frage von x7g2@mask.example.com \u00fc", message.Subject);
+        Assert.Contains("Schreib mir an x7g2@mask.example.com, danke.", message.TextBody, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Fairness;
@@ -30,6 +31,7 @@ public sealed partial class DeliveryService : BackgroundService
     private readonly QueuedHoldMover _holds;
     private readonly IMailSender _sender;
     private readonly DkimSigning? _dkim;
+    private readonly AliasCounters? _counters;
     private readonly QueueSignal _signal;
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
@@ -64,8 +66,10 @@ public sealed partial class DeliveryService : BackgroundService
         IFeedbackStore? feedback = null,
         FairLeaser? leaser = null,
         TwoWayMasking? masking = null,
-        DkimSigning? dkim = null)
+        DkimSigning? dkim = null,
+        AliasCounters? counters = null)
     {
+        _counters = counters;
         _dkim = dkim is { Enabled: true } ? dkim : null;
         _leaser = leaser;
         _feedback = feedback;
@@ -338,6 +342,15 @@ public sealed partial class DeliveryService : BackgroundService
             if (result.Outcome == SendOutcome.Sent)
             {
                 turn.Settle();
+                if (reply is null)
+                {
+                    _counters?.Forwarded(item.Alias);
+                }
+                else
+                {
+                    _counters?.Replied(reply.Alias);
+                }
+
             }
 
             elapsed = Stopwatch.GetElapsedTime(started) - turn.SlotWait;

@@ -1,3 +1,4 @@
+using MailTumble.Core.Counters;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
@@ -32,17 +33,19 @@ public sealed partial class MessageIntake
     private readonly StoredMessages _stored;
     private readonly FeedbackProcessor? _feedback;
     private readonly ReplyReceiver? _replies;
+    private readonly AliasCounters? _counters;
     private readonly ILogger<MessageIntake> _logger;
     private readonly LaneGate? _lanes;
     private readonly IStorageState? _storage;
 
     private static readonly SmtpReply StorageFull = new(452, "4.3.1 Insufficient system storage, try again later");
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null, IStorageState? storage = null)
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null, IStorageState? storage = null, AliasCounters? counters = null)
     {
         _storage = storage;
         _lanes = lanes;
         _replies = replies;
+        _counters = counters;
         _policy = policy;
         _moderation = moderation;
         _receiver = receiver;
@@ -67,6 +70,11 @@ public sealed partial class MessageIntake
         }
 
         var decision = await _policy.CheckAsync(address, cancellationToken).ConfigureAwait(false);
+        if (decision.RefusedAlias is { } refused)
+        {
+            _counters?.Blocked(refused);
+        }
+
         if (decision.Reverse is not null && decision.Accepted)
         {
             return await CheckReplyAsync(envelopeFrom, decision, cancellationToken).ConfigureAwait(false);
@@ -77,6 +85,7 @@ public sealed partial class MessageIntake
             var verdict = await _moderation.DecideAsync(alias, [envelopeFrom], cancellationToken).ConfigureAwait(false);
             if (verdict.Verdict == ModerationVerdict.Block)
             {
+                _counters?.Blocked(alias.Address);
                 return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{alias.Address}>: Message refused by the recipient's rules"), null) { Address = decision.Address };
             }
         }
@@ -121,6 +130,7 @@ public sealed partial class MessageIntake
         if (verdict.Verdict is ModerationVerdict.Block or ModerationVerdict.Drop)
         {
             LogReplyRefused(_logger, envelopeFrom, reverse.Address, "revoked: " + verdict.Reason);
+            _counters?.Blocked(alias.Address);
             return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{reverse.Address}>: Reply refused: this correspondent is blocked for the alias"), null) { Address = decision.Address };
         }
 

@@ -1,4 +1,5 @@
 using MailTumble.Core.Bounces;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Fairness;
@@ -33,6 +34,7 @@ internal sealed partial class MessageReceiver
     private readonly ILogger<MessageReceiver> _logger;
     private readonly LanePolicy? _lanes;
     private readonly LaneGate? _gate;
+    private readonly AliasCounters? _counters;
 
     /// <summary>Creates the receiver.</summary>
     public MessageReceiver(
@@ -51,8 +53,10 @@ internal sealed partial class MessageReceiver
         LanePolicy? lanes = null,
         LaneGate? gate = null,
         TwoWayMasking? masking = null,
-        IOptions<ReplyOptions>? reply = null)
+        IOptions<ReplyOptions>? reply = null,
+        AliasCounters? counters = null)
     {
+        _counters = counters;
         _lanes = lanes;
         _gate = gate;
         _raw = raw;
@@ -115,6 +119,7 @@ internal sealed partial class MessageReceiver
                 // otherwise the blocking alias alone does not get it.
                 LogBlocked(_logger, envelopeFrom, alias.Address, decision.Reason);
                 (blocked ??= []).Add(alias.Address);
+                _counters?.Blocked(alias.Address);
                 dispositions[alias.Address] = (RecipientDisposition.Blocked, null);
                 if (blocked.Count == distinct.Count)
                 {
@@ -127,6 +132,7 @@ internal sealed partial class MessageReceiver
             if (decision.Verdict == ModerationVerdict.Drop)
             {
                 LogDroppedByRule(_logger, envelopeFrom, alias.Address, decision.Reason);
+                _counters?.Blocked(alias.Address);
                 dispositions[alias.Address] = (RecipientDisposition.Dropped, null);
                 continue;
             }

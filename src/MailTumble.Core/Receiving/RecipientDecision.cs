@@ -20,4 +20,7 @@ public sealed record RecipientDecision(SmtpReply Reply, AliasRecord? Alias, stri
     /// correspondent it names, not mail for the alias.
     /// </summary>
     public ReverseAlias? Reverse { get; init; }
+
+    /// <summary>Set when an existing alias refused the mail (it is disabled): the alias it counts as blocked for.</summary>
+    public string? RefusedAlias { get; init; }
 }

@@ -124,7 +124,7 @@ public sealed partial class RecipientPolicy
             return alias.Status switch
             {
                 AliasStatus.Dead => Refuse(550, $"5.1.1 <{parsed.Value}>: Recipient address rejected: this address no longer accepts mail"),
-                AliasStatus.Disabled => Refuse(550, $"5.2.1 <{parsed.Value}>: Recipient address rejected: this address is disabled"),
+                AliasStatus.Disabled => Refuse(550, $"5.2.1 <{parsed.Value}>: Recipient address rejected: this address is disabled") with { RefusedAlias = alias.Address },
                 _ => new RecipientDecision(new SmtpReply(250, $"2.1.5 <{parsed.Value}>: Recipient ok"), alias),
             };
         }
@@ -159,7 +159,7 @@ public sealed partial class RecipientPolicy
             }
 
             return result.Alias!.Status == AliasStatus.Disabled
-                ? Refuse(550, $"5.2.1 <{reverse.Address}>: Recipient address rejected: this address is disabled")
+                ? Refuse(550, $"5.2.1 <{reverse.Address}>: Recipient address rejected: this address is disabled") with { RefusedAlias = result.Alias.Address }
                 : new RecipientDecision(new SmtpReply(250, $"2.1.5 <{reverse.Address}>: Recipient ok"), result.Alias) { Reverse = reverse };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Directory;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
@@ -117,6 +118,7 @@ internal static class AliasCommands
             }
 
             var summary = await services.GetRequiredService<IFeedbackStore>().GetSummaryAsync(record.Address, ct).ConfigureAwait(false);
+            var counts = await services.GetRequiredService<AliasCounters>().GetAsync(record.Address, ct).ConfigureAwait(false);
             var subTypes = summary.BounceSubTypes.Count == 0 ? "none" : string.Join(", ", summary.BounceSubTypes.Select(p => $"{p.Key}={p.Value}"));
             await context.Out.WriteLineAsync($"""
                 alias            {record.Address}
@@ -129,6 +131,9 @@ internal static class AliasCommands
                 bounce types     {subTypes}
                 display name     {record.DisplayName ?? "(none: replies are From the bare address)"}
                 note             {record.Note ?? "(none)"}
+                forwarded        {counts.Forwarded}
+                replied          {counts.Replied}
+                blocked          {counts.Blocked}
                 """).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));

@@ -31,6 +31,7 @@ internal static class BackendFamilies
         services.AddMailTumbleSqliteOwnership(dataDir);
         services.AddMailTumbleSqliteModeration();
         services.AddMailTumbleSqliteFeedback();
+        services.AddMailTumbleSqliteAliasCounters();
         services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"));
         services.AddSingleton<IRateBudget, LocalRateBudget>();
         services.AddSingleton<IQueueWakeUp, InProcessWakeUp>();
@@ -47,6 +48,8 @@ internal static class BackendFamilies
         Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
         services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
         services.AddMailTumbleSqliteProcessLocal();
+        // Per process, as the held store and sender rules are: each node counts what it handled.
+        services.AddMailTumbleSqliteAliasCounters();
         services.AddMailTumbleS3RawStore(aws);
         services.AddMailTumbleSqsQueue(aws);
         services.AddMailTumbleAwsHeldStore(sp => sp.GetRequiredKeyedService<IHeldStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
