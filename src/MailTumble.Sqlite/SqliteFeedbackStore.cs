@@ -100,37 +100,14 @@ internal sealed class SqliteFeedbackStore : IFeedbackStore, IFeedbackHistory
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT type, bounce_type, sub_type, count(*) FROM feedback_events WHERE alias = $alias GROUP BY type, bounce_type, sub_type";
         command.Parameters.AddWithValue("$alias", alias.Trim().ToLowerInvariant());
-        int permanent = 0, transient = 0, complaints = 0, deliveries = 0;
-        var subTypes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var summary = new FeedbackSummaryBuilder();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            var count = reader.GetInt32(3);
-            switch (Enum.Parse<FeedbackType>(reader.GetString(0)))
-            {
-                case FeedbackType.Complaint:
-                    complaints += count;
-                    break;
-                case FeedbackType.Delivery:
-                    deliveries += count;
-                    break;
-                default:
-                    if (Enum.Parse<BounceType>(reader.GetString(1)) == BounceType.Permanent)
-                    {
-                        permanent += count;
-                    }
-                    else
-                    {
-                        transient += count;
-                    }
-
-                    var subType = reader.IsDBNull(2) ? "General" : reader.GetString(2);
-                    subTypes[subType] = subTypes.GetValueOrDefault(subType) + count;
-                    break;
-            }
+            summary.Add(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt32(3));
         }
 
-        return new FeedbackSummary(permanent, transient, complaints, deliveries, subTypes);
+        return summary.Build();
     }
 
     public async Task<IReadOnlyList<StoredFeedback>> ListRecentAsync(string? alias, IReadOnlyCollection<FeedbackType> types, int limit, CancellationToken cancellationToken)
