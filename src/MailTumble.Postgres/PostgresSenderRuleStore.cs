@@ -15,7 +15,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
     private readonly PostgresDatabase _database;
     private readonly TimeProvider _time;
     private readonly bool _firstContactDefault;
-    private volatile RuleSnapshot? _snapshot;
+    private volatile SenderRuleSnapshot? _snapshot;
 
     public PostgresSenderRuleStore(PostgresDatabase database, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
@@ -79,10 +79,8 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
         var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var patterns = senders.SelectMany(SenderPattern.Candidates).ToHashSet(StringComparer.Ordinal);
-        var rules = snapshot.Rules.Where(r => (r.Alias is null || r.Alias == scope) && patterns.Contains(r.Pattern)).ToList();
-        bool? firstContact = snapshot.FirstContact.TryGetValue(scope, out var own) ? own
-            : snapshot.FirstContact.TryGetValue(string.Empty, out var global) ? global : null;
+        var rules = snapshot.RulesFor(scope, senders);
+        var firstContact = snapshot.FirstContactFor(scope);
 
         // Whether the sender is known only matters where first contact may apply; skip the read otherwise.
         var known = false;
@@ -139,7 +137,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<RuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    private async Task<SenderRuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
@@ -164,7 +162,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
             }
         }
 
-        var snapshot = new RuleSnapshot(rules, firstContact, now);
+        var snapshot = new SenderRuleSnapshot(rules, firstContact, now);
         _snapshot = snapshot;
         return snapshot;
     }

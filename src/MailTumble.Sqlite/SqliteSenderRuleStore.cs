@@ -13,7 +13,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
     private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(2);
     private readonly TimeProvider _time;
     private readonly bool _firstContactDefault;
-    private volatile RuleSnapshot? _snapshot;
+    private volatile SenderRuleSnapshot? _snapshot;
 
     public SqliteSenderRuleStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
@@ -78,10 +78,8 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
         var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
-        var patterns = senders.SelectMany(SenderPattern.Candidates).ToHashSet(StringComparer.Ordinal);
-        var rules = snapshot.Rules.Where(r => (r.Alias is null || r.Alias == scope) && patterns.Contains(r.Pattern)).ToList();
-        bool? firstContact = snapshot.FirstContact.TryGetValue(scope, out var own) ? own
-            : snapshot.FirstContact.TryGetValue(string.Empty, out var global) ? global : null;
+        var rules = snapshot.RulesFor(scope, senders);
+        var firstContact = snapshot.FirstContactFor(scope);
 
         // Whether the sender is known only matters where first contact may apply; skip the read otherwise.
         var known = false;
@@ -103,7 +101,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
     /// reloaded every two seconds (changes made by another process, e.g. the CLI) and at once after a
     /// change made here.
     /// </summary>
-    private async Task<RuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    private async Task<SenderRuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
@@ -126,7 +124,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
             }
         }
 
-        var snapshot = new RuleSnapshot(rules, firstContact, now);
+        var snapshot = new SenderRuleSnapshot(rules, firstContact, now);
         _snapshot = snapshot;
         return snapshot;
     }
