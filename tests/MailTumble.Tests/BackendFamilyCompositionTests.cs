@@ -1,7 +1,7 @@
 using MailTumble.Core.Cluster;
 using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
