@@ -40,8 +40,7 @@ public static class AwsServiceCollectionExtensions
         services.AddSingleton(sp => new DynamoDbAliasDirectory(
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<DynamoDbDirectoryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DynamoDbAliasDirectory>>()));
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<DynamoDbAliasDirectory>());
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<DynamoDbAliasDirectory>());
         return services;

@@ -1,10 +1,8 @@
 using System.Globalization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
-using Amazon.Runtime;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Aliases;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Aws;
@@ -15,23 +13,21 @@ namespace MailTumble.Aws;
 /// optional <c>status</c>, <c>domain</c>, <c>targets</c>, <c>note</c> and <c>display_name</c> (attributes an item
 /// without them simply lacks: nothing to migrate).
 /// </summary>
-internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAdmin, IDisposable
+internal sealed class DynamoDbAliasDirectory : IAliasDirectory, IAliasAdmin, IDisposable
 {
     private readonly IAmazonDynamoDB _client;
     private readonly DynamoDbDirectoryOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILogger<DynamoDbAliasDirectory> _logger;
     private readonly SemaphoreSlim _tableGate = new(1, 1);
     private readonly string _table;
     private volatile bool _tableReady;
 
-    public DynamoDbAliasDirectory(IAmazonDynamoDB client, IOptions<DynamoDbDirectoryOptions> options, TimeProvider time, ILogger<DynamoDbAliasDirectory> logger)
+    public DynamoDbAliasDirectory(IAmazonDynamoDB client, IOptions<DynamoDbDirectoryOptions> options, TimeProvider time)
     {
         _client = client;
         _options = options.Value;
         _table = _options.Table!;
         _time = time;
-        _logger = logger;
         _tableReady = !_options.CreateTable;
     }
 
@@ -42,25 +38,11 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
             return LookupResult.NotFound;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        try
-        {
-            await EnsureTableAsync(timeout.Token).ConfigureAwait(false);
-            var response = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(parsed.Value) }, timeout.Token).ConfigureAwait(false);
-            return response.Item is { Count: > 0 } item ? Read(item, parsed.Value) : LookupResult.NotFound;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogFailure(_logger, parsed.Value, "timeout");
-            return LookupResult.TemporaryFailure($"dynamodb: no answer within {_options.Timeout.TotalSeconds:0.###} s");
-        }
-        catch (Exception ex) when (ex is AmazonServiceException or AmazonClientException or HttpRequestException or IOException)
-        {
-            // A missing table is a configuration error, not "no such alias": mail waits instead of bouncing.
-            LogFailure(_logger, parsed.Value, ex.Message);
-            return LookupResult.TemporaryFailure("dynamodb: " + ex.Message);
-        }
+        // A missing table or an unreachable endpoint throws: the host's ResilientAliasDirectory makes it a 451, so mail
+        // waits instead of bouncing.
+        await EnsureTableAsync(cancellationToken).ConfigureAwait(false);
+        var response = await _client.GetItemAsync(new GetItemRequest { TableName = _table, Key = Key(parsed.Value) }, cancellationToken).ConfigureAwait(false);
+        return response.Item is { Count: > 0 } item ? Read(item, parsed.Value) : LookupResult.NotFound;
     }
 
     /// <summary>The table has no domain index, so every domain is ours and the lookup decides (set <c>MailTumble:Domains</c> to be strict).</summary>
@@ -464,7 +446,4 @@ internal sealed partial class DynamoDbAliasDirectory : IAliasDirectory, IAliasAd
 
     private static int Int(Dictionary<string, AttributeValue> item, string name) =>
         item.TryGetValue(name, out var value) && int.TryParse(value.N ?? value.S, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "DynamoDB directory lookup for {Address} failed: {Reason}")]
-    private static partial void LogFailure(ILogger logger, string address, string reason);
 }

@@ -2,36 +2,34 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Aliases;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Sql;
 
 /// <summary>
 /// The <c>mysql</c> and <c>postgres</c> alias directories: one table, parameterized statements only
-/// (the table name is a validated identifier), the original system's column names.
+/// (the table name is a validated identifier), the original system's column names. Lookups and domain checks let an
+/// outage throw: the host's <see cref="ResilientAliasDirectory"/> bounds them in time and turns failures into 451.
 /// </summary>
-internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, IAsyncDisposable
+internal sealed class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, IAsyncDisposable
 {
     private const int ImportBatch = 1000;
     private readonly DbDataSource _source;
     private readonly SqlDialect _dialect;
     private readonly SqlDirectoryOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILogger<SqlAliasDirectory> _logger;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private readonly string _table;
     private readonly string _lookup;
     private readonly string? _domainQuery;
     private volatile bool _schemaReady;
 
-    public SqlAliasDirectory(SqlEngine engine, IOptions<SqlDirectoryOptions> options, TimeProvider time, ILogger<SqlAliasDirectory> logger)
+    public SqlAliasDirectory(SqlEngine engine, IOptions<SqlDirectoryOptions> options, TimeProvider time)
     {
         _options = options.Value;
         _dialect = SqlDialect.For(engine);
         _source = _dialect.CreateSource(_options.ConnectionString!);
         _time = time;
-        _logger = logger;
         _table = _options.Table;
         _lookup = string.IsNullOrWhiteSpace(_options.LookupQuery)
             ? $"SELECT alias, email, status, count_bounce, count_complaint, count_delivery, optout, targets, note, display_name FROM {_table} WHERE alias = @address"
@@ -49,30 +47,10 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             return LookupResult.NotFound;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        try
-        {
-            await using var connection = await OpenAsync(timeout.Token).ConfigureAwait(false);
-            await using var command = Command(connection, _lookup, ("address", parsed.Value));
-            await using var reader = await command.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            if (!await reader.ReadAsync(timeout.Token).ConfigureAwait(false))
-            {
-                return LookupResult.NotFound;
-            }
-
-            return LookupResult.Found(Read(reader, parsed.Value));
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            LogFailure(_logger, _dialect.Engine, parsed.Value, "timeout");
-            return LookupResult.TemporaryFailure($"{_dialect.Engine}: no answer within {_options.Timeout.TotalSeconds:0.###} s");
-        }
-        catch (Exception ex) when (ex is DbException or InvalidOperationException or IOException or TimeoutException)
-        {
-            LogFailure(_logger, _dialect.Engine, parsed.Value, ex.Message);
-            return LookupResult.TemporaryFailure($"{_dialect.Engine}: {ex.Message}");
-        }
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, _lookup, ("address", parsed.Value));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? LookupResult.Found(Read(reader, parsed.Value)) : LookupResult.NotFound;
     }
 
     public async ValueTask<bool> HasDomainAsync(string domain, CancellationToken cancellationToken)
@@ -84,21 +62,10 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
             throw new InvalidOperationException("MailTumble:Directory:Sql:LookupQuery reads a custom schema, so our domains must come from MailTumble:Domains or MailTumble:Directory:Sql:DomainQuery");
         }
 
-        // Bounded like a lookup, so a slow or unreachable server is a 451 in Timeout, not a stalled RCPT.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.Timeout);
-        try
-        {
-            await using var connection = await OpenAsync(timeout.Token).ConfigureAwait(false);
-            await using var command = Command(connection, _domainQuery, ("domain", domain.Trim().TrimEnd('.').ToLowerInvariant()));
-            await using var reader = await command.ExecuteReaderAsync(timeout.Token).ConfigureAwait(false);
-            return await reader.ReadAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Not an OperationCanceledException: the caller must see an outage, not its own cancellation.
-            throw new TimeoutException($"{_dialect.Engine}: no answer within {_options.Timeout.TotalSeconds:0.###} s", ex);
-        }
+        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, _domainQuery, ("domain", domain.Trim().TrimEnd('.').ToLowerInvariant()));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> UpsertAsync(string address, IReadOnlyList<string> targets, CancellationToken cancellationToken)
@@ -448,7 +415,4 @@ internal sealed partial class SqlAliasDirectory : IAliasDirectory, IAliasAdmin, 
 
     private static int Int(DbDataReader reader, string name) =>
         Column(reader, name) is { } i && !reader.IsDBNull(i) ? Convert.ToInt32(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture) : 0;
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Engine} directory lookup for {Address} failed: {Reason}")]
-    private static partial void LogFailure(ILogger logger, SqlEngine engine, string address, string reason);
 }
