@@ -6,6 +6,7 @@ using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
+using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Replies;
@@ -121,7 +122,22 @@ public static class CoreServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMailTumbleDelivery(this IServiceCollection services)
     {
-        services.TryAddSingleton<DeliveryService>();
+        services.TryAddSingleton(sp => new SendPacer(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DeliveryConcurrency>();
+        services.TryAddSingleton<DeliveryPolicy>();
+        services.TryAddSingleton<DeliveryVerdictApplier>();
+        services.TryAddSingleton<DeliveryAttempt>();
+        services.TryAddSingleton<QueuedHoldMover>();
+        services.TryAddSingleton<SendOutQueueOutage>();
+        services.TryAddSingleton<SendWorkers>();
+        services.TryAddSingleton<DeliveryStatusPublisher>();
+        services.TryAddSingleton(sp => new DeliveryService(
+            sp.GetRequiredService<SendWorkers>(),
+            sp.GetRequiredService<DeliveryStatusPublisher>(),
+            sp.GetRequiredService<DeliveryConcurrency>(),
+            sp.GetRequiredService<SendPacer>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>(),
+            sp.GetRequiredService<MailTumbleMetrics>()));
         services.AddHostedService<RateBudgetService>();
         services.AddHostedService<WakeUpService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());
