@@ -73,6 +73,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<Moderator>();
         services.TryAddSingleton<StoredMessages>();
         services.TryAddSingleton<DeadLetterPurge>();
+        // Replies rewrite Reply-To to reverse aliases only while they are switched on.
+        services.TryAddSingleton(sp => new HeaderRewriter(
+            sp.GetRequiredService<IOptions<RewriteOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<TwoWayMasking>() : null));
+        services.TryAddSingleton<ReceivePlanner>();
         services.TryAddSingleton<MessageReceiver>();
         services.TryAddSingleton(sp => new MessageIntake(
             sp.GetRequiredService<RecipientPolicy>(),
