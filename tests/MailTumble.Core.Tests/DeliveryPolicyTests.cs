@@ -1,5 +1,5 @@
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Sending;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;

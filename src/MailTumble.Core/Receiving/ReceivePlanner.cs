@@ -1,5 +1,5 @@
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
