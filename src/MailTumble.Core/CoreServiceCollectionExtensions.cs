@@ -24,7 +24,7 @@ namespace MailTumble.Core;
 /// <summary>Registers the pipeline: receive, rewrite, pace and send, independent of adapters.</summary>
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Adds the receive stage, the recipient policy and their options.</summary>
+    /// <summary>Adds the receive stage, the recipient policy and their options; the key files come from an adapter (<see cref="IKeyFiles"/>).</summary>
     public static IServiceCollection AddMailTumbleCore(
         this IServiceCollection services,
         Action<ReceiveOptions> receive,
@@ -42,7 +42,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RewriteOptions>>().Value;
-            return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
+            return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile, sp.GetRequiredService<IKeyFiles>()), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
         });
         services.AddOptions<ReplyOptions>().Configure(reply ?? (_ => { }))
             .Validate(o => string.IsNullOrEmpty(o.Key) || o.Key.Length >= 16, "MailTumble:Reply:Key must be at least 16 characters")
@@ -51,7 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ReplyOptions>>().Value;
-            return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, "reply key"));
+            return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, sp.GetRequiredService<IKeyFiles>(), "reply key"));
         });
         services.TryAddSingleton<ReplyReceiver>();
         services.AddOptions<DkimOptions>().Configure(dkim ?? (_ => { })).ValidateOnStart();
