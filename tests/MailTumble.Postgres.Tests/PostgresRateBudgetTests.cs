@@ -14,5 +14,8 @@ public sealed class PostgresRateBudgetTests : RateBudgetContract
 
     protected override IRateBudget Node() => new PostgresRateBudget(_schema.Open(), Options.Create(new DeliveryOptions { MaxSendRate = Rate }));
 
+    protected override async Task<DateTimeOffset> LastBeatAsync(string node) =>
+        DateTimeOffset.FromUnixTimeMilliseconds((long)(double)(await _schema.ScalarAsync($"SELECT EXTRACT(EPOCH FROM last_beat)::float8 * 1000 FROM nodes WHERE node_id = '{node}'"))!);
+
     public override Task DisposeAsync() => _schema.DisposeAsync().AsTask();
 }
