@@ -48,6 +48,7 @@ public sealed partial class DeliveryService : BackgroundService
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
     private long _depth;
+    private int _working;
 
     /// <summary>Creates the service; <paramref name="feedback"/> records sent deliveries so bounces and complaints can be attributed.</summary>
     public DeliveryService(
@@ -105,6 +106,12 @@ public sealed partial class DeliveryService : BackgroundService
 
     /// <summary>The worker count the queue depth currently justifies.</summary>
     public int DesiredConcurrency => _desired;
+
+    /// <summary>
+    /// Leased batches a worker of this process is still working on, up to the release of their stored copies (which
+    /// follows the ack). With an empty queue, zero means nothing is left to happen: the idle signal tests wait on.
+    /// </summary>
+    public int BatchesInFlight => Volatile.Read(ref _working);
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -188,7 +195,15 @@ public sealed partial class DeliveryService : BackgroundService
                     continue;
                 }
 
-                await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _working);
+                try
+                {
+                    await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _working);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
