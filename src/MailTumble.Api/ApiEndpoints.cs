@@ -1,6 +1,6 @@
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Counters;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using Microsoft.AspNetCore.Builder;

@@ -1,6 +1,6 @@
 using System.Net;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Hosting;
@@ -134,7 +134,7 @@ internal sealed class RelayFixture : IAsyncDisposable
             await Services.GetRequiredService<ISenderRuleStore>().SetAsync(new SenderRule(ControlSender, ControlAlias, SenderRuleAction.Allow, false, DateTimeOffset.UtcNow, "test"), default);
         }
 
-        await using (var client = await RawSmtpClient.ConnectAsync(SmtpPort))
+        await using (var client = await SmtpWireClient.ConnectAsync(SmtpPort))
         {
             Assert.StartsWith("220", await client.ReadReplyAsync());
             Assert.StartsWith("250", await client.CommandAsync("EHLO control.test"));

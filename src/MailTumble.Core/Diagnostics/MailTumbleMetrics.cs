@@ -8,6 +8,14 @@ public sealed class MailTumbleMetrics : IDisposable
     /// <summary>The meter name to subscribe to.</summary>
     public const string MeterName = "MailTumble";
 
+    /// <summary>
+    /// Bucket boundaries of <c>mailtumble.send.duration</c>, in seconds: a send to a smarthost on the LAN takes a few
+    /// milliseconds, one to SES tens to hundreds, a slow provider seconds; the exporter's default boundaries
+    /// (0, 5, 10, 25, … read as seconds) would put every one of them in the first bucket.
+    /// </summary>
+    public static readonly IReadOnlyList<double> SendDurationBuckets =
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60, 120];
+
     private readonly Meter _meter;
     private readonly Counter<long> _received;
     private readonly Counter<long> _receivedBytes;
@@ -24,7 +32,12 @@ public sealed class MailTumbleMetrics : IDisposable
         _receivedBytes = _meter.CreateCounter<long>("mailtumble.received.bytes", "By", "Bytes of messages accepted.");
         _sent = _meter.CreateCounter<long>("mailtumble.deliveries.sent", "{delivery}", "Deliveries the provider accepted.");
         _failed = _meter.CreateCounter<long>("mailtumble.deliveries.failed", "{delivery}", "Failed send attempts by outcome.");
-        _sendLatency = _meter.CreateHistogram<double>("mailtumble.send.duration", "s", "Time for one send attempt.");
+        _sendLatency = _meter.CreateHistogram<double>(
+            "mailtumble.send.duration",
+            "s",
+            "Time for one send attempt.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SendDurationBuckets });
         _repliesRefused = _meter.CreateCounter<long>("mailtumble.replies.refused", "{message}", "Mail to reverse aliases refused as not from the alias's owner.");
     }
 

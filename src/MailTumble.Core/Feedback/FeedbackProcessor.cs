@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback.Sns;
 using MailTumble.Core.Replies;
 using Microsoft.Extensions.Logging;
@@ -96,19 +96,6 @@ public sealed partial class FeedbackProcessor
         return text.Length > 0 && text[0] == (byte)'{'
             ? ProcessJsonAsync(System.Text.Encoding.UTF8.GetString(text), FeedbackOrigin.File, cancellationToken)
             : ProcessMailAsync(content, null, FeedbackOrigin.File, cancellationToken);
-    }
-
-    /// <summary>Drains a source.</summary>
-    public async Task<FeedbackResult> ProcessSourceAsync(IFeedbackSource source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var total = FeedbackResult.None;
-        await foreach (var feedback in source.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            total += await ProcessAsync([feedback], cancellationToken).ConfigureAwait(false);
-        }
-
-        return total;
     }
 
     /// <summary>Attributes, dedupes and applies parsed events.</summary>
