@@ -156,6 +156,16 @@ public static class AwsServiceCollectionExtensions
             new SqsPollerSettings("feedback", queueUrl, waitSeconds, Setting: "MailTumble:Aws:FeedbackQueueUrl"),
             new Feedback.SesFeedbackHandler(sp.GetRequiredService<Core.Feedback.FeedbackProcessor>())));
 
+    /// <summary>
+    /// Adds the HTTPS client SNS handling needs (<see cref="Core.Feedback.Sns.ISnsHttp"/>: signing certificates, subscription
+    /// confirmations). Needs no AWS mode: <c>POST /feedback/sns</c> and <c>feedback ingest</c> check SNS messages in every mode.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSnsHttp(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Core.Feedback.Sns.ISnsHttp, HttpSnsClient>();
+        return services;
+    }
+
     private static OptionsBuilder<AwsOptions> AddAwsOptions(IServiceCollection services, Action<AwsOptions> configure) =>
         services.AddOptions<AwsOptions>().Configure(configure)
             .Validate(

@@ -7,6 +7,7 @@ using MailTumble.RestDirectory;
 using MailTumble.Smtp;
 using MailTumble.Sql;
 using MailTumble.Sqlite;
+using MailTumble.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ internal static class ServiceComposition
                 root.GetSection("Reply").Bind(reply);
             },
             dkim => BindDkim(root, dataDir, dkim));
+        services.AddMailTumbleKeyFiles();
         services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
@@ -66,6 +68,8 @@ internal static class ServiceComposition
             DomainSettings.Bind(root, o.Domains);
         });
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
+        services.AddMailTumbleSnsHttp();
+        services.AddMailTumbleStatusWebhook();
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
         {
