@@ -2,12 +2,14 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.SQS;
+using MailTumble.Aws.Cluster;
 using MailTumble.Aws.Feedback;
 using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Moderation;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Status;
 using MailTumble.Aws.Storage;
+using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
@@ -109,6 +111,58 @@ public static class AwsServiceCollectionExtensions
         services.TryAddSingleton<SentLog>();
         services.AddSingleton<IDeliveryStatusStore, S3DeliveryStatusStore>();
         return services;
+    }
+
+    /// <summary>
+    /// Adds the family's shared DynamoDB state table (<c>MailTumble:Aws:StateTable</c>, created on start when missing)
+    /// and the rate budget kept in it: heartbeats, shares of <c>MAXIMUM_SEND_RATE</c> among the live nodes, a cluster-wide
+    /// throttling factor.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsRateBudget(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<IRateBudget, DynamoDbRateBudget>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the sender rules, first-contact settings and known senders (<see cref="ISenderRuleStore"/>) in the shared
+    /// state table, so a rule set on one node applies on every node (within two seconds).
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsSenderRules(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<ISenderRuleStore>(sp => new DynamoDbSenderRuleStore(
+            sp.GetRequiredService<DynamoDbStateTable>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<ModerationOptions>>()));
+        return services;
+    }
+
+    private static void AddAwsStateTable(IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.DynamoDbServiceUrl) || Uri.TryCreate(o.DynamoDbServiceUrl, UriKind.Absolute, out _),
+                "MailTumble:Aws:DynamoDbServiceUrl must be an absolute URL such as http://127.0.0.1:4567")
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.ServiceUrl) || !string.IsNullOrWhiteSpace(o.DynamoDbServiceUrl),
+                "MailTumble:Aws:DynamoDbServiceUrl is required when MailTumble:Aws:ServiceUrl is set: the AWS family keeps its shared state (MailTumble:Aws:StateTable) in DynamoDB, e.g. dynalite at http://127.0.0.1:4567")
+            .Validate(
+                o => o.StateTable is { Length: >= 3 and <= 255 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'),
+                "MailTumble:Aws:StateTable must be a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'");
+        if (services.Any(d => d.ServiceType == typeof(DynamoDbStateTable)))
+        {
+            return;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new DynamoDbStateTable(
+            AwsClients.CreateDynamoDb(sp.GetRequiredService<IOptions<AwsOptions>>().Value),
+            sp.GetRequiredService<IOptions<AwsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DynamoDbStateTable>>()));
+        services.AddSingleton<IHostedService, DynamoDbStateTableStarter>();
     }
 
     /// <summary>

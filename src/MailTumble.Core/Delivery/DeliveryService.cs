@@ -39,6 +39,12 @@ public sealed class DeliveryService : BackgroundService
     /// <summary>The pacer (the rate budget sets this node's share on it).</summary>
     internal SendPacer Pacer => _pacer;
 
+    /// <summary>
+    /// Leased batches a send worker of this process is still working on, up to the release of their stored copies
+    /// (which follows the ack). With an empty queue, zero means nothing is left to happen: the idle signal tests wait on.
+    /// </summary>
+    public int BatchesInFlight => _workers.BatchesInFlight;
+
     /// <summary>Ready and in-flight items at the last look (the rate budget's demand).</summary>
     internal long QueueDepth => _concurrency.Depth;
 

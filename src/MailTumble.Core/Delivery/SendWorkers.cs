@@ -27,6 +27,13 @@ internal sealed partial class SendWorkers(
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
     private readonly DeliveryOptions _options = options.Value;
+    private int _working;
+
+    /// <summary>
+    /// Leased batches a worker is still working on, up to the release of their stored copies (which follows the ack).
+    /// With an empty queue, zero means nothing is left to happen: the idle signal tests wait on.
+    /// </summary>
+    public int BatchesInFlight => Volatile.Read(ref _working);
 
     /// <summary>Starts <see cref="DeliveryOptions.MaxConcurrency"/> workers; they end when <paramref name="stoppingToken"/> stops them.</summary>
     public IReadOnlyList<Task> Start(CancellationToken stoppingToken) =>
@@ -63,7 +70,15 @@ internal sealed partial class SendWorkers(
                     continue;
                 }
 
-                await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                Interlocked.Increment(ref _working);
+                try
+                {
+                    await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _working);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
