@@ -1,3 +1,4 @@
+using MailTumble.Core.Queue;
 using Npgsql;
 
 namespace MailTumble.Postgres;
@@ -41,7 +42,39 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> says the server cannot be used at all (down, unreachable, restarting, out of
+    /// connections) rather than that one statement failed.
+    /// </summary>
+    public static bool IsOutage(Exception exception) => exception switch
+    {
+        QueueUnavailableException => false,
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal)
+            || pg.SqlState.StartsWith("53", StringComparison.Ordinal)
+            || pg.SqlState is "57P01" or "57P02" or "57P03",
+        NpgsqlException npgsql => npgsql.IsTransient,
+        _ => false,
+    };
+
+    /// <summary>The outage as the send-out reports it: once, naming the setting (see <see cref="IsOutage"/>).</summary>
+    public QueueUnavailableException Unavailable(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var where = new NpgsqlConnectionStringBuilder(_dataSource.ConnectionString);
+        var detail = exception.InnerException is { } inner && !exception.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? $"{exception.Message.TrimEnd('.')}: {inner.Message.TrimEnd('.')}"
+            : exception.Message.TrimEnd('.');
+        return new QueueUnavailableException($"cannot use PostgreSQL at {where.Host}:{where.Port} (MailTumble:Postgres:ConnectionString): {detail}", exception);
     }
 
     /// <summary>Creates or migrates the schema (once per process); returns the schema version now in place.</summary>

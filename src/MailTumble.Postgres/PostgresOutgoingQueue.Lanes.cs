@@ -18,7 +18,7 @@ internal sealed partial class PostgresOutgoingQueue
 
     public LaneAccess LaneAccess => LaneAccess.PerLane;
 
-    public async Task<IReadOnlyList<string>> ListDueLanesAsync(string? after, int limit, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<string>> ListDueLanesCoreAsync(string? after, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
@@ -43,7 +43,7 @@ internal sealed partial class PostgresOutgoingQueue
         return lanes;
     }
 
-    public async Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LeasedItem>> LeaseLanesCoreAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken)
     {
         if (takes.Count == 0)
         {
@@ -147,7 +147,7 @@ internal sealed partial class PostgresOutgoingQueue
         return new LaneCensus(lanes, due, entries);
     }
 
-    public async Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LaneStats>> GetLaneStatsCoreAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var found = new Dictionary<string, LaneStats>(StringComparer.Ordinal);

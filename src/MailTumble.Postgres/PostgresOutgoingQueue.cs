@@ -89,7 +89,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         }
     }
 
-    public async Task<IReadOnlyList<LeasedItem>> LeaseAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<LeasedItem>> LeaseCoreAsync(int max, TimeSpan visibility, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var until = now + visibility;
@@ -123,7 +123,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         return [.. leased.OrderBy(l => l.Due).ThenBy(l => l.Seq).Select(l => l.Item)];
     }
 
-    public async Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken)
+    private async Task<bool> AckCoreAsync(LeasedItem item, string outcome, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -141,7 +141,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         return !referenced;
     }
 
-    public async Task RetryAsync(LeasedItem item, DateTimeOffset notBefore, string reason, CancellationToken cancellationToken)
+    private async Task RetryCoreAsync(LeasedItem item, DateTimeOffset notBefore, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -161,7 +161,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task DeadLetterAsync(LeasedItem item, string reason, CancellationToken cancellationToken)
+    private async Task DeadLetterCoreAsync(LeasedItem item, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -204,7 +204,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
+    private async Task ReleaseCoreAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
     {
         if (items.Count == 0)
         {
@@ -223,7 +223,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         await PostgresWakeUp.NotifyAsync(_database, connection, null, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken)
+    private async Task<QueueStats> GetStatsCoreAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -242,7 +242,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         return new QueueStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
-    public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> NextDueCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("SELECT MIN(due_at) FROM queue", connection);

@@ -37,6 +37,18 @@ internal sealed class PostgresRateBudget : IRateBudget
     public async Task<double> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(beat);
+        try
+        {
+            return await BeatCoreAsync(beat, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (PostgresDatabase.IsOutage(ex))
+        {
+            throw _database.Unavailable(ex);
+        }
+    }
+
+    private async Task<double> BeatCoreAsync(NodeBeat beat, CancellationToken cancellationToken)
+    {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
             INSERT INTO nodes (node_id, host, demand, status, last_beat) VALUES (@node, @host, @demand, @status, clock_timestamp())

@@ -198,6 +198,17 @@ internal static class PostgresSchema
         );
         INSERT INTO rate_budget (id, factor, changed_at) VALUES (1, 1, clock_timestamp() - interval '1 hour');
         """,
+
+        // 4: per-alias counters (forwarded, replied, blocked), added to by every node.
+        """
+        CREATE TABLE alias_counters (
+            alias text PRIMARY KEY,
+            forwarded bigint NOT NULL DEFAULT 0,
+            replied bigint NOT NULL DEFAULT 0,
+            blocked bigint NOT NULL DEFAULT 0,
+            updated_at timestamptz NOT NULL
+        );
+        """,
     ];
 
     /// <summary>The version this build migrates to.</summary>

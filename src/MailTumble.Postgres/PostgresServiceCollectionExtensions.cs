@@ -1,4 +1,5 @@
 using MailTumble.Core.Cluster;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
@@ -42,6 +43,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<PostgresFeedbackStore>();
         services.AddSingleton<IFeedbackStore>(sp => sp.GetRequiredService<PostgresFeedbackStore>());
         services.AddSingleton<IFeedbackHistory>(sp => sp.GetRequiredService<PostgresFeedbackStore>());
+        services.AddSingleton<IAliasCounterStore, PostgresAliasCounterStore>();
         services.AddSingleton<IRateBudget, PostgresRateBudget>();
         services.AddSingleton<IQueueWakeUp, PostgresWakeUp>();
         return services;

@@ -56,7 +56,7 @@ internal sealed class PostgresWakeUp : IQueueWakeUp
             {
                 return;
             }
-            catch (NpgsqlException)
+            catch (Exception ex) when (ex is NpgsqlException or QueueUnavailableException)
             {
                 // The listening connection broke (server restart, network): listen again shortly.
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, cancellationToken).ConfigureAwait(false);

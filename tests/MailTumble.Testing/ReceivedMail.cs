@@ -5,6 +5,9 @@ public sealed record ReceivedMail(string From, IReadOnlyList<string> To, byte[] 
 {
     public string Text => System.Text.Encoding.Latin1.GetString(Data);
 
+    /// <summary>When the message was accepted, on the sink's clock (<see cref="TestSmtpSink.Elapsed"/>).</summary>
+    public TimeSpan Arrived { get; init; }
+
     /// <summary>Whether the session was encrypted (STARTTLS or TLS) when the message arrived.</summary>
     public bool Secure { get; init; }
 

@@ -20,6 +20,7 @@ public sealed class TestSmtpSink : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _running;
     private readonly SemaphoreSlim _arrived = new(0);
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
 
     public TestSmtpSink(int port = 0)
         : this(port, certificate: null, credentials: null)
@@ -62,6 +63,9 @@ public sealed class TestSmtpSink : IAsyncDisposable
     }
 
     public int Port { get; }
+
+    /// <summary>Time since the sink started, on the clock that stamps <see cref="ReceivedMail.Arrived"/>.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
 
     public ConcurrentQueue<ReceivedMail> Messages { get; } = new();
 
@@ -139,6 +143,7 @@ public sealed class TestSmtpSink : IAsyncDisposable
             var to = transaction.To.Select(m => $"{m.User}@{m.Host}").ToList();
             var mail = new ReceivedMail(from, to, buffer.ToArray())
             {
+                Arrived = sink._clock.Elapsed,
                 Secure = context.Pipe.IsSecure,
                 User = context.Authentication.IsAuthenticated ? context.Authentication.User : null,
                 Parameters = transaction.Parameters.ToDictionary(p => p.Key.ToUpperInvariant(), p => p.Value, StringComparer.Ordinal),

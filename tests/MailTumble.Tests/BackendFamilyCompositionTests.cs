@@ -1,4 +1,5 @@
 using MailTumble.Core.Cluster;
+using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
@@ -35,8 +36,8 @@ public sealed class BackendFamilyCompositionTests : IDisposable
     public async Task Every_port_is_registered_once_and_answered_by_the_family_s_own_adapters(string family)
     {
         var services = Compose(family);
-        // The postgres family also answers the event history and the storage state itself (the others' come from elsewhere).
-        Type[] ports = family == "postgres" ? [.. Ports, typeof(IFeedbackHistory), typeof(IStorageState)] : Ports;
+        // The postgres family also answers the event history, the storage state and the alias counters itself (the others' come from elsewhere).
+        Type[] ports = family == "postgres" ? [.. Ports, typeof(IFeedbackHistory), typeof(IStorageState), typeof(IAliasCounterStore)] : Ports;
         foreach (var port in ports)
         {
             Assert.True(services.Count(d => d.ServiceType == port && !d.IsKeyedService) == 1, $"{family}: {port.Name} is registered {services.Count(d => d.ServiceType == port && !d.IsKeyedService)} times");

@@ -6,7 +6,8 @@ namespace MailTumble.Tests;
 
 /// <summary>
 /// Two <c>serve</c> processes on one PostgreSQL schema act as one relay: held mail taken in by one node is approved with
-/// the CLI of another and delivered, and a node SIGKILLed mid-drain loses nothing that got a 250.
+/// the CLI of another and delivered, a node SIGKILLed mid-drain loses nothing that got a 250, and three nodes pace
+/// <c>MAXIMUM_SEND_RATE</c> together, at the provider, with a dead node's share moving to the others.
 /// </summary>
 public sealed class PostgresClusterTests : IAsyncLifetime
 {
@@ -76,6 +77,95 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         Assert.True(code == 0, nodes);
         Assert.StartsWith("1 live node(s)", nodes, StringComparison.Ordinal);
         Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [SkippableFact]
+    public async Task Three_nodes_pace_30_per_second_together_and_a_killed_nodes_share_moves_to_the_others_within_5_s()
+    {
+        const int Messages = 1500;
+        const double Rate = 30;
+        (string, string)[] settings =
+        [
+            ("MAXIMUM_SEND_RATE", "30"),
+            ("MailTumble__Outbound__LeaseTime", "00:00:05"),
+            ("Logging__LogLevel__MailTumble.Core.Cluster.RateBudgetService", "Information"),
+        ];
+        var configs = new[] { Node("a", settings), Node("b", settings), Node("c", settings) };
+        await using var nodeA = await RelayProcess.StartAsync(_dir.Path, configs[0]);
+        await using var nodeB = await RelayProcess.StartAsync(_dir.Path, configs[1]);
+        await using var nodeC = await RelayProcess.StartAsync(_dir.Path, configs[2]);
+        RelayProcess[] nodes = [nodeA, nodeB, nodeC];
+        await Eventually.TrueAsync(
+            () => nodes.All(n => n.Output.Contains("Send rate share now 10/s of 30/s", StringComparison.Ordinal)),
+            "every node of three uses a third of 30/s",
+            TimeSpan.FromSeconds(30));
+
+        // 1,500 messages, sent to the three nodes round robin by six clients; each gets its 250. They are held (a rule
+        // set from node b's CLI) and approved at once afterwards, so the queue is full when the drain starts and the
+        // sink measures the relay's pacing, not how fast a loaded machine takes mail in.
+        var (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[1], "sender", "hold", "@brand.example");
+        Assert.True(code == 0, listing);
+        var ingestStart = _sink.Elapsed;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < Messages)
+            {
+                await SendAsync(configs[i % 3], $"paced {i}");
+            }
+        })));
+        var ingest = _sink.Elapsed - ingestStart;
+        Assert.Equal((long)Messages, await ScalarAsync("SELECT COUNT(*) FROM held WHERE state = 'held'"));
+        Assert.Empty(_sink.Messages);
+        (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[2], "held", "approve", "--all");
+        Assert.True(code == 0, listing);
+
+        // Mid-drain, node a dies.
+        await Eventually.TrueAsync(() => _sink.Messages.Count >= 600, "600 delivered before the kill", TimeSpan.FromSeconds(90));
+        var before = _sink.Messages.Count;
+        Assert.True(before < 1000, $"node a must die mid-drain, but {before} of {Messages} were delivered");
+        nodeA.Kill();
+        var killed = _sink.Elapsed;
+
+        // Its share moves to the other two: each uses half of 30/s within 5 s (3 s until a missed heartbeat counts,
+        // then the 1.5 s rise delay).
+        await Eventually.TrueAsync(
+            () => nodeB.Output.Contains("Send rate share now 15/s of 30/s", StringComparison.Ordinal)
+                && nodeC.Output.Contains("Send rate share now 15/s of 30/s", StringComparison.Ordinal),
+            "nodes b and c take node a's share",
+            TimeSpan.FromSeconds(30));
+        var moved = _sink.Elapsed - killed;
+        Assert.True(moved <= TimeSpan.FromSeconds(5), $"node a's share reached nodes b and c {moved.TotalSeconds:0.00} s after the kill (limit 5 s)");
+        (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[1], "cluster", "nodes");
+        Assert.True(code == 0, listing);
+        Assert.StartsWith("2 live node(s), 30/s in all", listing, StringComparison.Ordinal);
+
+        await Eventually.TrueAsync(
+            () => _sink.Messages.Select(m => m.Header("Subject")).Distinct().Count() == Messages,
+            "every message that got a 250 is delivered",
+            TimeSpan.FromSeconds(120));
+        Assert.Equal(
+            Enumerable.Range(0, Messages).Select(i => $"paced {i}").Order(StringComparer.Ordinal),
+            _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+
+        // The provider's view. Steady parts: from 1 s after the first arrival to the kill (three nodes), and from 5 s
+        // after the kill to 1 s before the last arrival (two nodes with the whole rate between them).
+        var arrivals = _sink.Messages.Select(m => m.Arrived).Order().ToList();
+        var (first, last) = (arrivals[0], arrivals[^1]);
+        var three = ArrivalPace.Steady(arrivals, first + TimeSpan.FromSeconds(1), killed);
+        var two = ArrivalPace.Steady(arrivals, killed + TimeSpan.FromSeconds(5), last - TimeSpan.FromSeconds(1));
+        var busiest = ArrivalPace.Busiest(arrivals);
+        var figures = $"three nodes: {three.Rate:0.00}/s over {three.Count} arrivals; two nodes after the kill: {two.Rate:0.00}/s over {two.Count}; "
+            + $"busiest 1-s window {busiest.Count} at {(busiest.Start - first).TotalSeconds:0.0} s of the drain; ingest of the 1,500 (held) {ingest.TotalSeconds:0.0} s; "
+            + $"{arrivals.Count} arrivals for {Messages} messages";
+        Assert.True(three.Count >= 300 && two.Count >= 300, $"too few arrivals in a steady part: {figures}");
+        Assert.True(Math.Abs(three.Rate - Rate) <= Rate * 0.02, $"combined rate of three nodes not within 2% of 30/s: {figures}");
+        Assert.True(Math.Abs(two.Rate - Rate) <= Rate * 0.02, $"combined rate after the kill not within 2% of 30/s: {figures}");
+        Assert.True(busiest.Count <= 31, $"a one-second window held more than 31: {figures}");
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM queue"));
+        Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await nodeC.StopAsync(TimeSpan.FromSeconds(30)));
     }
 
     private Dictionary<string, string> Node(string name, params (string Key, string Value)[] extra)

@@ -1,4 +1,5 @@
 using MailTumble.Core.Delivery;
+using MailTumble.Core.Queue;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -125,11 +126,13 @@ internal sealed partial class RateBudgetService : BackgroundService
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            if (!_failing)
+            // An outage of the backend (QueueUnavailableException) is the send-out's one line to log; this only stops sending.
+            if (!_failing && ex is not QueueUnavailableException)
             {
                 LogBeatFailed(_logger, ex);
-                _failing = true;
             }
+
+            _failing = true;
 
             if (Shared)
             {

@@ -94,8 +94,9 @@ public sealed partial class LaneMonitor : BackgroundService
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                // Keep the last snapshot: a lane under backpressure stays so until the census works again. Logged once per cause.
-                if (ex.Message != _lastFailure)
+                // Keep the last snapshot: a lane under backpressure stays so until the census works again. Logged once per
+                // cause; an outage of the queue's backend is the send-out's one line.
+                if (ex.Message != _lastFailure && ex is not QueueUnavailableException)
                 {
                     _lastFailure = ex.Message;
                     LogCensusFailed(_logger, ex.Message);

@@ -82,7 +82,12 @@ public sealed partial class MessageIntake
 
         if (decision.Alias is { } alias && decision.Accepted && envelopeFrom.Length > 0)
         {
-            var verdict = await _moderation.DecideAsync(alias, [envelopeFrom], cancellationToken).ConfigureAwait(false);
+            var verdict = await DecideAsync(alias, envelopeFrom, cancellationToken).ConfigureAwait(false);
+            if (verdict is null)
+            {
+                return new RecipientDecision(RulesUnavailable(decision.Address), null) { Address = decision.Address };
+            }
+
             if (verdict.Verdict == ModerationVerdict.Block)
             {
                 _counters?.Blocked(alias.Address);
@@ -126,7 +131,12 @@ public sealed partial class MessageIntake
             return new RecipientDecision(new SmtpReply(550, $"5.7.1 <{reverse.Address}>: Reply refused: only the alias's owner can reply through this address"), null) { Address = decision.Address };
         }
 
-        var verdict = await _moderation.DecideAsync(alias, [reverse.Correspondent], cancellationToken).ConfigureAwait(false);
+        var verdict = await DecideAsync(alias, reverse.Correspondent, cancellationToken).ConfigureAwait(false);
+        if (verdict is null)
+        {
+            return new RecipientDecision(RulesUnavailable(reverse.Address), null) { Address = decision.Address };
+        }
+
         if (verdict.Verdict is ModerationVerdict.Block or ModerationVerdict.Drop)
         {
             LogReplyRefused(_logger, envelopeFrom, reverse.Address, "revoked: " + verdict.Reason);
@@ -136,6 +146,25 @@ public sealed partial class MessageIntake
 
         return decision;
     }
+
+    /// <summary>
+    /// The alias's rules for <paramref name="sender"/>, or null when the sender rules cannot be read (their store is
+    /// down): the recipient then gets 451 and the client keeps the message, as for a directory outage.
+    /// </summary>
+    private async ValueTask<ModerationDecision?> DecideAsync(AliasRecord alias, string sender, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _moderation.DecideAsync(alias, [sender], cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRulesUnavailable(_logger, alias.Address, ex.Message);
+            return null;
+        }
+    }
+
+    private static SmtpReply RulesUnavailable(string? address) => new(451, $"4.3.0 <{address}>: Temporary lookup failure, try again later");
 
     /// <summary>
     /// Takes in one message: checks every recipient (<see cref="CheckRecipientAsync"/>), then accepts it for those that
@@ -341,4 +370,7 @@ public sealed partial class MessageIntake
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Origin} {Remote}: could not store the message; answered 451")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, IntakeOrigin origin, string remote);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender rules for <{Alias}> cannot be read ({Reason}); answered 451")]
+    private static partial void LogRulesUnavailable(ILogger logger, string alias, string reason);
 }

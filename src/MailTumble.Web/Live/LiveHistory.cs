@@ -68,8 +68,9 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Once per cause, not once a second while the queue's backend is down.
-                    if (_lastFailure != ex.Message)
+                    // Once per cause, not once a second while the queue's backend is down; an outage of that backend
+                    // (QueueUnavailableException) is the send-out's one line.
+                    if (_lastFailure != ex.Message && ex is not MailTumble.Core.Queue.QueueUnavailableException)
                     {
                         _lastFailure = ex.Message;
                         LogSampleFailed(logger, ex.Message);

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using MailTumble.Testing;
+using Npgsql;
+
+namespace MailTumble.Tests;
+
+/// <summary>
+/// PostgreSQL going away while <c>serve</c> runs (a TCP proxy on loopback in front of the real server, cut and
+/// restored): one line naming <c>MailTumble:Postgres:ConnectionString</c>, SMTP answers 4xx meanwhile (never a 250
+/// without the message stored), and sending picks up again by itself when the server is back.
+/// </summary>
+public sealed partial class PostgresOutageTests : IAsyncLifetime
+{
+    private const string Alias = "x7g2@mask.example.com";
+    private const string OutageLine = "Send-out cannot use the queue: cannot use PostgreSQL at";
+    private readonly TempDirectory _dir = new();
+    private readonly string _schema = $"cluster_{Guid.NewGuid():N}";
+    private readonly TestSmtpSink _sink = new();
+    private string? _connectionString;
+    private LoopbackTcpProxy? _proxy;
+
+    [SkippableFact]
+    public async Task An_outage_is_one_line_naming_the_setting_smtp_gets_4xx_and_sending_resumes_when_it_is_back()
+    {
+        _connectionString = ExternalService.Require("MAILTUMBLE_TEST_POSTGRES", "PostgreSQL");
+        var server = new NpgsqlConnectionStringBuilder(_connectionString);
+        _proxy = new LoopbackTcpProxy(server.Host!, server.Port);
+        var throughProxy = new NpgsqlConnectionStringBuilder(_connectionString) { Host = "127.0.0.1", Port = _proxy.Port }.ConnectionString;
+        var map = Path.Combine(_dir.Path, "aliases.yaml");
+        await File.WriteAllTextAsync(map, $"aliases:\n  {Alias}: john@real.example.org\n");
+        var smtpPort = TestSmtpSink.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["MailTumble__Backend"] = "postgres",
+            ["MailTumble__Postgres__ConnectionString"] = throughProxy,
+            ["MailTumble__Postgres__Schema"] = _schema,
+            ["MailTumble__DataDir"] = Path.Combine(_dir.Path, "data"),
+            ["MailTumble__Directory__Driver"] = "map",
+            ["MailTumble__Directory__Map__Path"] = map,
+            ["MailTumble__Domains__0"] = "mask.example.com",
+            ["FROM_EMAIL"] = "relay@mask.example.com",
+            ["MAXIMUM_SEND_RATE"] = "1000",
+            ["MailTumble__Smtp__Listen"] = $"127.0.0.1:{smtpPort}",
+            ["MailTumble__Api__Listen"] = "127.0.0.1:0",
+            ["MailTumble__Outbound__Smtp__Host"] = "127.0.0.1",
+            ["MailTumble__Outbound__Smtp__Port"] = _sink.Port.ToString(CultureInfo.InvariantCulture),
+            ["MailTumble__Outbound__IdlePoll"] = "00:00:00.200",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__MailTumble.Core.Delivery.DeliveryService"] = "Information",
+        };
+        await using var relay = await RelayProcess.StartAsync(_dir.Path, environment);
+        Assert.StartsWith("250", await SendAsync(smtpPort, "before"));
+        await _sink.WaitForAsync(1, TimeSpan.FromSeconds(60));
+
+        _proxy.Cut();
+
+        // Meanwhile no 250: the message cannot be stored, so the client must keep it.
+        var (rcpt, data) = await TransactAsync(smtpPort, "during");
+        Assert.True(data is null ? rcpt.StartsWith('4') : data.StartsWith('4'), $"during the outage: RCPT {rcpt}, DATA {data ?? "(not sent)"}\n{relay.Output}");
+        var line = $"{OutageLine} 127.0.0.1:{_proxy.Port} (MailTumble:Postgres:ConnectionString)";
+        await Eventually.TrueAsync(() => relay.Output.Contains(line, StringComparison.Ordinal), "the outage is logged naming the setting", TimeSpan.FromSeconds(30));
+
+        // Some seconds of outage (the node keeps trying: heartbeats, the listener, the send-out's backoff): still one line.
+        await Eventually.TrueAsync(() => _proxy.Dropped >= 20, "the node keeps trying the server", TimeSpan.FromSeconds(60));
+        (rcpt, data) = await TransactAsync(smtpPort, "still during");
+        Assert.True(data is null ? rcpt.StartsWith('4') : data.StartsWith('4'), $"later in the outage: RCPT {rcpt}, DATA {data ?? "(not sent)"}\n{relay.Output}");
+        var output = relay.Output;
+        Assert.True(Occurrences(output, OutageLine) == 1, $"one line for the outage, not {Occurrences(output, OutageLine)}:\n{output}");
+        Assert.DoesNotContain("Send worker failed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not read queue statistics", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Rate budget heartbeat failed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not take the lane census", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Console chart sample failed", output, StringComparison.Ordinal);
+
+        _proxy.Restore();
+        await Eventually.TrueAsync(
+            () => relay.Output.Contains("Send-out can use the queue again", StringComparison.Ordinal),
+            "the send-out recovers by itself (waits double up to a minute)",
+            TimeSpan.FromSeconds(90));
+        Assert.StartsWith("250", await SendAsync(smtpPort, "after"));
+        await Eventually.TrueAsync(
+            () => _sink.Messages.Any(m => m.Header("Subject") == "after"),
+            "mail taken in after the outage is delivered",
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(["after", "before"], _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(0, await relay.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static int Occurrences(string text, string what) => Regex.Matches(text, Regex.Escape(what)).Count;
+
+    private static async Task<string?> SendAsync(int port, string subject)
+    {
+        var (rcpt, data) = await TransactAsync(port, subject);
+        Assert.StartsWith("250", rcpt);
+        return data;
+    }
+
+    private static async Task<(string Rcpt, string? Data)> TransactAsync(int port, string subject)
+    {
+        var (recipients, data) = await RelaySmtp.TransactAsync(
+            port, "shop@brand.example", [Alias], $"From: Shop <shop@brand.example>\r\nSubject: {subject}\r\n\r\nthe body of {subject}\r\n");
+        return (Assert.Single(recipients), data);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _sink.DisposeAsync();
+        if (_proxy is not null)
+        {
+            await _proxy.DisposeAsync();
+        }
+
+        if (_connectionString is not null)
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        _dir.Dispose();
+    }
+}
