@@ -1,5 +1,5 @@
 using System.Text.Json.Serialization;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 
 namespace MailTumble.Api;
 

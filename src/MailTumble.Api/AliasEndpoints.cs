@@ -1,5 +1,5 @@
 using MailTumble.Core.Counters;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

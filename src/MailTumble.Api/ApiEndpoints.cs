@@ -1,5 +1,5 @@
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.AspNetCore.Builder;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;

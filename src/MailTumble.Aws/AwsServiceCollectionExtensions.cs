@@ -9,7 +9,7 @@ using MailTumble.Aws.Queue;
 using MailTumble.Aws.Status;
 using MailTumble.Aws.Storage;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;

@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Sending;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

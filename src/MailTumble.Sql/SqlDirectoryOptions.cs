@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using System.ComponentModel.DataAnnotations;
 
 namespace MailTumble.Sql;

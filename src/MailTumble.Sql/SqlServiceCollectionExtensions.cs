@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

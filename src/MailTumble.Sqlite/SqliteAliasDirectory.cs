@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Data.Sqlite;
 
 namespace MailTumble.Sqlite;

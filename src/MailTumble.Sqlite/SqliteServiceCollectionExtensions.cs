@@ -1,6 +1,6 @@
 using MailTumble.Core.Counters;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;

@@ -1,5 +1,5 @@
 using Amazon.DynamoDBv2;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Testing.Contracts;
 
 namespace MailTumble.Aws.Tests;

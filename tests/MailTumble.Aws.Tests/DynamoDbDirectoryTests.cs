@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Amazon.DynamoDBv2.Model;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Testing;
 
 namespace MailTumble.Aws.Tests;

@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,5 @@
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Logging.Abstractions;

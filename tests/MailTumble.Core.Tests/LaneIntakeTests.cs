@@ -1,7 +1,7 @@
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Diagnostics;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;

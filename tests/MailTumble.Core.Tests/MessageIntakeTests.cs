@@ -1,7 +1,7 @@
 using System.Buffers;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Diagnostics;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;

@@ -1,5 +1,5 @@
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Rewriting;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
 using System.Text;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Testing;
 using MailTumble.Testing.Contracts;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Net;
 using System.Net.Sockets;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

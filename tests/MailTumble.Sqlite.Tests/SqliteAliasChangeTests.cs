@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,5 @@
 using Amazon.SQS.Model;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -54,7 +54,7 @@ public sealed class AwsFeedbackEndToEndTests
         Assert.Equal(AliasStatus.Dead, alias!.Status);
         Assert.Equal(4, alias.CountBounce);
 
-        await using var next = await Testing.RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var next = await Testing.SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await next.ReadReplyAsync();
         await next.CommandAsync("EHLO client.test");
         await next.CommandAsync("MAIL FROM:<shop@brand.example>");

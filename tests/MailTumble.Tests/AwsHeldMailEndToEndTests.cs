@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using MailTumble.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,5 @@
 using Amazon.SQS.Model;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;

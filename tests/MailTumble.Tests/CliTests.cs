@@ -1,5 +1,5 @@
 using System.Text;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Storage;
 using MailTumble.Hosting;
 using MailTumble.Testing;

@@ -51,7 +51,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Contains("send rate  7 per second", banner, StringComparison.Ordinal);
 
         // ServerName comes from the file (nothing overrides it); the port from the environment.
-        await using var client = await RawSmtpClient.ConnectAsync(envPort);
+        await using var client = await SmtpWireClient.ConnectAsync(envPort);
         Assert.StartsWith("220 json.test ESMTP", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));

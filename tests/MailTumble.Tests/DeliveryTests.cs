@@ -112,7 +112,7 @@ public sealed class DeliveryTests
         await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
         await SendAsync(relay, "never");
         await WaitForStatsAsync(relay, s => s.Deferred == 1);
-        await relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync("x7g2@mask.example.com", Core.Directory.AliasStatus.Dead, default);
+        await relay.Services.GetRequiredService<Core.Aliases.IAliasAdmin>().SetStatusAsync("x7g2@mask.example.com", Core.Aliases.AliasStatus.Dead, default);
 
         await using var late = new Testing.TestSmtpSink(port);
         var stats = await WaitForStatsAsync(relay, s => s.Depth == 0);

@@ -32,7 +32,7 @@ public sealed class DirectoryBurstTests(ITestOutputHelper output)
         var sessions = Enumerable.Range(0, 10).Select(async session =>
         {
             var accepted = 0;
-            await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             await client.ReadReplyAsync();
             await client.CommandAsync("EHLO client.test");
             for (var transaction = 0; transaction < 10; transaction++)

@@ -192,7 +192,7 @@ public sealed class DirectoryOutageEndToEndTests
     /// <summary>One sender attempt: RCPT's reply, and DATA's final reply when RCPT was accepted (null otherwise: the sender keeps the message).</summary>
     private static async Task<(string? Rcpt, string? Data)> TrySendAsync(int port, string subject)
     {
-        await using var smtp = await RawSmtpClient.ConnectAsync(port);
+        await using var smtp = await SmtpWireClient.ConnectAsync(port);
         await smtp.ReadReplyAsync();
         await smtp.CommandAsync("EHLO sender.example");
         await smtp.CommandAsync("MAIL FROM:<alice@sender.example>");

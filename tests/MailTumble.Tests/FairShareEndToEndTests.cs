@@ -244,7 +244,7 @@ public sealed class FairShareEndToEndTests
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, sessions).Select(async _ =>
         {
-            await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             await client.ReadReplyAsync();
             await client.CommandAsync("EHLO client.test");
             int i;
@@ -279,7 +279,7 @@ public sealed class FairShareEndToEndTests
     /// </summary>
     private static async Task SendOneToManyAsync(RelayFixture relay, string from, IReadOnlyList<string> aliases, string header = "")
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.CommandAsync("EHLO client.test");
         Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"), StringComparison.Ordinal);
@@ -295,7 +295,7 @@ public sealed class FairShareEndToEndTests
 
     private static async Task<string> RcptAsync(RelayFixture relay, string from, string to)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync($"MAIL FROM:<{from}>");
@@ -305,7 +305,7 @@ public sealed class FairShareEndToEndTests
     /// <summary>One message with the given header; the reply to the end of DATA (a 250 counts as accepted mail).</summary>
     private static async Task<string> DataAsync(RelayFixture relay, string header)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<app@saas.example>");

@@ -1,5 +1,5 @@
 using MailKit.Net.Smtp;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Queue;
 using MailTumble.Testing;
@@ -51,7 +51,7 @@ public sealed class FeedbackEndToEndTests
 
     private static async Task<string?> RcptAsync(RelayFixture relay, string address)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<shop@brand.example>");
@@ -252,7 +252,7 @@ public sealed class FeedbackEndToEndTests
 
     internal static async Task SendRawAsync(int port, string to, string message)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(port);
+        await using var client = await SmtpWireClient.ConnectAsync(port);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO mx.real.example.org"));
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<>"));

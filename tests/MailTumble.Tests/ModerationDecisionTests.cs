@@ -47,7 +47,7 @@ public sealed class ModerationDecisionTests
     /// <summary>One message over raw SMTP, asserting the relay's answer to the end of DATA.</summary>
     private static async Task<string> SendRawAsync(RelayFixture relay, string from, string to, string subject)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"));
@@ -152,7 +152,7 @@ public sealed class ModerationDecisionTests
         await using var relay = await StartAsync(logs, new() { ["MailTumble:Outbound:MaxSendRate"] = "4" });
         const string HeldAlias = "vip@mask.example.com";
         await relay.AddAliasAsync(HeldAlias, "vip@real.example.org");
-        await relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync(HeldAlias, Core.Directory.AliasStatus.Held, default);
+        await relay.Services.GetRequiredService<Core.Aliases.IAliasAdmin>().SetStatusAsync(HeldAlias, Core.Aliases.AliasStatus.Held, default);
         var bulkAliases = Enumerable.Range(0, Bulk).Select(i => $"b{i:00}@mask.example.com").ToList();
         foreach (var a in bulkAliases)
         {
@@ -237,7 +237,7 @@ public sealed class ModerationDecisionTests
         var logs = new LogCapture();
         await using var relay = await StartAsync(logs, services: s => GatedQueue.Install(s, gate));
         await relay.AddAliasAsync(Alias, "john@real.example.org");
-        await relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync(Alias, Core.Directory.AliasStatus.Held, default);
+        await relay.Services.GetRequiredService<Core.Aliases.IAliasAdmin>().SetStatusAsync(Alias, Core.Aliases.AliasStatus.Held, default);
         await ModerationTests.SendAsync(relay, "shop@brand.example", "raced");
         var held = Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
         var moderator = relay.Services.GetRequiredService<Moderator>();
@@ -264,7 +264,7 @@ public sealed class ModerationDecisionTests
         var logs = new LogCapture();
         await using var relay = await StartAsync(logs);
         await relay.AddAliasAsync(Alias, "john@real.example.org");
-        await relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync(Alias, Core.Directory.AliasStatus.Held, default);
+        await relay.Services.GetRequiredService<Core.Aliases.IAliasAdmin>().SetStatusAsync(Alias, Core.Aliases.AliasStatus.Held, default);
         for (var i = 0; i < Count; i++)
         {
             await ModerationTests.SendAsync(relay, "shop@brand.example", "m" + i);

@@ -1,5 +1,5 @@
 using MailKit.Net.Smtp;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Testing;
@@ -103,7 +103,7 @@ public sealed class ModerationTests
         await relay.AddAliasAsync(Alias, "john@real.example.org");
         await RuleAsync(relay, "@spam.example", SenderRuleAction.Block);
 
-        await using (var smtp = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+        await using (var smtp = await SmtpWireClient.ConnectAsync(relay.SmtpPort))
         {
             await smtp.ReadReplyAsync();
             await smtp.CommandAsync("EHLO client.test");
@@ -131,7 +131,7 @@ public sealed class ModerationTests
         await relay.AddAliasAsync("other@mask.example.com", "jane@real.example.org");
         await RuleAsync(relay, "@spam.example", SenderRuleAction.Block, alias: Alias);
 
-        await using (var smtp = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+        await using (var smtp = await SmtpWireClient.ConnectAsync(relay.SmtpPort))
         {
             await smtp.ReadReplyAsync();
             await smtp.CommandAsync("EHLO client.test");

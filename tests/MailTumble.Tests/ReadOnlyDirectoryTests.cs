@@ -136,7 +136,7 @@ public sealed class ReadOnlyDirectoryTests : IDisposable
 
     private static async Task<string?> RcptAsync(int port, string recipient = "x7g2@mask.example.com")
     {
-        await using var smtp = await RawSmtpClient.ConnectAsync(port);
+        await using var smtp = await SmtpWireClient.ConnectAsync(port);
         await smtp.ReadReplyAsync();
         await smtp.CommandAsync("EHLO sender.example");
         await smtp.CommandAsync("MAIL FROM:<alice@sender.example>");

@@ -1,5 +1,5 @@
 using System.Net;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Queue;
 using MailTumble.Hosting;
 using MailTumble.Smtp.Inbound;

@@ -8,7 +8,7 @@ internal static class RelaySmtp
     /// <summary>Sends one message from shop@brand.example to the recipients; every recipient and the data must get 250.</summary>
     public static async Task SendAsync(RelayFixture relay, string subject, params string[] recipients)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));
@@ -28,7 +28,7 @@ internal static class RelaySmtp
     /// </summary>
     public static async Task<(IReadOnlyList<string> Recipients, string? Data)> TransactAsync(int port, string from, IReadOnlyList<string> recipients, string message)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(port);
+        await using var client = await SmtpWireClient.ConnectAsync(port);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"));
@@ -55,7 +55,7 @@ internal static class RelaySmtp
     /// <summary>The reply to RCPT TO one address, after EHLO and MAIL FROM.</summary>
     public static async Task<string> RcptAsync(RelayFixture relay, string recipient)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<shop@brand.example>");

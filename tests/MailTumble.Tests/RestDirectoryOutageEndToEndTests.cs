@@ -60,7 +60,7 @@ public sealed class RestDirectoryOutageEndToEndTests : IDisposable
 
     private static async Task<string?> RcptAsync(int port)
     {
-        await using var smtp = await RawSmtpClient.ConnectAsync(port);
+        await using var smtp = await SmtpWireClient.ConnectAsync(port);
         await smtp.ReadReplyAsync();
         await smtp.CommandAsync("EHLO sender.example");
         await smtp.CommandAsync("MAIL FROM:<alice@sender.example>");
@@ -71,7 +71,7 @@ public sealed class RestDirectoryOutageEndToEndTests : IDisposable
 
     private static async Task<string?> SendAsync(int port)
     {
-        await using var smtp = await RawSmtpClient.ConnectAsync(port);
+        await using var smtp = await SmtpWireClient.ConnectAsync(port);
         await smtp.ReadReplyAsync();
         await smtp.CommandAsync("EHLO sender.example");
         await smtp.CommandAsync("MAIL FROM:<alice@sender.example>");

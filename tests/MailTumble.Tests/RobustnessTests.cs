@@ -9,7 +9,7 @@ public sealed class RobustnessTests
 {
     private static async Task<string?> SendOneAsync(RelayFixture relay, string body = "Subject: x\r\n\r\nhi\r\n")
     {
-        await using var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.CommandAsync("EHLO client.test");
         await client.CommandAsync("MAIL FROM:<shop@brand.example>");
@@ -69,9 +69,9 @@ public sealed class RobustnessTests
         try
         {
             await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
-            await using var idle = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            await using var idle = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             await idle.ReadReplyAsync();
-            await using var busy = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            await using var busy = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             await busy.ReadReplyAsync();
             await busy.CommandAsync("EHLO client.test");
             await busy.CommandAsync("MAIL FROM:<shop@brand.example>");

@@ -1,7 +1,7 @@
 using System.Text;
 using MailTumble.Core;
 using MailTumble.Core.Delivery;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Sending;

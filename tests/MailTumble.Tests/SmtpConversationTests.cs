@@ -21,9 +21,9 @@ public sealed class SmtpConversationTests : IAsyncLifetime
 
     public Task DisposeAsync() => _relay.DisposeAsync().AsTask();
 
-    private async Task<RawSmtpClient> OpenAsync()
+    private async Task<SmtpWireClient> OpenAsync()
     {
-        var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort);
+        var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort);
         Assert.StartsWith("220 relay.test ESMTP", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         return client;
@@ -82,7 +82,7 @@ public sealed class SmtpConversationTests : IAsyncLifetime
     [Fact]
     public async Task A_dead_alias_is_refused_with_a_reason()
     {
-        await _relay.Services.GetRequiredService<Core.Directory.IAliasAdmin>().SetStatusAsync("shop2@mask.example.com", Core.Directory.AliasStatus.Dead, default);
+        await _relay.Services.GetRequiredService<Core.Aliases.IAliasAdmin>().SetStatusAsync("shop2@mask.example.com", Core.Aliases.AliasStatus.Dead, default);
         await using var client = await OpenAsync();
         await client.CommandAsync("MAIL FROM:<shop@brand.example>");
         var reply = await client.CommandAsync("RCPT TO:<shop2@mask.example.com>");

@@ -7,14 +7,14 @@ namespace MailTumble.Tests;
 /// <summary>The listener's limits and timeouts, and shutdown, over real SMTP on loopback: each answer asserted.</summary>
 public sealed class SmtpLimitTests
 {
-    private static async Task<RawSmtpClient> GreetedAsync(RelayFixture relay)
+    private static async Task<SmtpWireClient> GreetedAsync(RelayFixture relay)
     {
-        var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         Assert.StartsWith("220 ", await client.ReadReplyAsync());
         return client;
     }
 
-    private static async Task<RawSmtpClient> InDataAsync(RelayFixture relay)
+    private static async Task<SmtpWireClient> InDataAsync(RelayFixture relay)
     {
         var client = await GreetedAsync(relay);
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
@@ -37,7 +37,7 @@ public sealed class SmtpLimitTests
         var first = await GreetedAsync(relay);
         await using var second = await GreetedAsync(relay);
 
-        await using (var extra = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+        await using (var extra = await SmtpWireClient.ConnectAsync(relay.SmtpPort))
         {
             Assert.StartsWith("421 4.7.0 Too many connections", await extra.ReadReplyAsync());
             Assert.True(await extra.IsClosedAsync(TimeSpan.FromSeconds(5)));
@@ -50,7 +50,7 @@ public sealed class SmtpLimitTests
         for (var i = 0; i < 50 && greeting?.StartsWith("220 ", StringComparison.Ordinal) != true; i++)
         {
             await Task.Delay(100);
-            await using var next = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            await using var next = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             greeting = await next.ReadReplyAsync();
         }
 
@@ -61,7 +61,7 @@ public sealed class SmtpLimitTests
     public async Task One_client_address_gets_at_most_MaxConnectionsPerIp_sessions_by_default_20()
     {
         await using var relay = await RelayFixture.StartAsync();
-        var held = new List<RawSmtpClient>();
+        var held = new List<SmtpWireClient>();
         try
         {
             for (var i = 0; i < 20; i++)
@@ -69,14 +69,14 @@ public sealed class SmtpLimitTests
                 held.Add(await GreetedAsync(relay));
             }
 
-            await using (var extra = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+            await using (var extra = await SmtpWireClient.ConnectAsync(relay.SmtpPort))
             {
                 Assert.Equal("421 4.7.0 Too many connections from your address (at most 20), try again later", await extra.ReadReplyAsync());
                 Assert.True(await extra.IsClosedAsync(TimeSpan.FromSeconds(5)));
             }
 
             // Another address is still served while this one is full.
-            await using var other = await RawSmtpClient.ConnectAsync(relay.SmtpPort, System.Net.IPAddress.Parse("127.0.0.2"));
+            await using var other = await SmtpWireClient.ConnectAsync(relay.SmtpPort, System.Net.IPAddress.Parse("127.0.0.2"));
             Assert.StartsWith("220 relay.test", await other.ReadReplyAsync());
         }
         finally
@@ -178,7 +178,7 @@ public sealed class SmtpLimitTests
 
             // The idle session's 421 shows the drain has begun; the busy one keeps it going.
             Assert.StartsWith("421 4.3.2", await idle.ReadReplyAsync());
-            await using (var late = await RawSmtpClient.ConnectAsync(relay.SmtpPort))
+            await using (var late = await SmtpWireClient.ConnectAsync(relay.SmtpPort))
             {
                 Assert.StartsWith("421 4.3.2 Service shutting down", await late.ReadReplyAsync());
                 Assert.True(await late.IsClosedAsync(TimeSpan.FromSeconds(5)));

@@ -8,9 +8,9 @@ namespace MailTumble.Tests;
 /// </summary>
 public sealed class SmtpLineEndTests
 {
-    private static async Task<RawSmtpClient> InDataAsync(RelayFixture relay)
+    private static async Task<SmtpWireClient> InDataAsync(RelayFixture relay)
     {
-        var client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+        var client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
         await client.ReadReplyAsync();
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync("MAIL FROM:<shop@brand.example>"));

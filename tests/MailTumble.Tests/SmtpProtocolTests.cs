@@ -20,9 +20,9 @@ public sealed class SmtpProtocolTests : IAsyncLifetime
 
     public Task DisposeAsync() => _relay.DisposeAsync().AsTask();
 
-    private async Task<RawSmtpClient> OpenAsync()
+    private async Task<SmtpWireClient> OpenAsync()
     {
-        var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort);
+        var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort);
         Assert.Equal("220 relay.test ESMTP MailTumble", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         return client;
@@ -97,7 +97,7 @@ public sealed class SmtpProtocolTests : IAsyncLifetime
     [InlineData("NOOP\r\nNOOP\r\n")]
     public async Task Input_sent_ahead_of_a_reply_that_must_end_a_pipelined_group_is_refused(string bytes)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort);
         await client.ReadReplyAsync();
         await client.SendAsync(bytes);
         Assert.Equal("554 5.5.0 Error: SMTP protocol synchronization", await client.ReadReplyAsync());
@@ -107,7 +107,7 @@ public sealed class SmtpProtocolTests : IAsyncLifetime
     [Fact]
     public async Task Replies_say_what_happened_and_nothing_else()
     {
-        await using var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort);
+        await using var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort);
         await client.ReadReplyAsync();
         var ehlo = (await client.CommandAsync("EHLO client.test"))!.Split('\n');
         Assert.Equal("250-relay.test", ehlo[0]);

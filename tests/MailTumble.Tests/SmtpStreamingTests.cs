@@ -23,11 +23,11 @@ public sealed class SmtpStreamingTests
         return relay;
     }
 
-    private static async Task<RawSmtpClient> InDataAsync(RelayFixture relay, RawSmtpClient? client = null)
+    private static async Task<SmtpWireClient> InDataAsync(RelayFixture relay, SmtpWireClient? client = null)
     {
         if (client is null)
         {
-            client = await RawSmtpClient.ConnectAsync(relay.SmtpPort);
+            client = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
             Assert.StartsWith("220", await client.ReadReplyAsync());
             Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback.Sns;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;

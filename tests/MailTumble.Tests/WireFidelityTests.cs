@@ -47,7 +47,7 @@ public sealed class WireFidelityTests : IAsyncLifetime
         var extra = "Bcc: hidden@brand.example\r\nContent-Length: 12\r\nX-Custom: kept\r\n"u8.ToArray();
         var message = extra.Concat(input).ToArray();
 
-        await using (var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort))
+        await using (var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort))
         {
             Assert.StartsWith("220", await client.ReadReplyAsync());
             Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
@@ -73,7 +73,7 @@ public sealed class WireFidelityTests : IAsyncLifetime
     public async Task SMTPUTF8_is_asked_for_exactly_when_the_headers_carry_8_bit_bytes(string name, bool utf8)
     {
         var input = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Golden", name));
-        await using (var client = await RawSmtpClient.ConnectAsync(_relay.SmtpPort))
+        await using (var client = await SmtpWireClient.ConnectAsync(_relay.SmtpPort))
         {
             await client.ReadReplyAsync();
             await client.CommandAsync("EHLO client.test");

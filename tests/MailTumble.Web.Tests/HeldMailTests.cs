@@ -148,5 +148,5 @@ public sealed class HeldMailTests(BrowserFixture browser)
         });
 
     private static async Task AliasStatusAsync(MailTumble.Tests.RelayFixture relay, string alias) =>
-        Assert.True(await relay.Services.GetRequiredService<MailTumble.Core.Directory.IAliasAdmin>().SetStatusAsync(alias, MailTumble.Core.Directory.AliasStatus.Held, default));
+        Assert.True(await relay.Services.GetRequiredService<MailTumble.Core.Aliases.IAliasAdmin>().SetStatusAsync(alias, MailTumble.Core.Aliases.AliasStatus.Held, default));
 }

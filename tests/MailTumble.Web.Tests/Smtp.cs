@@ -8,7 +8,7 @@ internal static class Smtp
     /// <summary>Sends one message (headers and body as given, CRLF line ends) to the recipients; every reply must be positive.</summary>
     public static async Task SendAsync(int port, string from, IReadOnlyList<string> recipients, string message)
     {
-        await using var client = await RawSmtpClient.ConnectAsync(port);
+        await using var client = await SmtpWireClient.ConnectAsync(port);
         Assert.StartsWith("220", await client.ReadReplyAsync());
         Assert.StartsWith("250", await client.CommandAsync("EHLO client.test"));
         Assert.StartsWith("250", await client.CommandAsync($"MAIL FROM:<{from}>"));

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using MailTumble.Core.Counters;
 using MailTumble.Core.Diagnostics;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;

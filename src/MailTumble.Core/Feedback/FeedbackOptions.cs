@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 
 namespace MailTumble.Core.Feedback;
 

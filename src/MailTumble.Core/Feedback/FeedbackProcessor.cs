@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback.Sns;
 using MailTumble.Core.Replies;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 
 namespace MailTumble.Core.Feedback;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Threading.Channels;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

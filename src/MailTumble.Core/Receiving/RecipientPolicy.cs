@@ -1,6 +1,6 @@
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Bounces;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;

@@ -24,7 +24,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
     private readonly OutboundSmtpOptions _options;
     private readonly ReplyClassifier _classifier;
     private readonly TimeProvider _time;
-    private readonly ConcurrentBag<RawSmtpClient> _idle = [];
+    private readonly ConcurrentBag<VerbatimSmtpClient> _idle = [];
 
     public SmtpMailSender(IOptions<OutboundSmtpOptions> options, ReplyClassifier classifier, TimeProvider time)
     {
@@ -125,7 +125,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         ex is SmtpProtocolException or IOException or SocketException or ServiceNotConnectedException or TimeoutException or SslHandshakeException
         || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
-    private RawSmtpClient Take()
+    private VerbatimSmtpClient Take()
     {
         var now = _time.GetUtcNow();
         while (_idle.TryTake(out var client))
@@ -138,7 +138,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
             client.Dispose();
         }
 
-        return new RawSmtpClient
+        return new VerbatimSmtpClient
         {
             Timeout = (int)_options.Timeout.TotalMilliseconds,
             LocalDomain = _options.HeloName,
@@ -146,7 +146,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         };
     }
 
-    private void Return(RawSmtpClient client)
+    private void Return(VerbatimSmtpClient client)
     {
         if (!client.IsConnected)
         {
@@ -158,7 +158,7 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
         _idle.Add(client);
     }
 
-    private async Task ConnectAsync(RawSmtpClient client, CancellationToken cancellationToken)
+    private async Task ConnectAsync(VerbatimSmtpClient client, CancellationToken cancellationToken)
     {
         var security = _options.Security.ToLowerInvariant() switch
         {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Counters;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,4 +1,4 @@
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;

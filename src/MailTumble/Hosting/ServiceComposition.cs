@@ -1,9 +1,9 @@
 using MailTumble.Aws;
 using MailTumble.Core;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Files;
-using MailTumble.Http;
+using MailTumble.RestDirectory;
 using MailTumble.Smtp;
 using MailTumble.Sql;
 using MailTumble.Sqlite;

@@ -1,5 +1,5 @@
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 
 namespace MailTumble.Testing.Contracts;
 

@@ -1,5 +1,5 @@
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Directory;
+using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using Microsoft.Extensions.DependencyInjection;
 
