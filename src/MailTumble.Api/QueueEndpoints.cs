@@ -43,7 +43,7 @@ internal static class QueueEndpoints
     {
         var stats = await queue.GetStatsAsync(ct).ConfigureAwait(false);
         var status = statusStore is null ? null : await statusStore.LoadAsync(ct).ConfigureAwait(false);
-        var live = status is not null && time.GetUtcNow() - status.UpdatedAt < TimeSpan.FromSeconds(10);
+        var live = status is not null && status.IsLive(time.GetUtcNow());
         return TypedResults.Ok(new QueueStatsDocument(
             stats.Depth,
             stats.Ready,

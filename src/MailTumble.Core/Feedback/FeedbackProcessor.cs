@@ -98,19 +98,6 @@ public sealed partial class FeedbackProcessor
             : ProcessMailAsync(content, null, FeedbackOrigin.File, cancellationToken);
     }
 
-    /// <summary>Drains a source.</summary>
-    public async Task<FeedbackResult> ProcessSourceAsync(IFeedbackSource source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var total = FeedbackResult.None;
-        await foreach (var feedback in source.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            total += await ProcessAsync([feedback], cancellationToken).ConfigureAwait(false);
-        }
-
-        return total;
-    }
-
     /// <summary>Attributes, dedupes and applies parsed events.</summary>
     public async Task<FeedbackResult> ProcessAsync(IReadOnlyList<FeedbackEvent> events, CancellationToken cancellationToken)
     {
