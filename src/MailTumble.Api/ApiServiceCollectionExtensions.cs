@@ -15,7 +15,12 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddProblemDetails();
         services.TryAddSingleton<ModerationAudit>();
-        services.AddOpenApi();
+        services.AddOpenApi(openApi =>
+        {
+            var bearer = new BearerSecuritySchemeTransformer();
+            openApi.AddDocumentTransformer(bearer);
+            openApi.AddOperationTransformer(bearer);
+        });
         services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(MailTumbleMetrics.MeterName).AddPrometheusExporter());
         return services;
     }

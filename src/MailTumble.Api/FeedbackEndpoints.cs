@@ -4,6 +4,7 @@ using MailTumble.Core.Feedback;
 using MailTumble.Core.Feedback.Sns;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
@@ -21,57 +22,53 @@ public static class FeedbackEndpoints
     /// <summary>Maps <c>POST /feedback/sns</c> and <c>GET /aliases/{address}/feedback</c>.</summary>
     public static IEndpointRouteBuilder MapMailTumbleFeedback(this IEndpointRouteBuilder app)
     {
-        app.MapPost(SnsPath, async (HttpRequest request, [FromServices] SnsFeedbackHandler? handler, CancellationToken ct) =>
-        {
-            if (handler is null)
-            {
-                return Results.Problem(statusCode: 404, title: "Feedback is not configured");
-            }
+        app.MapPost(SnsPath, SnsAsync)
+            .WithName("SnsFeedback").WithSummary("SNS HTTPS subscription for SES bounce, complaint and delivery notifications (signature-checked).")
+            .WithTags("Feedback")
+            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(503);
 
-            var body = await ReadAsync(request, ct).ConfigureAwait(false);
-            if (body is null)
-            {
-                return Results.Problem(statusCode: 413, title: "Too large", detail: $"an SNS message is at most {MaxBody} bytes");
-            }
-
-            var result = await handler.HandleAsync(body, ct).ConfigureAwait(false);
-            return result.Outcome switch
-            {
-                SnsOutcome.Accepted => Results.Ok(new
-                {
-                    applied = result.Feedback?.Applied ?? 0,
-                    duplicates = result.Feedback?.Duplicates ?? 0,
-                    unattributed = result.Feedback?.Unattributed ?? 0,
-                }),
-                SnsOutcome.Forbidden => Results.Problem(statusCode: 403, title: "Forbidden", detail: result.Reason),
-                SnsOutcome.Unavailable => Results.Problem(statusCode: 503, title: "Try again later", detail: result.Reason),
-                _ => Results.Problem(statusCode: 400, title: "Not an SNS message", detail: result.Reason),
-            };
-        })
-        .WithName("SnsFeedback").WithSummary("SNS HTTPS subscription for SES bounce, complaint and delivery notifications (signature-checked).")
-        .Produces(200).ProducesProblem(400).ProducesProblem(403).ProducesProblem(503);
-
-        app.MapGet("/aliases/{address}/feedback", async (string address, [FromServices] IFeedbackStore? store, CancellationToken ct) =>
-        {
-            if (!MailAddress.TryParse(address.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out var parsed))
-            {
-                return Results.Problem(statusCode: 400, title: "Invalid address", detail: "not a valid mail address");
-            }
-
-            var summary = store is null ? FeedbackSummary.Empty : await store.GetSummaryAsync(parsed.Value, ct).ConfigureAwait(false);
-            return Results.Ok(new
-            {
-                alias = parsed.Value,
-                permanent_bounces = summary.PermanentBounces,
-                transient_bounces = summary.TransientBounces,
-                complaints = summary.Complaints,
-                deliveries = summary.Deliveries,
-                bounce_sub_types = summary.BounceSubTypes,
-            });
-        })
-        .WithName("GetAliasFeedback").WithSummary("Feedback recorded for an alias: permanent and transient bounces by sub-type, complaints, deliveries.");
+        ApiEndpoints.Protected(app).MapGroup("/aliases").WithTags("Feedback").MapGet("/{address}/feedback", AliasFeedbackAsync)
+            .WithName("GetAliasFeedback").WithSummary("Feedback recorded for an alias: permanent and transient bounces by sub-type, complaints, deliveries.")
+            .ProducesProblem(400);
 
         return app;
+    }
+
+    private static async Task<Results<Ok<SnsFeedbackResult>, ProblemHttpResult>> SnsAsync(HttpRequest request, [FromServices] SnsFeedbackHandler? handler, CancellationToken ct)
+    {
+        if (handler is null)
+        {
+            return TypedResults.Problem(statusCode: 404, title: "Feedback is not configured");
+        }
+
+        var body = await ReadAsync(request, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            return TypedResults.Problem(statusCode: 413, title: "Too large", detail: $"an SNS message is at most {MaxBody} bytes");
+        }
+
+        var result = await handler.HandleAsync(body, ct).ConfigureAwait(false);
+        return result.Outcome switch
+        {
+            SnsOutcome.Accepted => TypedResults.Ok(new SnsFeedbackResult(
+                result.Feedback?.Applied ?? 0,
+                result.Feedback?.Duplicates ?? 0,
+                result.Feedback?.Unattributed ?? 0)),
+            SnsOutcome.Forbidden => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: result.Reason),
+            SnsOutcome.Unavailable => TypedResults.Problem(statusCode: 503, title: "Try again later", detail: result.Reason),
+            _ => TypedResults.Problem(statusCode: 400, title: "Not an SNS message", detail: result.Reason),
+        };
+    }
+
+    private static async Task<Results<Ok<AliasFeedbackDocument>, ProblemHttpResult>> AliasFeedbackAsync(string address, [FromServices] IFeedbackStore? store, CancellationToken ct)
+    {
+        if (!MailAddress.TryParse(address.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out var parsed))
+        {
+            return TypedResults.Problem(statusCode: 400, title: "Invalid address", detail: "not a valid mail address");
+        }
+
+        var summary = store is null ? FeedbackSummary.Empty : await store.GetSummaryAsync(parsed.Value, ct).ConfigureAwait(false);
+        return TypedResults.Ok(AliasFeedbackDocument.From(parsed.Value, summary));
     }
 
     private static async Task<string?> ReadAsync(HttpRequest request, CancellationToken ct)

@@ -1,4 +1,5 @@
 using Amazon;
+using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SQS;
@@ -32,6 +33,25 @@ internal static class AwsClients
         Apply(config, options);
         return config;
     }
+
+    public static AmazonDynamoDBConfig DynamoDbConfig(AwsOptions options)
+    {
+        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(5), MaxErrorRetry = 2 };
+        if (!string.IsNullOrWhiteSpace(options.DynamoDbServiceUrl))
+        {
+            config.ServiceURL = options.DynamoDbServiceUrl;
+            config.AuthenticationRegion = string.IsNullOrWhiteSpace(options.Region) ? "us-east-1" : options.Region;
+        }
+        else if (!string.IsNullOrWhiteSpace(options.Region))
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
+        }
+
+        return config;
+    }
+
+    public static IAmazonDynamoDB CreateDynamoDb(AwsOptions options, AWSCredentials? credentials = null) =>
+        credentials is null ? new AmazonDynamoDBClient(DynamoDbConfig(options)) : new AmazonDynamoDBClient(credentials, DynamoDbConfig(options));
 
     public static IAmazonS3 CreateS3(AwsOptions options, AWSCredentials? credentials = null) =>
         credentials is null ? new AmazonS3Client(S3Config(options)) : new AmazonS3Client(credentials, S3Config(options));

@@ -14,6 +14,18 @@ public sealed class AwsOptions
     /// <summary>One endpoint override for SQS, SNS and S3 (an emulator such as fauxqs).</summary>
     public string? ServiceUrl { get; set; }
 
+    /// <summary>
+    /// The DynamoDB endpoint override (an emulator such as dynalite, <c>http://127.0.0.1:4567</c>); required when
+    /// <see cref="ServiceUrl"/> is set, as that emulator need not speak DynamoDB.
+    /// </summary>
+    public string? DynamoDbServiceUrl { get; set; }
+
+    /// <summary>
+    /// The DynamoDB table the family's nodes share (heartbeats and rate factor, held mail, sender rules and known senders);
+    /// created on start when missing.
+    /// </summary>
+    public string StateTable { get; set; } = "mailtumble-state";
+
     /// <summary>The outgoing queue (SQS standard queue URL).</summary>
     public string? QueueUrl { get; set; }
 

@@ -2,12 +2,14 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
 using Amazon.SQS;
+using MailTumble.Aws.Cluster;
 using MailTumble.Aws.Feedback;
 using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Moderation;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Status;
 using MailTumble.Aws.Storage;
+using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
@@ -40,8 +42,7 @@ public static class AwsServiceCollectionExtensions
         services.AddSingleton(sp => new DynamoDbAliasDirectory(
             sp.GetRequiredService<IAmazonDynamoDB>(),
             sp.GetRequiredService<IOptions<DynamoDbDirectoryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DynamoDbAliasDirectory>>()));
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<DynamoDbAliasDirectory>());
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<DynamoDbAliasDirectory>());
         return services;
@@ -113,6 +114,58 @@ public static class AwsServiceCollectionExtensions
     }
 
     /// <summary>
+    /// Adds the family's shared DynamoDB state table (<c>MailTumble:Aws:StateTable</c>, created on start when missing)
+    /// and the rate budget kept in it: heartbeats, shares of <c>MAXIMUM_SEND_RATE</c> among the live nodes, a cluster-wide
+    /// throttling factor.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsRateBudget(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<IRateBudget, DynamoDbRateBudget>();
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the sender rules, first-contact settings and known senders (<see cref="ISenderRuleStore"/>) in the shared
+    /// state table, so a rule set on one node applies on every node (within two seconds).
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsSenderRules(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<ISenderRuleStore>(sp => new DynamoDbSenderRuleStore(
+            sp.GetRequiredService<DynamoDbStateTable>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<IOptions<ModerationOptions>>()));
+        return services;
+    }
+
+    private static void AddAwsStateTable(IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsOptions(services, configure)
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.DynamoDbServiceUrl) || Uri.TryCreate(o.DynamoDbServiceUrl, UriKind.Absolute, out _),
+                "MailTumble:Aws:DynamoDbServiceUrl must be an absolute URL such as http://127.0.0.1:4567")
+            .Validate(
+                o => string.IsNullOrWhiteSpace(o.ServiceUrl) || !string.IsNullOrWhiteSpace(o.DynamoDbServiceUrl),
+                "MailTumble:Aws:DynamoDbServiceUrl is required when MailTumble:Aws:ServiceUrl is set: the AWS family keeps its shared state (MailTumble:Aws:StateTable) in DynamoDB, e.g. dynalite at http://127.0.0.1:4567")
+            .Validate(
+                o => o.StateTable is { Length: >= 3 and <= 255 } name && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'),
+                "MailTumble:Aws:StateTable must be a DynamoDB table name: 3 to 255 letters, digits, '_', '-' or '.'");
+        if (services.Any(d => d.ServiceType == typeof(DynamoDbStateTable)))
+        {
+            return;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new DynamoDbStateTable(
+            AwsClients.CreateDynamoDb(sp.GetRequiredService<IOptions<AwsOptions>>().Value),
+            sp.GetRequiredService<IOptions<AwsOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DynamoDbStateTable>>()));
+        services.AddSingleton<IHostedService, DynamoDbStateTableStarter>();
+    }
+
+    /// <summary>
     /// Adds SES ingress: a poller on <c>MailTumble:Aws:InboundQueueUrl</c> (the SQS queue subscribed to the receipt
     /// rule's SNS topic) that runs each <c>Received</c> notification through the receive pipeline. Needs the core
     /// pipeline (<c>AddMailTumbleCore</c>) and <c>MailTumble:Aws:S3BucketName</c> for its idempotency ledger.
@@ -155,6 +208,16 @@ public static class AwsServiceCollectionExtensions
         services.AddMailTumbleSqsPoller(sp => (
             new SqsPollerSettings("feedback", queueUrl, waitSeconds, Setting: "MailTumble:Aws:FeedbackQueueUrl"),
             new Feedback.SesFeedbackHandler(sp.GetRequiredService<Core.Feedback.FeedbackProcessor>())));
+
+    /// <summary>
+    /// Adds the HTTPS client SNS handling needs (<see cref="Core.Feedback.Sns.ISnsHttp"/>: signing certificates, subscription
+    /// confirmations). Needs no AWS mode: <c>POST /feedback/sns</c> and <c>feedback ingest</c> check SNS messages in every mode.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSnsHttp(this IServiceCollection services)
+    {
+        services.TryAddSingleton<Core.Feedback.Sns.ISnsHttp, HttpSnsClient>();
+        return services;
+    }
 
     private static OptionsBuilder<AwsOptions> AddAwsOptions(IServiceCollection services, Action<AwsOptions> configure) =>
         services.AddOptions<AwsOptions>().Configure(configure)

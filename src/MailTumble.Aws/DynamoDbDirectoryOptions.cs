@@ -22,7 +22,10 @@ public sealed class DynamoDbDirectoryOptions
     /// <summary>Whether to create the table (on demand billing) when it is missing; meant for emulators and tests.</summary>
     public bool CreateTable { get; set; }
 
-    /// <summary>How long one lookup may take before it counts as an outage (451).</summary>
+    /// <summary>
+    /// The AWS SDK's timeout per request (lookups and changes). The host also reads it as the older name of
+    /// <c>MailTumble:Directory:Resilience:Timeout</c>, which bounds a lookup as a whole (451 past it).
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 

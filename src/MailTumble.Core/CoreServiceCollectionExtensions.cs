@@ -6,6 +6,7 @@ using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
+using MailTumble.Core.Pacing;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Receiving;
 using MailTumble.Core.Replies;
@@ -23,7 +24,7 @@ namespace MailTumble.Core;
 /// <summary>Registers the pipeline: receive, rewrite, pace and send, independent of adapters.</summary>
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>Adds the receive stage, the recipient policy and their options.</summary>
+    /// <summary>Adds the receive stage, the recipient policy and their options; the key files come from an adapter (<see cref="IKeyFiles"/>).</summary>
     public static IServiceCollection AddMailTumbleCore(
         this IServiceCollection services,
         Action<ReceiveOptions> receive,
@@ -41,7 +42,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RewriteOptions>>().Value;
-            return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
+            return new BounceAddress(BounceKey.Load(options.BounceKey, options.BounceKeyFile, sp.GetRequiredService<IKeyFiles>()), options.BounceLifetime, sp.GetRequiredService<TimeProvider>());
         });
         services.AddOptions<ReplyOptions>().Configure(reply ?? (_ => { }))
             .Validate(o => string.IsNullOrEmpty(o.Key) || o.Key.Length >= 16, "MailTumble:Reply:Key must be at least 16 characters")
@@ -50,7 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ReplyOptions>>().Value;
-            return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, "reply key"));
+            return new TwoWayMasking(BounceKey.Load(options.Key, options.KeyFile, sp.GetRequiredService<IKeyFiles>(), "reply key"));
         });
         services.TryAddSingleton<ReplyReceiver>();
         services.AddOptions<DkimOptions>().Configure(dkim ?? (_ => { })).ValidateOnStart();
@@ -72,6 +73,12 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton<Moderator>();
         services.TryAddSingleton<StoredMessages>();
         services.TryAddSingleton<DeadLetterPurge>();
+        // Replies rewrite Reply-To to reverse aliases only while they are switched on.
+        services.TryAddSingleton(sp => new HeaderRewriter(
+            sp.GetRequiredService<IOptions<RewriteOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<TwoWayMasking>() : null));
+        services.TryAddSingleton<ReceivePlanner>();
         services.TryAddSingleton<MessageReceiver>();
         services.TryAddSingleton(sp => new MessageIntake(
             sp.GetRequiredService<RecipientPolicy>(),
@@ -121,7 +128,22 @@ public static class CoreServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddMailTumbleDelivery(this IServiceCollection services)
     {
-        services.TryAddSingleton<DeliveryService>();
+        services.TryAddSingleton(sp => new SendPacer(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<DeliveryConcurrency>();
+        services.TryAddSingleton<DeliveryPolicy>();
+        services.TryAddSingleton<DeliveryVerdictApplier>();
+        services.TryAddSingleton<DeliveryAttempt>();
+        services.TryAddSingleton<QueuedHoldMover>();
+        services.TryAddSingleton<SendOutQueueOutage>();
+        services.TryAddSingleton<SendWorkers>();
+        services.TryAddSingleton<DeliveryStatusPublisher>();
+        services.TryAddSingleton(sp => new DeliveryService(
+            sp.GetRequiredService<SendWorkers>(),
+            sp.GetRequiredService<DeliveryStatusPublisher>(),
+            sp.GetRequiredService<DeliveryConcurrency>(),
+            sp.GetRequiredService<SendPacer>(),
+            sp.GetRequiredService<IOptions<DeliveryOptions>>(),
+            sp.GetRequiredService<MailTumbleMetrics>()));
         services.AddHostedService<RateBudgetService>();
         services.AddHostedService<WakeUpService>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryService>());

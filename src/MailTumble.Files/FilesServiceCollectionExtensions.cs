@@ -2,12 +2,20 @@ using MailTumble.Core.Aliases;
 using MailTumble.Core.Sending;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MailTumble.Files;
 
 /// <summary>Registers the file-based adapters.</summary>
 public static class FilesServiceCollectionExtensions
 {
+    /// <summary>Adds the key files on disk (<see cref="IKeyFiles"/>: bounce, reply and DKIM keys).</summary>
+    public static IServiceCollection AddMailTumbleKeyFiles(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IKeyFiles, KeyFiles>();
+        return services;
+    }
+
     /// <summary>Adds the file raw store (<see cref="IRawStore"/>).</summary>
     public static IServiceCollection AddMailTumbleFileRawStore(this IServiceCollection services, Action<FileStoreOptions> configure)
     {

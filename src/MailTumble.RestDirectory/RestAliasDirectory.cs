@@ -4,51 +4,29 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using MailTumble.Core.Addressing;
 using MailTumble.Core.Aliases;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.CircuitBreaker;
-using Polly.Timeout;
 
 namespace MailTumble.RestDirectory;
 
 /// <summary>
 /// The original system's REST lookup: <c>GET {API_URL}/aliases/{address}</c> with a bearer token.
-/// Unlike the original, an outage is a temporary failure (451), never "no such alias", and the address
-/// is always one escaped path segment. Read-only: the API is the source of truth.
+/// Unlike the original, an outage is a temporary failure (451), never "no such alias": an error status is a temporary
+/// failure here, and a refused connection, a bad answer or a slow server throws or is cancelled, which the host's
+/// <see cref="ResilientAliasDirectory"/> turns into one. The address is always one escaped path segment. Read-only: the
+/// API is the source of truth.
 /// </summary>
-internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
+internal sealed class RestAliasDirectory : IAliasDirectory, IDisposable
 {
     private readonly HttpClient _http;
     private readonly RestDirectoryOptions _options;
-    private readonly ILogger<RestAliasDirectory> _logger;
-    private readonly ResiliencePipeline<LookupResult> _pipeline;
     private readonly string _base;
 
-    public RestAliasDirectory(HttpMessageHandler handler, IOptions<RestDirectoryOptions> options, TimeProvider time, ILogger<RestAliasDirectory> logger)
+    public RestAliasDirectory(HttpMessageHandler handler, IOptions<RestDirectoryOptions> options)
     {
         _options = options.Value;
-        _logger = logger;
         _base = _options.Url!.TrimEnd('/');
-        // Polly owns the timeout, so the client's own is off; the body is small, so cap it.
+        // The host's ResilientAliasDirectory owns the timeout, so the client's own is off; the body is small, so cap it.
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan, MaxResponseContentBufferSize = 1 << 20 };
-        var failures = new PredicateBuilder<LookupResult>()
-            .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
-            .Handle<IOException>()
-            .Handle<JsonException>()
-            .HandleResult(r => r.Outcome is LookupOutcome.TemporaryFailure);
-        _pipeline = new ResiliencePipelineBuilder<LookupResult> { TimeProvider = time }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<LookupResult>
-            {
-                ShouldHandle = failures,
-                FailureRatio = _options.BreakerFailureRatio,
-                MinimumThroughput = _options.BreakerMinimumThroughput,
-                SamplingDuration = _options.BreakerSamplingDuration,
-                BreakDuration = _options.BreakerBreakDuration,
-            })
-            .AddTimeout(_options.Timeout)
-            .Build();
     }
 
     public async ValueTask<LookupResult> LookupAsync(string address, CancellationToken cancellationToken)
@@ -60,28 +38,7 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         }
 
         var uri = new Uri(_base + "/aliases/" + Uri.EscapeDataString(parsed.Value), UriKind.Absolute);
-        try
-        {
-            return await _pipeline.ExecuteAsync(static (state, ct) => state.Self.FetchAsync(state.Uri, state.Address, ct), (Self: this, Uri: uri, Address: parsed.Value), cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (BrokenCircuitException)
-        {
-            return LookupResult.TemporaryFailure("rest directory: circuit open after repeated failures");
-        }
-        catch (TimeoutRejectedException)
-        {
-            LogFailure(_logger, parsed.Value, "timeout");
-            return LookupResult.TemporaryFailure($"rest directory: no answer within {_options.Timeout.TotalSeconds:0.###} s");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or OperationCanceledException)
-        {
-            LogFailure(_logger, parsed.Value, ex.Message);
-            return LookupResult.TemporaryFailure("rest directory: " + ex.Message);
-        }
+        return await FetchAsync(uri, parsed.Value, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The API cannot list domains, so every domain is ours and the lookup decides (set <c>MailTumble:Domains</c> to be strict).</summary>
@@ -107,7 +64,6 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         if (!response.IsSuccessStatusCode)
         {
             // 5xx, 429, and 401/403 (a wrong token is our fault, not the sender's): try again later.
-            LogFailure(_logger, address, $"HTTP {(int)response.StatusCode}");
             return LookupResult.TemporaryFailure($"rest directory: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }
 
@@ -252,7 +208,4 @@ internal sealed partial class RestAliasDirectory : IAliasDirectory, IDisposable
         root.TryGetProperty(name, out var value) && (value.ValueKind is JsonValueKind.True
             || (value.ValueKind is JsonValueKind.String && bool.TryParse(value.GetString(), out var b) && b)
             || (value.ValueKind is JsonValueKind.Number && value.TryGetInt32(out var n) && n != 0));
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "REST directory lookup for {Address} failed: {Reason}")]
-    private static partial void LogFailure(ILogger logger, string address, string reason);
 }

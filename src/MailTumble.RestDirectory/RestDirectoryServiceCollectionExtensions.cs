@@ -1,6 +1,5 @@
 using MailTumble.Core.Aliases;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.RestDirectory;
@@ -18,9 +17,7 @@ public static class RestDirectoryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IAliasDirectory>(sp => new RestAliasDirectory(
             new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2), ConnectTimeout = TimeSpan.FromSeconds(5) },
-            sp.GetRequiredService<IOptions<RestDirectoryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<RestAliasDirectory>>()));
+            sp.GetRequiredService<IOptions<RestDirectoryOptions>>()));
         return services;
     }
 }

@@ -5,7 +5,8 @@ namespace MailTumble.Sql;
 
 /// <summary>
 /// The <c>mysql</c> and <c>postgres</c> alias directories: <c>MailTumble:Directory:ConnectionString</c>
-/// and <c>MailTumble:Directory:Sql:*</c>.
+/// and <c>MailTumble:Directory:Sql:*</c>. <c>MailTumble:Directory:Sql:Timeout</c> is read by the host as the older name of
+/// <c>MailTumble:Directory:Resilience:Timeout</c> (see <see cref="DirectoryResilienceOptions"/>).
 /// </summary>
 public sealed class SqlDirectoryOptions
 {
@@ -33,10 +34,6 @@ public sealed class SqlDirectoryOptions
     /// Without it the driver asks its own table's <c>domain</c> column, which a custom <see cref="LookupQuery"/> may not have.
     /// </summary>
     public string? DomainQuery { get; set; }
-
-    /// <summary>How long one lookup may take before it counts as an outage (451).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "00:05:00")]
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// More permanent bounces than this mean dead. The host sets it from <c>MailTumble:Feedback:MaxBounces</c>

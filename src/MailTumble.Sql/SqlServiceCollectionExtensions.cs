@@ -1,6 +1,5 @@
 using MailTumble.Core.Aliases;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Sql;
@@ -22,8 +21,7 @@ public static class SqlServiceCollectionExtensions
         services.AddSingleton(sp => new SqlAliasDirectory(
             engine,
             sp.GetRequiredService<IOptions<SqlDirectoryOptions>>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<SqlAliasDirectory>>()));
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IAliasDirectory>(sp => sp.GetRequiredService<SqlAliasDirectory>());
         services.AddSingleton<IAliasAdmin>(sp => sp.GetRequiredService<SqlAliasDirectory>());
         return services;

@@ -38,29 +38,16 @@ internal sealed class SqliteHeldStore : IHeldStore
                 foreach (var m in messages)
                 {
                     var command = context.Command($"""
-                        INSERT OR IGNORE INTO held ({Columns})
-                        VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority,
-                                $sender, $envelope_sender, $subject, $size, $reason, $held_at, 'held', NULL, NULL, NULL, $lane, $bulk)
+                        INSERT OR IGNORE INTO held ({SqliteItemColumns.Names}, sender, envelope_sender, subject, size, reason, held_at, state)
+                        VALUES ({SqliteItemColumns.Parameters}, $sender, $envelope_sender, $subject, $size, $reason, $held_at, 'held')
                         """);
-                    var item = m.Item;
-                    command.Parameters.AddWithValue("$id", item.Id);
-                    command.Parameters.AddWithValue("$key", item.MessageKey);
-                    command.Parameters.AddWithValue("$alias", item.Alias);
-                    command.Parameters.AddWithValue("$recipient", item.Recipient);
-                    command.Parameters.AddWithValue("$from", item.EnvelopeFrom);
-                    command.Parameters.AddWithValue("$headers", item.Headers.ToArray());
-                    command.Parameters.AddWithValue("$offset", item.BodyOffset);
-                    command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
-                    command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
-                    command.Parameters.AddWithValue("$priority", item.Priority);
+                    SqliteItemColumns.Bind(command, m.Item);
                     command.Parameters.AddWithValue("$sender", m.Sender);
                     command.Parameters.AddWithValue("$envelope_sender", m.EnvelopeSender);
                     command.Parameters.AddWithValue("$subject", m.Subject);
                     command.Parameters.AddWithValue("$size", m.Size);
                     command.Parameters.AddWithValue("$reason", m.Reason);
                     command.Parameters.AddWithValue("$held_at", m.HeldAt.ToUnixTimeMilliseconds());
-                    command.Parameters.AddWithValue("$lane", item.Lane);
-                    command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
                     command.ExecuteNonQuery();
                 }
 

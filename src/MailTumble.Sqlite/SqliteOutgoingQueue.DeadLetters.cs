@@ -10,13 +10,13 @@ internal sealed partial class SqliteOutgoingQueue
     {
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters ORDER BY dead_at DESC LIMIT $limit";
+        command.CommandText = $"SELECT {SqliteItemColumns.Names}, attempts, reason, dead_at FROM dead_letters ORDER BY dead_at DESC LIMIT $limit";
         command.Parameters.AddWithValue("$limit", limit);
         var list = new List<DeadLetter>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new DeadLetter(ReadItem(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14))));
+            list.Add(new DeadLetter(SqliteItemColumns.Read(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14))));
         }
 
         return list;
@@ -30,7 +30,7 @@ internal sealed partial class SqliteOutgoingQueue
             {
                 var where = ids is null ? string.Empty : "WHERE id IN (SELECT value FROM json_each($ids))";
                 var insert = context.Command($"""
-                    INSERT OR IGNORE INTO queue ({ItemColumns}, due_at, attempts)
+                    INSERT OR IGNORE INTO queue ({SqliteItemColumns.Names}, due_at, attempts)
                     SELECT id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at,
                            MAX(expires_at, $expires), priority, lane, bulk, $now, 0
                     FROM dead_letters {where}
@@ -56,11 +56,11 @@ internal sealed partial class SqliteOutgoingQueue
     {
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {ItemColumns}, attempts, reason, dead_at FROM dead_letters WHERE id = $id";
+        command.CommandText = $"SELECT {SqliteItemColumns.Names}, attempts, reason, dead_at FROM dead_letters WHERE id = $id";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new DeadLetter(ReadItem(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)))
+            ? new DeadLetter(SqliteItemColumns.Read(reader), reader.GetInt32(12), reader.GetString(13), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(14)))
             : null;
     }
 

@@ -16,7 +16,7 @@ internal sealed partial class SqliteOutgoingQueue
 
     /// <summary>One class of one lane's due items in lane order: a range scan of queue_lane, already in (due_at, seq) order.</summary>
     internal const string LaneLeaseSql = $"""
-        SELECT seq, {ItemColumns}, attempts, last_error FROM queue
+        SELECT seq, {SqliteItemColumns.Names}, attempts, last_error FROM queue
         WHERE lane = $lane AND bulk = $bulk AND due_at <= $now ORDER BY due_at, seq LIMIT $max
         """;
 
@@ -109,7 +109,7 @@ internal sealed partial class SqliteOutgoingQueue
                         while (reader.Read())
                         {
                             picked.Add(reader.GetInt64(0));
-                            batch.Add(new LeasedItem(ReadItem(reader, 1), reader.GetInt32(13), token, until, reader.IsDBNull(14) ? null : reader.GetString(14)));
+                            batch.Add(new LeasedItem(SqliteItemColumns.Read(reader, 1), reader.GetInt32(13), token, until, reader.IsDBNull(14) ? null : reader.GetString(14)));
                             fromLane++;
                         }
                     }

@@ -9,7 +9,6 @@ namespace MailTumble.Sqlite;
 /// </summary>
 internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterAdmin, IAsyncDisposable
 {
-    private const string ItemColumns = "id, message_key, alias, recipient, envelope_from, headers, body_offset, received_at, expires_at, priority, lane, bulk";
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
     private readonly TimeProvider _time;
@@ -90,7 +89,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 var command = context.Command($"""
                     UPDATE queue SET lease_token = $token, due_at = $until
                     WHERE seq IN (SELECT seq FROM queue WHERE due_at <= $now ORDER BY due_at, seq LIMIT $max)
-                    RETURNING {ItemColumns}, attempts, last_error
+                    RETURNING {SqliteItemColumns.Names}, attempts, last_error
                     """);
                 command.Parameters.AddWithValue("$token", token);
                 command.Parameters.AddWithValue("$until", until.ToUnixTimeMilliseconds());
@@ -100,7 +99,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
-                    batch.Add(new LeasedItem(ReadItem(reader), reader.GetInt32(12), token, until, reader.IsDBNull(13) ? null : reader.GetString(13)));
+                    batch.Add(new LeasedItem(SqliteItemColumns.Read(reader), reader.GetInt32(12), token, until, reader.IsDBNull(13) ? null : reader.GetString(13)));
                 }
 
                 return batch;
@@ -152,8 +151,8 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
             context =>
             {
                 var move = context.Command($"""
-                    INSERT OR REPLACE INTO dead_letters ({ItemColumns}, attempts, reason, dead_at)
-                    SELECT {ItemColumns}, attempts + 1, $reason, $now FROM queue WHERE id = $id AND lease_token = $token
+                    INSERT OR REPLACE INTO dead_letters ({SqliteItemColumns.Names}, attempts, reason, dead_at)
+                    SELECT {SqliteItemColumns.Names}, attempts + 1, $reason, $now FROM queue WHERE id = $id AND lease_token = $token
                     """);
                 move.Parameters.AddWithValue("$reason", reason);
                 move.Parameters.AddWithValue("$now", now);
@@ -181,21 +180,10 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
                 foreach (var item in items)
                 {
                     var command = context.Command($"""
-                        INSERT OR REPLACE INTO dead_letters ({ItemColumns}, attempts, reason, dead_at)
-                        VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $lane, $bulk, 0, $reason, $now)
+                        INSERT OR REPLACE INTO dead_letters ({SqliteItemColumns.Names}, attempts, reason, dead_at)
+                        VALUES ({SqliteItemColumns.Parameters}, 0, $reason, $now)
                         """);
-                    command.Parameters.AddWithValue("$id", item.Id);
-                    command.Parameters.AddWithValue("$key", item.MessageKey);
-                    command.Parameters.AddWithValue("$alias", item.Alias);
-                    command.Parameters.AddWithValue("$recipient", item.Recipient);
-                    command.Parameters.AddWithValue("$from", item.EnvelopeFrom);
-                    command.Parameters.AddWithValue("$headers", item.Headers.ToArray());
-                    command.Parameters.AddWithValue("$offset", item.BodyOffset);
-                    command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
-                    command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
-                    command.Parameters.AddWithValue("$priority", item.Priority);
-                    command.Parameters.AddWithValue("$lane", item.Lane);
-                    command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
+                    SqliteItemColumns.Bind(command, item);
                     command.Parameters.AddWithValue("$reason", reason);
                     command.Parameters.AddWithValue("$now", now);
                     command.ExecuteNonQuery();
@@ -286,21 +274,10 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
             // An id already queued is left as it is: re-approving held mail whose earlier approval stopped
             // half-way (see IHeldStore.ReopenStaleClaimsAsync) must not fail the whole batch.
             var command = context.Command($"""
-                INSERT OR IGNORE INTO queue ({ItemColumns}, due_at)
-                VALUES ($id, $key, $alias, $recipient, $from, $headers, $offset, $received, $expires, $priority, $lane, $bulk, $due)
+                INSERT OR IGNORE INTO queue ({SqliteItemColumns.Names}, due_at)
+                VALUES ({SqliteItemColumns.Parameters}, $due)
                 """);
-            command.Parameters.AddWithValue("$id", item.Id);
-            command.Parameters.AddWithValue("$key", item.MessageKey);
-            command.Parameters.AddWithValue("$alias", item.Alias);
-            command.Parameters.AddWithValue("$recipient", item.Recipient);
-            command.Parameters.AddWithValue("$from", item.EnvelopeFrom);
-            command.Parameters.AddWithValue("$headers", item.Headers.ToArray());
-            command.Parameters.AddWithValue("$offset", item.BodyOffset);
-            command.Parameters.AddWithValue("$received", item.ReceivedAt.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$expires", item.ExpiresAt.ToUnixTimeMilliseconds());
-            command.Parameters.AddWithValue("$priority", item.Priority);
-            command.Parameters.AddWithValue("$lane", item.Lane);
-            command.Parameters.AddWithValue("$bulk", item.Bulk ? 1 : 0);
+            SqliteItemColumns.Bind(command, item);
             command.Parameters.AddWithValue("$due", item.Priority > 0 ? 0 : item.ReceivedAt.ToUnixTimeMilliseconds());
             command.ExecuteNonQuery();
         }
@@ -333,18 +310,4 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         command.Parameters.AddWithValue("$outcome", outcome);
         command.ExecuteNonQuery();
     }
-
-    private static OutgoingItem ReadItem(SqliteDataReader reader, int first = 0) => new(
-        Id: reader.GetString(first),
-        MessageKey: reader.GetString(first + 1),
-        Alias: reader.GetString(first + 2),
-        Recipient: reader.GetString(first + 3),
-        EnvelopeFrom: reader.GetString(first + 4),
-        Headers: (byte[])reader.GetValue(first + 5),
-        BodyOffset: reader.GetInt64(first + 6),
-        ReceivedAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 7)),
-        ExpiresAt: DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(first + 8)),
-        Priority: reader.GetInt32(first + 9),
-        Lane: reader.GetString(first + 10),
-        Bulk: reader.GetInt64(first + 11) != 0);
 }

@@ -105,8 +105,7 @@ public static class SqliteServiceCollectionExtensions
 
     /// <summary>
     /// Adds this process's own held store and feedback records under <see cref="ProcessLocalKey"/>, for a family that
-    /// keeps them locally behind its own shared counterpart (the AWS family wraps them), and this process's sender
-    /// rules as the <see cref="ISenderRuleStore"/>. Needs <see cref="AddMailTumbleSqliteDatabase"/>.
+    /// keeps them locally behind its own shared counterpart (the AWS family wraps them). Needs <see cref="AddMailTumbleSqliteDatabase"/>.
     /// </summary>
     public static IServiceCollection AddMailTumbleSqliteProcessLocal(this IServiceCollection services)
     {
@@ -114,7 +113,6 @@ public static class SqliteServiceCollectionExtensions
         services.AddKeyedSingleton<IFeedbackStore, SqliteFeedbackStore>(ProcessLocalKey);
         // The event history is this process's record (the shared store in front of it claims events, keeps none).
         services.AddSingleton<IFeedbackHistory>(sp => (IFeedbackHistory)sp.GetRequiredKeyedService<IFeedbackStore>(ProcessLocalKey));
-        services.AddSingleton<ISenderRuleStore, SqliteSenderRuleStore>();
         return services;
     }
 

@@ -1,7 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using MailTumble.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Aws.Tests;
@@ -23,6 +22,6 @@ internal static class DynamoDbDirectories
         configure?.Invoke(options);
         // The emulator accepts any key; these never leave loopback.
         var client = new AmazonDynamoDBClient(new BasicAWSCredentials("test", "test"), AwsServiceCollectionExtensions.Config(options));
-        return (new DynamoDbAliasDirectory(client, Options.Create(options), TimeProvider.System, NullLogger<DynamoDbAliasDirectory>.Instance), client);
+        return (new DynamoDbAliasDirectory(client, Options.Create(options), TimeProvider.System), client);
     }
 }

@@ -46,10 +46,11 @@ public sealed class DynamoDbDirectoryTests
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var (directory, client) = DynamoDbDirectories.Create($"http://127.0.0.1:{port}", o => o.Timeout = TimeSpan.FromSeconds(2));
-        using (directory)
+        var (driver, client) = DynamoDbDirectories.Create($"http://127.0.0.1:{port}", o => o.Timeout = TimeSpan.FromSeconds(2));
+        using (driver)
         using (client)
         {
+            var directory = ResilientDirectories.Wrap(driver, "dynamodb");
             var result = await directory.LookupAsync("x7g2@mask.example.com", default);
             Assert.Equal(LookupOutcome.TemporaryFailure, result.Outcome);
         }
@@ -58,14 +59,15 @@ public sealed class DynamoDbDirectoryTests
     [SkippableFact]
     public async Task A_missing_table_is_a_temporary_failure_not_an_unknown_alias()
     {
-        var (directory, client) = DynamoDbDirectories.Create(configure: o =>
+        var (driver, client) = DynamoDbDirectories.Create(configure: o =>
         {
             o.Table = "no_such_table_" + Guid.NewGuid().ToString("N")[..8];
             o.CreateTable = false;
         });
-        using (directory)
+        using (driver)
         using (client)
         {
+            var directory = ResilientDirectories.Wrap(driver, "dynamodb");
             Assert.Equal(LookupOutcome.TemporaryFailure, (await directory.LookupAsync("x7g2@mask.example.com", default)).Outcome);
         }
     }

@@ -46,11 +46,14 @@ public sealed class SqsOutgoingQueueTests
         var item = Item();
         await q.Queue.EnqueueAsync([item], default);
         var first = Assert.Single(await q.Queue.LeaseAsync(1, TimeSpan.FromSeconds(1), default));
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
 
-        // The second receive exceeds maxReceiveCount: SQS moves it instead of handing it out.
-        Assert.Empty(await q.Queue.LeaseAsync(1, TimeSpan.FromSeconds(1), default));
-        var dead = Assert.Single(await q.Queue.ListDeadAsync(10, default));
+        // Once the lease has run out, the second receive exceeds maxReceiveCount: SQS moves it instead of handing it out.
+        var (handedOut, moved) = await Eventually.ValueAsync(
+            async () => ((await q.Queue.LeaseAsync(1, TimeSpan.FromSeconds(1), default)).Count, await q.Queue.ListDeadAsync(10, default)),
+            seen => seen.Count > 0 || seen.Item2.Count > 0,
+            "the message came back from its lease (to the dead letters, or handed out again)");
+        Assert.Equal(0, handedOut);
+        var dead = Assert.Single(moved);
         Assert.Equal(item.Id, dead.Item.Id);
         Assert.Contains("redrive", dead.Reason, StringComparison.Ordinal);
         _ = first;

@@ -1,4 +1,5 @@
 using MailTumble.Core.Bounces;
+using MailTumble.Files;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailTumble.Core.Tests;
@@ -61,10 +62,10 @@ public sealed class BounceAddressTests
         var file = Path.Combine(Path.GetTempPath(), "mt-" + Guid.NewGuid().ToString("N"), "bounce.key");
         try
         {
-            var first = BounceKey.Load(null, file);
+            var first = BounceKey.Load(null, file, new KeyFiles());
             Assert.Equal(32, first.Length);
-            Assert.Equal(first, BounceKey.Load(null, file));
-            Assert.Equal("configured-secret-key"u8.ToArray(), BounceKey.Load("configured-secret-key", file));
+            Assert.Equal(first, BounceKey.Load(null, file, new KeyFiles()));
+            Assert.Equal("configured-secret-key"u8.ToArray(), BounceKey.Load("configured-secret-key", file, new KeyFiles()));
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Text;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Signing;
+using MailTumble.Files;
 using MailTumble.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -30,7 +31,7 @@ public sealed class DkimSigningTests : IDisposable
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         File.WriteAllText(file, pem);
         _record = DkimKeys.RecordValue(publicKey);
-        _signing = new DkimSigning(Options.Create(new DkimOptions { Selector = Selector, KeyDirectory = _keys.Path }), Time, NullLogger<DkimSigning>.Instance);
+        _signing = new DkimSigning(Options.Create(new DkimOptions { Selector = Selector, KeyDirectory = _keys.Path }), new KeyFiles(), Time, NullLogger<DkimSigning>.Instance);
     }
 
     private static string Headers(string from = "Brand Shop via x7g2 <x7g2@mask.example.com>") =>
@@ -73,7 +74,7 @@ public sealed class DkimSigningTests : IDisposable
         var headers = Encoding.ASCII.GetBytes(Headers("someone@other.example"));
         Assert.Equal(headers, _signing.Sign(headers, new MemoryStream("x\r\n"u8.ToArray())).ToArray());
 
-        var off = new DkimSigning(Options.Create(new DkimOptions { KeyDirectory = _keys.Path }), Time, NullLogger<DkimSigning>.Instance);
+        var off = new DkimSigning(Options.Create(new DkimOptions { KeyDirectory = _keys.Path }), new KeyFiles(), Time, NullLogger<DkimSigning>.Instance);
         Assert.False(off.Enabled);
         Assert.True(_signing.Enabled);
         Assert.Equal([Domain], _signing.Domains);
@@ -82,7 +83,7 @@ public sealed class DkimSigningTests : IDisposable
     [Fact]
     public void Start_up_names_the_setting_when_the_selector_has_no_key_or_an_unreadable_one()
     {
-        var validator = new DkimOptionsValidator();
+        var validator = new DkimOptionsValidator(new KeyFiles());
         Assert.True(validator.Validate(null, new DkimOptions { Selector = Selector, KeyDirectory = _keys.Path }).Succeeded);
         Assert.True(validator.Validate(null, new DkimOptions { KeyDirectory = _keys.Path }).Succeeded);
 

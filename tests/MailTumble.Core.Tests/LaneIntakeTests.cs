@@ -187,7 +187,7 @@ public sealed class LaneIntakeTests
         var lanes = new LanePolicy(Options.Create(fairness));
         var gate = new LaneGate(lanes);
         var receiver = new MessageReceiver(
-            _raw, stored, _queue, new MemoryHeldStore(), moderation, Options.Create(new RewriteOptions()), bounces, Options.Create(new ReceiveOptions()),
+            _raw, stored, _queue, new MemoryHeldStore(), moderation, new ReceivePlanner(new HeaderRewriter(new RewriteOptions(), _time), bounces, Options.Create(new ReceiveOptions()), lanes),
             new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance, lanes, gate);
         var policy = new RecipientPolicy(_directory, Options.Create(new ReceiveOptions()), NullLogger<RecipientPolicy>.Instance, bounces);
         return (new MessageIntake(policy, moderation, receiver, _raw, stored, NullLogger<MessageIntake>.Instance, feedback: null, gate), gate);

@@ -31,7 +31,7 @@ public sealed class MessageIntakeTests
         var bounces = new BounceAddress("0123456789abcdef-secret"u8.ToArray(), TimeSpan.FromDays(7), _time);
         var moderation = new ModerationPolicy(_rules, Options.Create(new ModerationOptions()));
         var stored = new StoredMessages(_raw, NullLogger<StoredMessages>.Instance);
-        var receiver = new MessageReceiver(_raw, stored, _queue, _held, moderation, Options.Create(new RewriteOptions()), bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
+        var receiver = new MessageReceiver(_raw, stored, _queue, _held, moderation, new ReceivePlanner(new HeaderRewriter(new RewriteOptions(), _time), bounces, Options.Create(new ReceiveOptions())), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
         var policy = new RecipientPolicy(_directory, Options.Create(new ReceiveOptions()), NullLogger<RecipientPolicy>.Instance, bounces);
         return new MessageIntake(policy, moderation, receiver, _raw, stored, NullLogger<MessageIntake>.Instance, feedback: null);
     }

@@ -26,7 +26,7 @@ public sealed class MessageReceiverTests
     public MessageReceiverTests() => _bounces = new BounceAddress("0123456789abcdef-secret"u8.ToArray(), TimeSpan.FromDays(7), _time);
 
     private MessageReceiver Receiver(RewriteOptions options) => new(
-        _raw, new StoredMessages(_raw, NullLogger<StoredMessages>.Instance), _queue, _held, new ModerationPolicy(_rules, Options.Create(new ModerationOptions())), Options.Create(options), _bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
+        _raw, new StoredMessages(_raw, NullLogger<StoredMessages>.Instance), _queue, _held, new ModerationPolicy(_rules, Options.Create(new ModerationOptions())), new ReceivePlanner(new HeaderRewriter(options, _time), _bounces, Options.Create(new ReceiveOptions())), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
 
     private static MessageSource Message(string text) => MessageSource.FromMemory(System.Text.Encoding.ASCII.GetBytes(text));
 

@@ -37,7 +37,7 @@ public sealed class ReplyIntakeTests
         var replyOptions = Options.Create(reply ?? new ReplyOptions());
         var directory = new MemoryDirectory(Alias, Other, Disabled);
         var stored = new StoredMessages(_raw, NullLogger<StoredMessages>.Instance);
-        var receiver = new MessageReceiver(_raw, stored, _queue, new MemoryHeldStore(), moderation, Options.Create(new RewriteOptions()), bounces, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance, masking: Masking, reply: replyOptions);
+        var receiver = new MessageReceiver(_raw, stored, _queue, new MemoryHeldStore(), moderation, new ReceivePlanner(new HeaderRewriter(new RewriteOptions(), _time, replyOptions.Value.Enabled ? Masking : null), bounces, Options.Create(new ReceiveOptions())), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<MessageReceiver>.Instance);
         var policy = new RecipientPolicy(directory, Options.Create(new ReceiveOptions()), NullLogger<RecipientPolicy>.Instance, bounces, null, Masking, replyOptions);
         var replies = new ReplyReceiver(_raw, stored, _queue, bounces, Masking, Options.Create(new RewriteOptions()), replyOptions, Options.Create(new ReceiveOptions()), new QueueSignal(), new MailTumbleMetrics(), _time, NullLogger<ReplyReceiver>.Instance);
         return new MessageIntake(policy, moderation, receiver, _raw, stored, NullLogger<MessageIntake>.Instance, feedback: null, replies: replies);

@@ -14,7 +14,7 @@ public sealed class OutboxSenderTests : IDisposable
         var outbox = Path.Combine(_dir.Path, "outbox");
         var sender = new OutboxSender(Options.Create(new FileStoreOptions { OutboxDirectory = outbox }), TimeProvider.System);
         var body = new byte[] { 0xE9, 0x0D, 0x0A, 0x00, 0xFF, 0x0D, 0x0A };
-        var result = await sender.SendAsync(new PreparedMessage("d1", "relay@mask.example.com", "john@real.example.org", "Subject: x\r\n"u8.ToArray(), new MemoryStream(body), true), default);
+        var result = await sender.SendAsync(new PreparedMessage("d1", "relay@mask.example.com", "john@real.example.org", "Subject: x\r\n"u8.ToArray(), new MemoryStream(body)), default);
 
         Assert.Equal(SendOutcome.Sent, result.Outcome);
         var file = Assert.Single(Directory.GetFiles(outbox, "*.eml"));

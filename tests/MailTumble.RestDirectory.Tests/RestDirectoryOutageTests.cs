@@ -29,7 +29,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     [InlineData(IndependentAliasServer.Behaviour.NoTarget)]
     public async Task Server_errors_and_bad_answers_are_temporary_failures(IndependentAliasServer.Behaviour mode)
     {
-        using var directory = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token);
+        using var rest = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token);
+        var directory = RestDirectories.Resilient(rest);
         _server.Mode = mode;
         var result = await directory.LookupAsync(Address, default);
         Assert.Equal(LookupOutcome.TemporaryFailure, result.Outcome);
@@ -39,7 +40,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     [Fact]
     public async Task A_wrong_token_is_a_temporary_failure_not_an_unknown_alias()
     {
-        using var directory = RestDirectories.Create(_server.BaseAddress, "wrong");
+        using var rest = RestDirectories.Create(_server.BaseAddress, "wrong");
+        var directory = RestDirectories.Resilient(rest);
         var result = await directory.LookupAsync(Address, default);
         Assert.Equal(LookupOutcome.TemporaryFailure, result.Outcome);
         Assert.Contains("401", result.Reason, StringComparison.Ordinal);
@@ -48,7 +50,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     [Fact]
     public async Task A_slow_server_times_out_as_a_temporary_failure()
     {
-        using var directory = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token, configure: o => o.Timeout = TimeSpan.FromMilliseconds(300));
+        using var rest = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token);
+        var directory = RestDirectories.Resilient(rest, configure: o => o.Timeout = TimeSpan.FromMilliseconds(300));
         _server.Mode = IndependentAliasServer.Behaviour.Slow;
         var clock = Stopwatch.StartNew();
         var result = await directory.LookupAsync(Address, default);
@@ -59,7 +62,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     [Fact]
     public async Task A_refused_connection_is_a_temporary_failure()
     {
-        using var directory = RestDirectories.Create(new Uri($"http://127.0.0.1:{FreePort()}/prod"), IndependentAliasServer.Token);
+        using var rest = RestDirectories.Create(new Uri($"http://127.0.0.1:{FreePort()}/prod"), IndependentAliasServer.Token);
+        var directory = RestDirectories.Resilient(rest);
         Assert.Equal(LookupOutcome.TemporaryFailure, (await directory.LookupAsync(Address, default)).Outcome);
     }
 
@@ -93,7 +97,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     public async Task The_circuit_opens_after_failures_and_closes_when_the_server_recovers()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        using var directory = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token, time, o =>
+        using var rest = RestDirectories.Create(_server.BaseAddress, IndependentAliasServer.Token);
+        var directory = RestDirectories.Resilient(rest, time, o =>
         {
             o.BreakerMinimumThroughput = 4;
             o.BreakerBreakDuration = TimeSpan.FromSeconds(30);
@@ -120,8 +125,8 @@ public sealed class RestDirectoryOutageTests : IAsyncLifetime
     public async Task Rcpt_gets_451_while_the_directory_is_down_and_250_once_it_is_back()
     {
         var port = FreePort();
-        using var rest = RestDirectories.Create(new Uri($"http://127.0.0.1:{port}/prod"), IndependentAliasServer.Token, configure: o => o.Timeout = TimeSpan.FromMilliseconds(1500));
-        var cached = new CachingAliasDirectory(rest, null, Options.Create(new DirectoryCacheOptions()), TimeProvider.System);
+        using var rest = RestDirectories.Create(new Uri($"http://127.0.0.1:{port}/prod"), IndependentAliasServer.Token);
+        var cached = new CachingAliasDirectory(RestDirectories.Resilient(rest, configure: o => o.Timeout = TimeSpan.FromMilliseconds(1500)), null, Options.Create(new DirectoryCacheOptions()), TimeProvider.System);
         var receive = new ReceiveOptions();
         receive.Domains.Add("mask.example.com");
         var policy = new RecipientPolicy(cached, Options.Create(receive), NullLogger<RecipientPolicy>.Instance);

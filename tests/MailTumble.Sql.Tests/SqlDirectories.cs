@@ -1,5 +1,4 @@
 using MailTumble.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace MailTumble.Sql.Tests;
@@ -17,6 +16,6 @@ internal static class SqlDirectories
     {
         var options = new SqlDirectoryOptions { ConnectionString = ConnectionString(engine), Table = "mt_aliases_test" };
         configure?.Invoke(options);
-        return new SqlAliasDirectory(engine, Options.Create(options), TimeProvider.System, NullLogger<SqlAliasDirectory>.Instance);
+        return new SqlAliasDirectory(engine, Options.Create(options), TimeProvider.System);
     }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Receiving;
+using MailTumble.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -99,7 +100,8 @@ public sealed class SqlDirectoryTests
     public async Task A_server_that_is_down_is_a_temporary_failure(SqlEngine engine, string template)
     {
         var options = new SqlDirectoryOptions { ConnectionString = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, FreePort()) };
-        await using var directory = new SqlAliasDirectory(engine, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<SqlAliasDirectory>.Instance);
+        await using var driver = new SqlAliasDirectory(engine, Microsoft.Extensions.Options.Options.Create(options), TimeProvider.System);
+        var directory = ResilientDirectories.Wrap(driver, engine.ToString().ToLowerInvariant());
         var result = await directory.LookupAsync("x7g2@mask.example.com", default);
         Assert.Equal(LookupOutcome.TemporaryFailure, result.Outcome);
         Assert.NotNull(result.Reason);

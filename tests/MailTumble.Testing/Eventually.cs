@@ -47,7 +47,7 @@ public static class Eventually
 
             if (clock.Elapsed > limit)
             {
-                var seen = lastError is null ? $"last value: {last}" : $"last error: {lastError.GetType().Name}: {lastError.Message}";
+                var seen = lastError is null ? "last value: " + Describe(last) : $"last error: {lastError.GetType().Name}: {lastError.Message}";
                 throw new TimeoutException($"not true within {limit.TotalSeconds:0.#} s: {because} ({seen})");
             }
 
@@ -59,4 +59,14 @@ public static class Eventually
     /// <summary>Reads <paramref name="probe"/> until <paramref name="until"/> accepts its value; returns that value.</summary>
     public static Task<T> ValueAsync<T>(Func<T> probe, Func<T, bool> until, string because, TimeSpan? timeout = null) =>
         ValueAsync(() => Task.FromResult(probe()), until, because, timeout);
+
+    /// <summary>A value for the timeout message: collections by their items (the first 20), not by their type name.</summary>
+    private static string Describe(object? value) => value switch
+    {
+        null => "null",
+        string text => '"' + text + '"',
+        System.Collections.IDictionary map => "{" + string.Join(", ", map.Keys.Cast<object?>().Take(20).Select(k => $"{k}: {map[k!]}")) + (map.Count > 20 ? ", …" : string.Empty) + "}",
+        System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Take(21).Select((item, i) => i == 20 ? "…" : item?.ToString() ?? "null")) + "]",
+        _ => value.ToString() ?? string.Empty,
+    };
 }

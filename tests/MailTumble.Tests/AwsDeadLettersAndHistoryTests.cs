@@ -64,7 +64,7 @@ public sealed class AwsDeadLettersAndHistoryTests
         }
 
         // Purge on SQS, with the stored messages of both dead letters (nothing else refers to them).
-        await Task.Delay(TimeSpan.FromSeconds(1.1));
+        await QueueApiTests.DeadLettersOlderThanAsync(relay, http, TimeSpan.FromSeconds(1));
         var purge = JsonDocument.Parse(await (await http.DeleteAsync(new Uri("/dlq?older_than=1s", UriKind.Relative))).Content.ReadAsStringAsync()).RootElement;
         Assert.Equal((2, 2), (purge.GetProperty("purged").GetInt32(), purge.GetProperty("released_messages").GetInt32()));
         Assert.Equal(0, JsonDocument.Parse(await http.GetStringAsync(new Uri("/dlq", UriKind.Relative))).RootElement.GetArrayLength());

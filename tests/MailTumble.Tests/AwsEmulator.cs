@@ -31,6 +31,12 @@ internal sealed class AwsEmulator : IDisposable
 
     public string ServiceUrl { get; }
 
+    /// <summary>dynalite, where the family keeps its shared state.</summary>
+    public string DynamoDbServiceUrl { get; } = ExternalService.Require("MAILTUMBLE_TEST_DYNAMODB", "dynalite");
+
+    /// <summary>This emulator's state table (every relay of one test shares it).</summary>
+    public string StateTable { get; } = "mt-e2e-" + Guid.NewGuid().ToString("N")[..12];
+
     public AwsOptions Options { get; }
 
     public IAmazonS3 S3 { get; }
@@ -98,6 +104,8 @@ internal sealed class AwsEmulator : IDisposable
     {
         ["MailTumble:Backend"] = "aws",
         ["MailTumble:Aws:ServiceUrl"] = ServiceUrl,
+        ["MailTumble:Aws:DynamoDbServiceUrl"] = DynamoDbServiceUrl,
+        ["MailTumble:Aws:StateTable"] = StateTable,
         ["MailTumble:Aws:Region"] = "us-east-1",
         ["MailTumble:Aws:QueueUrl"] = QueueUrl,
         ["MailTumble:Aws:S3BucketName"] = Bucket,

@@ -1,5 +1,6 @@
 using Amazon.SQS.Model;
 using MailTumble.Core.Aliases;
+using MailTumble.Testing;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -39,18 +40,11 @@ public sealed class AwsFeedbackEndToEndTests
         }
 
         var directory = relay.Services.GetRequiredService<IAliasDirectory>();
-        AliasRecord? alias = null;
-        for (var i = 0; i < 150; i++)
-        {
-            alias = (await directory.LookupAsync(Alias, default)).Alias;
-            if (alias?.Status == AliasStatus.Dead)
-            {
-                break;
-            }
-
-            await Task.Delay(200);
-        }
-
+        var alias = await Eventually.ValueAsync(
+            async () => (await directory.LookupAsync(Alias, default)).Alias,
+            a => a?.Status == AliasStatus.Dead,
+            "four permanent bounces from the SQS feedback queue killed the alias",
+            RelayFixture.IdleTimeout);
         Assert.Equal(AliasStatus.Dead, alias!.Status);
         Assert.Equal(4, alias.CountBounce);
 

@@ -23,8 +23,8 @@ public sealed class AwsHeldMailEndToEndTests
         Assert.Single(await run.Relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(30)));
         var entry = Assert.Single(await ModerationTests.WaitForHeldAsync(run.Relay, 1));
 
-        // The active delivery was acked; its ack must have left the S3 copy alone.
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // The active delivery is acked and done with its stored copy; that must have left the S3 copy alone.
+        await run.Relay.WaitForIdleAsync();
         var moderator = run.Relay.Services.GetRequiredService<Moderator>();
         Assert.Equal(1, await moderator.ApproveAsync(new HeldQuery(Ids: [entry.Id]), "test", null, allowSender: false, default));
         var both = await run.Relay.Sink.WaitForAsync(2, TimeSpan.FromSeconds(30));
@@ -42,10 +42,7 @@ public sealed class AwsHeldMailEndToEndTests
         run.Relay.Sink.Responder = attempt => attempt <= 2 ? new SmtpResponse((SmtpReplyCode)451, "4.3.0 try again later") : null;
         await RelaySmtp.SendAsync(run.Relay, "deferred copy", Held, Active);
         var entry = Assert.Single(await ModerationTests.WaitForHeldAsync(run.Relay, 1));
-        for (var i = 0; i < 300 && run.Relay.Sink.Attempts < 1; i++)
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(() => run.Relay.Sink.Attempts >= 1, "the active delivery was tried (and deferred)", TimeSpan.FromSeconds(30));
 
         Assert.Equal(1, await run.Relay.Services.GetRequiredService<Moderator>().RejectAsync(new HeldQuery(Ids: [entry.Id]), "test", "spam", default));
 

@@ -49,8 +49,7 @@ public sealed class AwsIngressEndToEndTests
         await aws.PublishAsync(notification);
         await aws.PublishAsync(SesNotifications.Received($"ses-{run}-2", "alice@sender.example", [Alias], AwsEmulator.SesBucket, objectKey, virus: "FAIL"));
         await DrainedAsync(aws, aws.InboundQueueUrl);
-        await DrainedAsync(aws, aws.QueueUrl);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await relay.WaitForIdleAsync();
         Assert.Single(relay.Sink.Messages);
 
         // A spam FAIL is "hold": it waits in the held store, with the verdict as the reason, until an operator approves it.
@@ -59,7 +58,7 @@ public sealed class AwsIngressEndToEndTests
         Assert.Equal((Alias, "via SES"), (held.Item.Alias, held.Subject));
         Assert.Equal("SES verdict: spam FAIL", held.Reason);
         await DrainedAsync(aws, aws.InboundQueueUrl);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await relay.WaitForIdleAsync();
         Assert.Single(relay.Sink.Messages);
 
         // Approval queues it on SQS; the stored copy is still in S3, so it goes out whole.
@@ -108,23 +107,18 @@ public sealed class AwsIngressEndToEndTests
         Assert.Equal(2, relay.Sink.Messages.Count);
     }
 
-    internal static async Task DrainedAsync(AwsEmulator aws, string queueUrl)
-    {
-        for (var i = 0; i < 150; i++)
-        {
-            var attributes = (await aws.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+    /// <summary>
+    /// Waits until the SQS queue holds nothing visible, in flight or delayed. For the inbound queue: every notification
+    /// was handled, since one is deleted only after its mail was taken in.
+    /// </summary>
+    internal static Task DrainedAsync(AwsEmulator aws, string queueUrl) =>
+        Eventually.ValueAsync(
+            async () => (await aws.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
             {
                 QueueUrl = queueUrl,
                 AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
-            })).Attributes;
-            if (attributes.Values.All(v => v == "0"))
-            {
-                return;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-
-        Assert.Fail($"queue {queueUrl} did not drain");
-    }
+            })).Attributes,
+            attributes => attributes.Values.All(v => v == "0"),
+            $"SQS queue {queueUrl} is drained",
+            RelayFixture.IdleTimeout);
 }

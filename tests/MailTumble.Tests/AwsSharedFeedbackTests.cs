@@ -1,6 +1,7 @@
 using Amazon.SQS.Model;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
+using MailTumble.Testing;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -41,7 +42,7 @@ public sealed class AwsSharedFeedbackTests
             await aws.Sqs.SendMessageAsync(new SendMessageRequest(feedbackQueue, SesSamples.Envelope(bounce, Guid.NewGuid().ToString())));
         }
 
-        await FeedbackEndToEndTests.Until(async () => (await FeedbackEndToEndTests.AliasAsync(reader, Alias)).Status == AliasStatus.Dead);
+        await Eventually.TrueAsync(async () => (await FeedbackEndToEndTests.AliasAsync(reader, Alias)).Status == AliasStatus.Dead, "the bounces from the shared feedback queue killed the alias", RelayFixture.IdleTimeout);
         Assert.Equal(4, (await FeedbackEndToEndTests.AliasAsync(reader, Alias)).CountBounce);
     }
 

@@ -37,8 +37,9 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
             ["S3_BUCKET_NAME"] = AwsEmulator.Bucket,
             ["S3_KEY_PREFIX"] = aws.Options.S3KeyPrefix!,
             ["MAXIMUM_SEND_RATE"] = "1000",
-            ["MailTumble__Outbound__Workers"] = "2",
             ["MailTumble__Aws__ServiceUrl"] = aws.ServiceUrl,
+            ["MailTumble__Aws__DynamoDbServiceUrl"] = aws.DynamoDbServiceUrl,
+            ["MailTumble__Aws__StateTable"] = aws.StateTable,
             ["MailTumble__Aws__Region"] = "us-east-1",
             ["MailTumble__Aws__ReceiveWaitSeconds"] = "2",
             ["MailTumble__Directory__Driver"] = "map",
@@ -57,7 +58,11 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
 
         var total = Messages * TargetsPerMessage;
         await sink.WaitForAsync(total, TimeSpan.FromMinutes(4));
-        await Task.Delay(TimeSpan.FromSeconds(3)); // room for any duplicate to show up
+
+        // Done, not just delivered: every SQS message deleted (none visible, in flight or delayed; a duplicate would
+        // need one still there) and every send logged by the process that made it.
+        await AwsIngressEndToEndTests.DrainedAsync(aws, aws.QueueUrl);
+        await Eventually.TrueAsync(() => Count(one.Output) + Count(two.Output) >= total, $"the two processes logged {total} sent deliveries", RelayFixture.IdleTimeout);
         var elapsed = DateTime.UtcNow - started;
         var ids = sink.Messages.Select(m => m.Header("X-Burst-Id")).ToList();
         var duplicates = ids.Count - ids.Distinct().Count();
@@ -71,6 +76,23 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
 
         // Every raw message and delivery reference was deleted after its last delivery. What stays is the record of
         // each sent delivery that feedback attribution needs (expired by a lifecycle rule in production).
+        // (also the shared delivery log and each process's published status). The deletes follow the log line of
+        // each send, so they are waited for.
+        string[] records = ["sent/", "sent-by-provider/", "sent-log/", "status/"];
+        var left = await Eventually.ValueAsync(
+            () => LeftAsync(aws),
+            keys => keys.All(key => records.Any(r => key.StartsWith(r, StringComparison.Ordinal))),
+            "only the records of sent deliveries are left in S3 (value: what is)",
+            RelayFixture.IdleTimeout);
+        Assert.DoesNotContain(left, key => !records.Any(r => key.StartsWith(r, StringComparison.Ordinal)));
+        Assert.Equal(total, left.Count(key => key.StartsWith("sent-log/", StringComparison.Ordinal)));
+        Assert.Equal(total, left.Count(key => key.StartsWith("sent/", StringComparison.Ordinal)));
+        Assert.Equal(0, await one.StopAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, await two.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private static async Task<List<string>> LeftAsync(AwsEmulator aws)
+    {
         var left = new List<string>();
         var request = new ListObjectsV2Request { BucketName = AwsEmulator.Bucket, Prefix = aws.Options.S3KeyPrefix };
         ListObjectsV2Response page;
@@ -82,13 +104,7 @@ public sealed class AwsTwoProcessBurstTests(ITestOutputHelper output)
         }
         while (page.IsTruncated == true);
 
-        // (also the shared delivery log and each process's published status).
-        string[] records = ["sent/", "sent-by-provider/", "sent-log/", "status/"];
-        Assert.DoesNotContain(left, key => !records.Any(r => key.StartsWith(r, StringComparison.Ordinal)));
-        Assert.Equal(total, left.Count(key => key.StartsWith("sent-log/", StringComparison.Ordinal)));
-        Assert.Equal(total, left.Count(key => key.StartsWith("sent/", StringComparison.Ordinal)));
-        Assert.Equal(0, await one.StopAsync(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, await two.StopAsync(TimeSpan.FromSeconds(30)));
+        return left;
     }
 
     private static async Task EnqueueBurstAsync(AwsEmulator aws)

@@ -73,8 +73,6 @@ public sealed class BackendFamilyCompositionTests : IDisposable
     private static HashSet<string> Allowed(string family, Type port) => family switch
     {
         "embedded" => ["MailTumble.Sqlite", "MailTumble.Files", "MailTumble.Core"],
-        // Not yet shared across AWS processes: sender rules stay in each process's own SQLite file (README, AWS deployment).
-        "aws" when port == typeof(ISenderRuleStore) => ["MailTumble.Sqlite"],
         "aws" => ["MailTumble.Aws", "MailTumble.Core"],
         "postgres" => ["MailTumble.Postgres"],
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
@@ -89,6 +87,7 @@ public sealed class BackendFamilyCompositionTests : IDisposable
             ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
             ["MailTumble:Aws:S3BucketName"] = "raw",
             ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+            ["MailTumble:Aws:DynamoDbServiceUrl"] = "http://127.0.0.1:1",
             // Never connected to: composing and resolving the ports opens no connection.
             ["MailTumble:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=nobody",
         };

@@ -22,6 +22,7 @@ public sealed class BackendSelectionTests : IDisposable
             ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
             ["MailTumble:Aws:S3BucketName"] = "raw",
             ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+            ["MailTumble:Aws:DynamoDbServiceUrl"] = "http://127.0.0.1:1",
         });
         Assert.Equal("SqsOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
         Assert.Equal("S3RawStore", provider.GetRequiredService<IRawStore>().GetType().Name);
@@ -41,6 +42,25 @@ public sealed class BackendSelectionTests : IDisposable
         using var provider = Build(new() { ["MailTumble:Backend"] = "aws", ["MailTumble:Aws:S3BucketName"] = "raw", ["MailTumble:Aws:Region"] = "eu-west-1" });
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AwsOptions>>().Value);
         Assert.Contains("MailTumble:Aws:QueueUrl (QUEUE_URL)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "mailtumble-state", "MailTumble:Aws:DynamoDbServiceUrl is required when MailTumble:Aws:ServiceUrl is set")]
+    [InlineData("http://127.0.0.1:1", "no spaces", "MailTumble:Aws:StateTable must be a DynamoDB table name")]
+    [InlineData("127.0.0.1:4567", "mailtumble-state", "MailTumble:Aws:DynamoDbServiceUrl must be an absolute URL")]
+    public void Aws_mode_s_shared_state_table_settings_are_checked_and_named(string? dynamoDb, string table, string expected)
+    {
+        using var provider = Build(new()
+        {
+            ["MailTumble:Backend"] = "aws",
+            ["MailTumble:Aws:QueueUrl"] = "http://127.0.0.1:1/000000000000/out",
+            ["MailTumble:Aws:S3BucketName"] = "raw",
+            ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+            ["MailTumble:Aws:DynamoDbServiceUrl"] = dynamoDb,
+            ["MailTumble:Aws:StateTable"] = table,
+        });
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<AwsOptions>>().Value);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using MailTumble.Core.Aliases;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
+using MailTumble.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
@@ -39,10 +40,7 @@ public sealed class BulkModerationTests(ITestOutputHelper output)
                 "From: Shop via mask <relay@mask.example.com>\r\nReply-To: shop@brand.example\r\nSubject: sale\r\n"u8.ToArray(), 40, now, now.AddDays(5))).ToList(), default);
         }
 
-        while (await held.CountAsync(HeldQuery.All, default) < Count && watch.Elapsed < TimeSpan.FromMinutes(3))
-        {
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(async () => await held.CountAsync(HeldQuery.All, default) >= Count, $"all {Count:N0} queued deliveries moved to the held store", TimeSpan.FromMinutes(3));
 
         var moved = watch.Elapsed;
         Assert.Equal(Count, await held.CountAsync(new HeldQuery(Alias: Alias), default));

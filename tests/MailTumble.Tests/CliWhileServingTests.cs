@@ -1,5 +1,7 @@
-using System.Diagnostics;
+using MailTumble.Core.Aliases;
 using MailTumble.Hosting;
+using MailTumble.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MailTumble.Tests;
 
@@ -23,7 +25,10 @@ public sealed class CliWhileServingTests
         Assert.True(await WithinAsync(relay, reply => reply.StartsWith("250", StringComparison.Ordinal)), "the added alias was not accepted");
 
         Assert.Equal(0, await CliAsync(relay, "alias", "hold", Alias));
-        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the change check runs every second
+        var directory = relay.Services.GetRequiredService<IAliasDirectory>();
+        Assert.True(
+            await WithinAsync(async () => (await directory.LookupAsync(Alias, default)).Alias?.Status == AliasStatus.Held, "the running relay sees the alias held"),
+            "the hold did not reach the running relay");
         await RelaySmtp.SendAsync(relay, "while held", Alias);
         Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
         Assert.Empty(relay.Sink.Messages);
@@ -39,19 +44,20 @@ public sealed class CliWhileServingTests
     }
 
     /// <summary>Asks RCPT until the answer fits, for at most three seconds (the change check runs every second).</summary>
-    private static async Task<bool> WithinAsync(RelayFixture relay, Func<string, bool> fits)
+    private static Task<bool> WithinAsync(RelayFixture relay, Func<string, bool> fits) =>
+        WithinAsync(async () => fits(await RelaySmtp.RcptAsync(relay, Alias)), "the RCPT reply fits");
+
+    /// <summary>Whether <paramref name="fact"/> holds within three seconds (the change check runs every second).</summary>
+    private static async Task<bool> WithinAsync(Func<Task<bool>> fact, string because)
     {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        try
         {
-            if (fits(await RelaySmtp.RcptAsync(relay, Alias)))
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
+            await Eventually.TrueAsync(fact, because, TimeSpan.FromSeconds(3));
+            return true;
         }
-
-        return false;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 }

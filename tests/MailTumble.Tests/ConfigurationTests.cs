@@ -63,10 +63,17 @@ public sealed class ConfigurationTests : IDisposable
         // No smarthost configured: the delivery lands in the outbox, rewritten by FROM_EMAIL and SUBJECT_PREFIX.
         var outbox = Path.Combine(dataDir, "outbox");
         string? file = null;
-        for (var i = 0; i < 200 && file is null; i++)
+        try
         {
-            await Task.Delay(100);
-            file = Directory.Exists(outbox) ? Directory.EnumerateFiles(outbox, "*.eml").FirstOrDefault() : null;
+            file = await Eventually.ValueAsync(
+                () => Directory.Exists(outbox) ? Directory.EnumerateFiles(outbox, "*.eml").FirstOrDefault() : null,
+                found => found is not null,
+                "the delivery is in the outbox",
+                TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            // Said below, with what the relay printed.
         }
 
         Assert.True(file is not null, "nothing reached the outbox:\n" + relay.Output);
@@ -116,15 +123,8 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     /// <summary>The whole start-up banner (its lines arrive one by one).</summary>
-    private static async Task<string> BannerAsync(RelayProcess relay)
-    {
-        for (var i = 0; i < 100 && !relay.Output.Contains("Stop with Ctrl-C", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        return relay.Output;
-    }
+    private static Task<string> BannerAsync(RelayProcess relay) =>
+        Eventually.ValueAsync(() => relay.Output, output => output.Contains("Stop with Ctrl-C", StringComparison.Ordinal), "the start-up banner is complete (its last line: Stop with Ctrl-C)");
 
     public void Dispose() => _dir.Dispose();
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
+using MailTumble.Testing;
 using MailTumble.Testing.Feedback;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -76,7 +77,7 @@ public sealed class FeedbackPolicyTests
             Assert.Equal(i == 1 ? AliasStatus.Active : AliasStatus.Dead, (await FeedbackEndToEndTests.AliasAsync(relay)).Status);
         }
 
-        await FeedbackEndToEndTests.Until(() => Task.FromResult(!calls.IsEmpty));
+        await Eventually.TrueAsync(() => !calls.IsEmpty, "the status webhook was called");
         var call = Assert.Single(calls);
         Assert.Equal((Alias, "Bearer api-token"), (call.Path, call.Auth));
         var json = JsonDocument.Parse(call.Body).RootElement;

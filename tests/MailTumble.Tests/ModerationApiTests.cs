@@ -45,8 +45,7 @@ public sealed class ModerationApiTests
 
         Assert.Equal(HttpStatusCode.NoContent, (await http.DeleteAsync(new Uri("/senders/@brand.example", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync(new Uri("/senders/@brand.example", UriKind.Relative))).StatusCode);
-        await Task.Delay(1000);
-        Assert.Single(relay.Sink.Messages);
+        Assert.Single(await relay.SettleWithControlAsync());
     }
 
     [Theory]

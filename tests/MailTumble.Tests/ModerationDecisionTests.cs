@@ -20,7 +20,6 @@ public sealed class ModerationDecisionTests
 {
     private const string Alias = "x7g2@mask.example.com";
     private const string AuditCategory = "MailTumble.Core.Moderation.ModerationAudit";
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(1.5);
 
     private static Task<RelayFixture> StartAsync(LogCapture logs, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
@@ -84,19 +83,17 @@ public sealed class ModerationDecisionTests
         Assert.StartsWith("250", await SendRawAsync(relay, "shop@brand.example", Alias, "while held"), StringComparison.Ordinal);
         var held = Assert.Single(await ModerationTests.WaitForHeldAsync(relay, 1));
         Assert.Equal(("while held", "alias held", HeldState.Held), (held.Subject, held.Reason, held.State));
-        await Task.Delay(Quiet);
-        Assert.Empty(relay.Sink.Messages);
+        Assert.Empty(await relay.SettleWithControlAsync());
         Assert.Equal(0, (await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth);
 
         var release = await http.PutAsJsonAsync(new Uri($"/aliases/{Alias}/status", UriKind.Relative), new { status = "active", by = "api:alice" });
         Assert.Equal(HttpStatusCode.NoContent, release.StatusCode);
         Assert.StartsWith("250", await SendRawAsync(relay, "shop@brand.example", Alias, "after release"), StringComparison.Ordinal);
-        Assert.Equal("after release", Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10))).Header("Subject"));
+        Assert.Equal("after release", Assert.Single(await relay.WaitForDeliveredAsync(1)).Header("Subject"));
 
         // Mail held while the alias was held stays held until someone decides.
         Assert.Single(await relay.Services.GetRequiredService<IHeldStore>().ListAsync(HeldQuery.All, default));
-        await Task.Delay(Quiet);
-        Assert.Single(relay.Sink.Messages);
+        Assert.Single(await relay.SettleWithControlAsync());
 
         var audit = logs.Messages(AuditCategory);
         Assert.Contains($"Alias <{Alias}> set held by api: abuse report #12", audit);
@@ -219,14 +216,14 @@ public sealed class ModerationDecisionTests
         await relay.Sink.WaitForAsync(4, TimeSpan.FromSeconds(10));
         await ModerationTests.SendAsync(relay, "stranger@new.example", "second to the moderated alias");
         var all = await relay.Sink.WaitForAsync(5, TimeSpan.FromSeconds(10));
-        await Task.Delay(Quiet);
+        await relay.SettleWithControlAsync();
 
         Assert.Equal(
             ["first contact from <stranger@new.example>"],
             (await relay.Services.GetRequiredService<IHeldStore>().ListAsync(new HeldQuery(IncludeDecided: true), default)).Select(h => h.Reason));
         Assert.Equal(
             ["first to the moderated alias", "first to the other alias", "known now", "second to the moderated alias", "via allow"],
-            relay.Sink.Messages.Select(m => m.Header("Subject")).Order(StringComparer.Ordinal));
+            relay.Delivered().Select(m => m.Header("Subject")).Order(StringComparer.Ordinal));
         Assert.Equal(["john@real.example.org"], all.Single(m => m.Header("Subject") == "second to the moderated alias").To);
     }
 
@@ -253,8 +250,7 @@ public sealed class ModerationDecisionTests
         var decided = (await relay.Services.GetRequiredService<IHeldStore>().GetAsync(held.Id, default))!;
         Assert.Equal((HeldState.Approved, "test:alice"), (decided.State, decided.Decision!.By));
         Assert.Equal("raced", Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(10))).Header("Subject"));
-        await Task.Delay(Quiet);
-        Assert.Single(relay.Sink.Messages);
+        Assert.Single(await relay.SettleWithControlAsync());
     }
 
     [Fact]
@@ -293,8 +289,7 @@ public sealed class ModerationDecisionTests
             await relay.Sink.WaitForAsync(expected.Count, TimeSpan.FromSeconds(20));
         }
 
-        await Task.Delay(Quiet);
-        Assert.Equal(expected, relay.Sink.Messages.Select(m => m.Header("Subject")!).Order(StringComparer.Ordinal));
+        Assert.Equal(expected, (await relay.SettleWithControlAsync()).Select(m => m.Header("Subject")!).Order(StringComparer.Ordinal));
     }
 
     /// <summary>Wraps the real queue; the first enqueue of approved (priority) mail waits on a gate, to open a race window.</summary>

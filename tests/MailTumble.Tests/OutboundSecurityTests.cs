@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using MailTumble.Core.Delivery;
 using MailTumble.Core.Queue;
 using MailTumble.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,9 +40,11 @@ public sealed class OutboundSecurityTests : IDisposable
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
         await RelaySmtp.SendAsync(relay, "secure", Alias);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var queue = relay.Services.GetRequiredService<IOutgoingQueue>();
+        await TriedAsync(relay, sink);
         Assert.Empty(relay.Sink.Messages);
-        var stats = await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default);
+        var stats = await queue.GetStatsAsync(default);
         Assert.Equal(1, stats.Depth);
         Assert.Equal(0, stats.DeadLetters);
     }
@@ -63,13 +66,25 @@ public sealed class OutboundSecurityTests : IDisposable
         await relay.AddAliasAsync(Alias, "john@real.example.org");
 
         await RelaySmtp.SendAsync(relay, "secure", Alias);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        var queue = relay.Services.GetRequiredService<IOutgoingQueue>();
+        await TriedAsync(relay, sink);
         Assert.Empty(relay.Sink.Messages);
-        var stats = await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default);
+        var stats = await queue.GetStatsAsync(default);
         Assert.Equal((1, 0), (stats.Depth, stats.DeadLetters));
     }
 
     public void Dispose() => _certificate.Dispose();
+
+    /// <summary>
+    /// Waits until the relay has been at the provider and is done with that attempt (no send-out batch open): whatever
+    /// it made of the refusal (retry, dead letter) is on record by then.
+    /// </summary>
+    private static Task TriedAsync(RelayFixture relay, TestSmtpSink sink)
+    {
+        var delivery = relay.Services.GetRequiredService<DeliveryService>();
+        return Eventually.TrueAsync(() => sink.Sessions >= 1 && delivery.BatchesInFlight == 0, "the relay tried the provider and finished that attempt", RelayFixture.IdleTimeout);
+    }
 
     private static Dictionary<string, string?> Settings(string security, string? pin) => new()
     {

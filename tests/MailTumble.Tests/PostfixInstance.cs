@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MailTumble.Testing;
 
 namespace MailTumble.Tests;
 
@@ -94,18 +95,20 @@ internal sealed class PostfixInstance : IAsyncDisposable
             """));
         var instance = new PostfixInstance(@base, port);
         var output = await RunAsync("postfix", "-c", Path.Combine(@base, "etc"), "start");
-        for (var i = 0; i < 100; i++)
+        try
         {
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpClient();
-                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return instance;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                await Task.Delay(100);
-            }
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    using var probe = new System.Net.Sockets.TcpClient();
+                    await probe.ConnectAsync(System.Net.IPAddress.Loopback, port);
+                    return true;
+                },
+                $"postfix listens on {port}");
+            return instance;
+        }
+        catch (TimeoutException)
+        {
         }
 
         await instance.DisposeAsync();

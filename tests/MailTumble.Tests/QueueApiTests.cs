@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using MailKit.Net.Smtp;
 using MailTumble.Core.Queue;
+using MailTumble.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using SmtpServer.Protocol;
@@ -32,6 +33,15 @@ public sealed class QueueApiTests
         return JsonDocument.Parse(text).RootElement;
     }
 
+    /// <summary>Waits until every dead letter GET /dlq lists died more than <paramref name="age"/> ago by the relay's clock.</summary>
+    internal static Task DeadLettersOlderThanAsync(RelayFixture relay, HttpClient http, TimeSpan age)
+    {
+        var clock = relay.Services.GetRequiredService<TimeProvider>();
+        return Eventually.TrueAsync(
+            async () => (await GetJsonAsync(http, "/dlq")).EnumerateArray().All(d => d.GetProperty("dead_at").GetDateTimeOffset() < clock.GetUtcNow() - age),
+            $"every dead letter is older than {age.TotalSeconds:0.#} s");
+    }
+
     [Fact]
     public async Task Dead_letters_can_be_shown_replayed_and_purged_over_the_api()
     {
@@ -42,12 +52,7 @@ public sealed class QueueApiTests
 
         await SendAsync(relay, "first");
         await SendAsync(relay, "second");
-        JsonElement dead = default;
-        for (var i = 0; i < 100 && (dead.ValueKind != JsonValueKind.Array || dead.GetArrayLength() < 2); i++)
-        {
-            await Task.Delay(100);
-            dead = await GetJsonAsync(http, "/dlq");
-        }
+        var dead = await Eventually.ValueAsync(() => GetJsonAsync(http, "/dlq"), d => d.GetArrayLength() >= 2, "GET /dlq lists both refused messages");
 
         Assert.Equal(2, dead.GetArrayLength());
         var id = dead[0].GetProperty("id").GetString()!;
@@ -61,7 +66,7 @@ public sealed class QueueApiTests
         Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
 
         Assert.Equal(HttpStatusCode.BadRequest, (await http.DeleteAsync(new Uri("/dlq?older_than=soon", UriKind.Relative))).StatusCode);
-        await Task.Delay(1100);
+        await DeadLettersOlderThanAsync(relay, http, TimeSpan.FromSeconds(1));
         var purge = await http.DeleteAsync(new Uri("/dlq?older_than=1s", UriKind.Relative));
         var purged = JsonDocument.Parse(await purge.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal((1, 1), (purged.GetProperty("purged").GetInt32(), purged.GetProperty("released_messages").GetInt32()));
@@ -79,16 +84,10 @@ public sealed class QueueApiTests
         Assert.Single(await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));
 
         // The quota of one is spent: the second waits, and the stats say why.
-        JsonElement stats = default;
-        for (var i = 0; i < 50; i++)
-        {
-            await Task.Delay(100);
-            stats = await GetJsonAsync(http, "/queue/stats");
-            if (stats.GetProperty("send_out").ValueKind == JsonValueKind.Object && stats.GetProperty("send_out").GetProperty("pause_reason").ValueKind == JsonValueKind.String)
-            {
-                break;
-            }
-        }
+        var stats = await Eventually.ValueAsync(
+            () => GetJsonAsync(http, "/queue/stats"),
+            s => s.GetProperty("send_out").ValueKind == JsonValueKind.Object && s.GetProperty("send_out").GetProperty("pause_reason").ValueKind == JsonValueKind.String,
+            "GET /queue/stats names why send-out is paused");
 
         var sendOut = stats.GetProperty("send_out");
         Assert.Equal(1, stats.GetProperty("depth").GetInt64());

@@ -55,7 +55,9 @@ internal sealed class RelayProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var exited = process.WaitForExitAsync();
-        if (await Task.WhenAny(relay._ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))) != relay._ready.Task)
+        var first = await Task.WhenAny(relay._ready.Task, exited).WaitAsync(TimeSpan.FromSeconds(60))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
+        if (first != relay._ready.Task)
         {
             throw new InvalidOperationException("the relay did not start:\n" + relay.Output);
         }

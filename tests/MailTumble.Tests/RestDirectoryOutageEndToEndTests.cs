@@ -47,13 +47,11 @@ public sealed class RestDirectoryOutageEndToEndTests : IDisposable
         Assert.StartsWith("250", await SendAsync(smtpPort), StringComparison.Ordinal);
 
         var outbox = Path.Combine(_dir.Path, "outbox");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (DateTime.UtcNow < deadline && (!Directory.Exists(outbox) || Directory.GetFiles(outbox, "*.eml").Length == 0))
-        {
-            await Task.Delay(100);
-        }
-
-        var delivered = Assert.Single(Directory.GetFiles(outbox, "*.eml"));
+        var files = await Eventually.ValueAsync(
+            () => Directory.Exists(outbox) ? Directory.GetFiles(outbox, "*.eml") : [],
+            found => found.Length > 0,
+            "the delivery is in the outbox");
+        var delivered = Assert.Single(files);
         Assert.Contains("john@real.example.org", await File.ReadAllTextAsync(delivered), StringComparison.Ordinal);
         await relay.StopAsync();
     }

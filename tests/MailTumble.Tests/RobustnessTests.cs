@@ -28,13 +28,7 @@ public sealed class RobustnessTests
         await relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20));
 
         // Let send-out finish with the first message (ack, delete its stored copy) before breaking the disk.
-        var queue = relay.Services.GetRequiredService<IOutgoingQueue>();
-        for (var i = 0; i < 100 && (await queue.GetStatsAsync(default)).Depth > 0; i++)
-        {
-            await Task.Delay(50);
-        }
-
-        await Task.Delay(200);
+        await relay.WaitForIdleAsync();
 
         // Replace every fan-out directory with a plain file: the next write must fail (root ignores permissions).
         var raw = Path.Combine(relay.DataDir, "raw");

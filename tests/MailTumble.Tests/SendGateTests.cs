@@ -17,7 +17,7 @@ public sealed class SendGateTests
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var message = new PreparedMessage(
-            "d1", "relay@mask.example.com", "john@real.example.org", "Subject: gated\r\n\r\n"u8.ToArray(), new MemoryStream("body\r\n"u8.ToArray()), EightBit: false,
+            "d1", "relay@mask.example.com", "john@real.example.org", "Subject: gated\r\n\r\n"u8.ToArray(), new MemoryStream("body\r\n"u8.ToArray()),
             async ct =>
             {
                 reached.TrySetResult();

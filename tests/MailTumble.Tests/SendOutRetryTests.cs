@@ -132,40 +132,30 @@ public sealed class SendOutRetryTests : IDisposable
     /// clock ticks on by a second now and then meanwhile, as a real one would, for a worker that went back to its idle
     /// poll just as the clock was set forward.
     /// </summary>
-    private async Task QuietAsync(IOutgoingQueue queue)
+    private Task QuietAsync(IOutgoingQueue queue)
     {
-        for (var i = 1; i <= 1000; i++)
-        {
-            var stats = await queue.GetStatsAsync(default);
-            if (stats.Ready == 0 && stats.InFlight == 0)
+        var probes = 0;
+        return Eventually.TrueAsync(
+            async () =>
             {
-                return;
-            }
+                var stats = await queue.GetStatsAsync(default);
+                if (stats.Ready == 0 && stats.InFlight == 0)
+                {
+                    return true;
+                }
 
-            await Task.Delay(10);
-            if (i % 20 == 0)
-            {
-                _time.Advance(TimeSpan.FromSeconds(1));
-            }
-        }
+                if (++probes % 2 == 0)
+                {
+                    _time.Advance(TimeSpan.FromSeconds(1));
+                }
 
-        Assert.Fail("the send-out stage did not take the due item");
+                return false;
+            },
+            "the send-out stage took the due item (nothing ready or leased)");
     }
 
-    private static async Task<DeadLetter> WaitForDeadAsync(IOutgoingQueue queue)
-    {
-        for (var i = 0; i < 1000; i++)
-        {
-            if ((await queue.ListDeadAsync(10, default)).SingleOrDefault() is { } dead)
-            {
-                return dead;
-            }
-
-            await Task.Delay(10);
-        }
-
-        throw new TimeoutException("the expired delivery was not dead-lettered");
-    }
+    private static async Task<DeadLetter> WaitForDeadAsync(IOutgoingQueue queue) =>
+        Assert.Single(await Eventually.ValueAsync(() => queue.ListDeadAsync(10, default), dead => dead.Count > 0, "the expired delivery was dead-lettered"));
 
     public void Dispose() => _dir.Dispose();
 

@@ -46,13 +46,14 @@ public sealed class SmtpLimitTests
         // The limit counts open sessions: once one ends, a newcomer is served again.
         Assert.StartsWith("221", await first.CommandAsync("QUIT"));
         await first.DisposeAsync();
-        string? greeting = null;
-        for (var i = 0; i < 50 && greeting?.StartsWith("220 ", StringComparison.Ordinal) != true; i++)
-        {
-            await Task.Delay(100);
-            await using var next = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
-            greeting = await next.ReadReplyAsync();
-        }
+        var greeting = await Eventually.ValueAsync(
+            async () =>
+            {
+                await using var next = await SmtpWireClient.ConnectAsync(relay.SmtpPort);
+                return await next.ReadReplyAsync();
+            },
+            reply => reply?.StartsWith("220 ", StringComparison.Ordinal) == true,
+            "a newcomer is greeted once the first session has ended");
 
         Assert.StartsWith("220 relay.test", greeting);
     }
@@ -135,10 +136,9 @@ public sealed class SmtpLimitTests
 
         Assert.StartsWith("421 4.4.2", await client.ReadReplyAsync(TimeSpan.FromSeconds(30)));
         Assert.True(await client.IsClosedAsync(TimeSpan.FromSeconds(5)));
-        await Task.Delay(300);
+        Assert.Empty(await relay.SettleWithControlAsync());
         Assert.Equal(0, (await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth);
         Assert.Equal(0, RawFiles(relay));
-        Assert.Empty(relay.Sink.Messages);
     }
 
     [Fact]

@@ -93,7 +93,7 @@ public sealed class WireFidelityTests : IAsyncLifetime
     {
         // SMTP ingress refuses bare LFs, but a stored message from S3 or a pipe may have them.
         var sender = _relay.Services.GetRequiredService<IMailSender>();
-        var message = new PreparedMessage("d1", "relay@mask.example.com", "john@real.example.org", "Subject: lf\r\n"u8.ToArray(), new MemoryStream(Encoding.Latin1.GetBytes("line one\nline two caf\u00e9\n.dot line\rlast")), EightBit: true);
+        var message = new PreparedMessage("d1", "relay@mask.example.com", "john@real.example.org", "Subject: lf\r\n"u8.ToArray(), new MemoryStream(Encoding.Latin1.GetBytes("line one\nline two caf\u00e9\n.dot line\rlast")));
         Assert.Equal(SendOutcome.Sent, (await sender.SendAsync(message, default)).Outcome);
 
         var mail = Assert.Single(await _relay.Sink.WaitForAsync(1, TimeSpan.FromSeconds(20)));

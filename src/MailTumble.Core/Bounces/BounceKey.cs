@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MailTumble.Core.Storage;
 
 namespace MailTumble.Core.Bounces;
 
@@ -10,7 +11,7 @@ internal static class BounceKey
     /// Returns the configured key, or reads the key file, creating it with 32 random bytes (owner-only) on first use.
     /// Without either, a random key for this process only (addresses do not survive a restart).
     /// </summary>
-    public static byte[] Load(string? configured, string? file, string what = "bounce key")
+    public static byte[] Load(string? configured, string? file, IKeyFiles files, string what = "bounce key")
     {
         if (!string.IsNullOrEmpty(configured))
         {
@@ -22,31 +23,12 @@ internal static class BounceKey
             return RandomNumberGenerator.GetBytes(32);
         }
 
-        if (File.Exists(file))
+        if (files.Read(file) is { } existing)
         {
-            var existing = File.ReadAllBytes(file);
             return existing.Length >= 16 ? existing : throw new InvalidDataException($"the {what} file {file} is shorter than 16 bytes; delete it to make a new one");
         }
 
-        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        var key = RandomNumberGenerator.GetBytes(32);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using var stream = new FileStream(file, options);
-            stream.Write(key);
-            stream.Flush(flushToDisk: true);
-            return key;
-        }
-        catch (IOException) when (File.Exists(file))
-        {
-            // Another process (serve and a CLI command) created it first: use theirs.
-            return File.ReadAllBytes(file);
-        }
+        // Another process (serve and a CLI command) may create it first: then theirs is used.
+        return files.Create(file, RandomNumberGenerator.GetBytes(32));
     }
 }

@@ -13,9 +13,8 @@ public sealed class DeliveryOptions
     public double MaxSendRate { get; set; } = 14;
 
     /// <summary>
-    /// How many <c>serve</c> processes share the send-out in the AWS family, whose nodes do not coordinate yet: each
-    /// paces itself at <see cref="MaxSendRate"/> / <see cref="Workers"/>. The other families share the rate through
-    /// their backend and ignore this (with a warning).
+    /// Formerly the number of <c>serve</c> processes sharing the AWS family's send-out (a static split). Every family
+    /// now shares the rate through its backend (<c>IRateBudget</c>), so this is accepted and ignored (with a warning).
     /// </summary>
     [Range(1, 1000, ErrorMessage = "MailTumble:Outbound:Workers must be between {1} and {2}")]
     public int Workers { get; set; } = 1;

@@ -25,6 +25,15 @@ public sealed record DeliveryStatus(
     int? DailyQuota,
     int DailyUsed)
 {
+    /// <summary>
+    /// How old a published status may be and still come from a running send-out: it publishes every quarter second, so
+    /// one older than this means no <c>serve</c> runs (it stopped, or died without saying so).
+    /// </summary>
+    public static readonly TimeSpan LiveWithin = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether a send-out that published this status still runs at <paramref name="now"/> (see <see cref="LiveWithin"/>).</summary>
+    public bool IsLive(DateTimeOffset now) => now - UpdatedAt < LiveWithin;
+
     /// <summary>How long the given depth takes to drain at the current rate (null when paused for the day or idle).</summary>
     public TimeSpan? EstimatedDrain(long depth) =>
         depth == 0 ? TimeSpan.Zero : Rate <= 0 ? null : TimeSpan.FromSeconds(Math.Ceiling(depth / Rate));

@@ -11,8 +11,10 @@ namespace MailTumble.Core.Delivery;
 /// Send-time re-check for holds: leased deliveries whose alias is now held move to the held store, a whole
 /// leased batch in one write, so holding an alias with a deep queue empties it at disk speed.
 /// </summary>
-internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue queue, IRawStore raw, IAliasDirectory directory, TimeProvider time, ILogger logger, ReverseAliases? replies = null)
+internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue queue, IRawStore raw, IAliasDirectory directory, TimeProvider time, ILogger<DeliveryService> logger, TwoWayMasking? masking = null)
 {
+    private readonly ReverseAliases? _replies = masking?.Aliases;
+
     /// <summary>
     /// Moves the batch's deliveries for held aliases; returns the rest with the lookup already made for them
     /// (null for approved mail, which is never held again and is looked up when sent).
@@ -24,7 +26,7 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
         foreach (var leased in batch)
         {
             // Approved mail is never held again; a reply (its alias is a reverse alias) is the owner's own mail.
-            if (leased.Item.Priority >= Moderator.ApprovedPriority || replies?.Parse(leased.Item.Alias) is not null)
+            if (leased.Item.Priority >= Moderator.ApprovedPriority || _replies?.Parse(leased.Item.Alias) is not null)
             {
                 rest.Add((leased, null));
                 continue;
@@ -50,11 +52,11 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
     }
 
     /// <summary>Whether the delivery must go to the held store: its alias is held and an operator has not approved it.</summary>
-    public static bool IsHeld(LeasedItem leased, LookupResult lookup) =>
+    private static bool IsHeld(LeasedItem leased, LookupResult lookup) =>
         leased.Item.Priority < Moderator.ApprovedPriority && lookup.Outcome == LookupOutcome.Found && lookup.Alias!.Status == AliasStatus.Held;
 
     /// <summary>Holds the deliveries (rewritten headers unchanged), then acks them from the queue.</summary>
-    public async Task MoveAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
+    private async Task MoveAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var entries = new List<HeldMessage>(items.Count);
@@ -62,7 +64,7 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
         {
             // The rewritten Reply-To carries the original author.
             var (author, subject) = MessageSummary.FromRewritten(l.Item.Headers);
-            author = replies?.Parse(author)?.Correspondent ?? author; // masked: Reply-To is the author's reverse alias
+            author = _replies?.Parse(author)?.Correspondent ?? author; // masked: Reply-To is the author's reverse alias
             var size = await SizeAsync(l.Item.MessageKey, cancellationToken).ConfigureAwait(false);
             entries.Add(new HeldMessage(l.Item, author ?? string.Empty, string.Empty, subject, size, "alias held (moved from the queue)", now));
         }

@@ -27,7 +27,7 @@ public sealed class LaneReporter
     public static double RateFrom(Delivery.DeliveryStatus? status, Delivery.DeliveryOptions options, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var live = status is not null && now - status.UpdatedAt < TimeSpan.FromSeconds(10) && status.MaxRate > 0;
+        var live = status is not null && status.IsLive(now) && status.MaxRate > 0;
         return live ? options.MaxSendRate * Math.Min(1, status!.Rate / status.MaxRate) : options.MaxSendRate;
     }
 

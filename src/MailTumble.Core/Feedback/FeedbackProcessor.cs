@@ -89,26 +89,14 @@ public sealed partial class FeedbackProcessor
     }
 
     /// <summary>Processes a saved report of any kind: JSON (SNS envelope or SES notification), a message (DSN, ARF), or a message whose body is such JSON.</summary>
-    public Task<FeedbackResult> ProcessDocumentAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public Task<FeedbackResult> ProcessDocumentAsync(SavedReport report, CancellationToken cancellationToken)
     {
-        content = MailReportParser.JsonIn(content);
+        ArgumentNullException.ThrowIfNull(report);
+        var content = report.Content;
         var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         return text.Length > 0 && text[0] == (byte)'{'
             ? ProcessJsonAsync(System.Text.Encoding.UTF8.GetString(text), FeedbackOrigin.File, cancellationToken)
             : ProcessMailAsync(content, null, FeedbackOrigin.File, cancellationToken);
-    }
-
-    /// <summary>Drains a source.</summary>
-    public async Task<FeedbackResult> ProcessSourceAsync(IFeedbackSource source, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        var total = FeedbackResult.None;
-        await foreach (var feedback in source.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            total += await ProcessAsync([feedback], cancellationToken).ConfigureAwait(false);
-        }
-
-        return total;
     }
 
     /// <summary>Attributes, dedupes and applies parsed events.</summary>

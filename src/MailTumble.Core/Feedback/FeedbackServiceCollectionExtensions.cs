@@ -2,14 +2,16 @@ using MailTumble.Core.Addressing;
 using MailTumble.Core.Feedback.Sns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace MailTumble.Core.Feedback;
 
 /// <summary>Registers feedback processing (needs an <see cref="IFeedbackStore"/> from an adapter).</summary>
 public static class FeedbackServiceCollectionExtensions
 {
-    /// <summary>Adds the processor, the SNS handler and the webhook, with <c>MailTumble:Feedback</c> options.</summary>
+    /// <summary>
+    /// Adds the processor and the SNS handler, with <c>MailTumble:Feedback</c> options. The SNS handler needs an
+    /// <see cref="ISnsHttp"/> and the webhook an <see cref="IStatusChangeNotifier"/> from adapters.
+    /// </summary>
     public static IServiceCollection AddMailTumbleFeedback(this IServiceCollection services, Action<FeedbackOptions> configure)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -21,13 +23,10 @@ public static class FeedbackServiceCollectionExtensions
             .Validate(o => o.WebhookUrl is null || (o.WebhookUrl.IsAbsoluteUri && o.WebhookUrl.Scheme is "http" or "https"),
                 "MailTumble:Feedback:WebhookUrl must be an absolute http(s) URL")
             .ValidateOnStart();
-        services.TryAddSingleton<ISnsHttp, HttpSnsClient>();
         services.TryAddSingleton<SnsVerifier>();
         services.TryAddSingleton<SnsFeedbackHandler>();
-        services.TryAddSingleton<IStatusChangeNotifier>(sp =>
-            sp.GetRequiredService<IOptions<FeedbackOptions>>().Value.WebhookUrl is null
-                ? new NullStatusChangeNotifier()
-                : ActivatorUtilities.CreateInstance<StatusWebhook>(sp));
+        // The webhook is an adapter (MailTumble.Webhooks); without it, status changes are told to no one.
+        services.TryAddSingleton<IStatusChangeNotifier, NullStatusChangeNotifier>();
         services.TryAddSingleton<FeedbackProcessor>();
         return services;
     }

@@ -1,7 +1,7 @@
 namespace MailTumble.Core.Feedback;
 
 /// <summary>No webhook configured: status changes are only logged.</summary>
-internal sealed class NullStatusChangeNotifier : IStatusChangeNotifier
+public sealed class NullStatusChangeNotifier : IStatusChangeNotifier
 {
     public void Notify(StatusChange change)
     {

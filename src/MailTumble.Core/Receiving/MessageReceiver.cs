@@ -1,21 +1,19 @@
-using MailTumble.Core.Bounces;
 using MailTumble.Core.Counters;
 using MailTumble.Core.Diagnostics;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
-using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace MailTumble.Core.Receiving;
 
 /// <summary>
-/// The store-and-queue step of <see cref="MessageIntake"/>: decides moderation per alias, rewrites the header block per
-/// target, stores the original bytes once and enqueues one item per target. Returns only when both are durable, so the
+/// The store-and-queue step of <see cref="MessageIntake"/>: asks moderation per alias, has <see cref="ReceivePlanner"/>
+/// plan the deliveries (rewritten per target), stores the original bytes once and enqueues one item per target, and
+/// withdraws what it stored when the message is not accepted after all. Returns only when both are durable, so the
 /// caller may answer 250.
 /// </summary>
 internal sealed partial class MessageReceiver
@@ -25,9 +23,7 @@ internal sealed partial class MessageReceiver
     private readonly IOutgoingQueue _queue;
     private readonly IHeldStore _held;
     private readonly ModerationPolicy _moderation;
-    private readonly HeaderRewriter _rewriter;
-    private readonly BounceAddress _bounces;
-    private readonly ReceiveOptions _options;
+    private readonly ReceivePlanner _planner;
     private readonly QueueSignal _signal;
     private readonly MailTumbleMetrics _metrics;
     private readonly TimeProvider _time;
@@ -43,17 +39,13 @@ internal sealed partial class MessageReceiver
         IOutgoingQueue queue,
         IHeldStore held,
         ModerationPolicy moderation,
-        IOptions<RewriteOptions> rewriteOptions,
-        BounceAddress bounces,
-        IOptions<ReceiveOptions> options,
+        ReceivePlanner planner,
         QueueSignal signal,
         MailTumbleMetrics metrics,
         TimeProvider time,
         ILogger<MessageReceiver> logger,
         LanePolicy? lanes = null,
         LaneGate? gate = null,
-        TwoWayMasking? masking = null,
-        IOptions<ReplyOptions>? reply = null,
         AliasCounters? counters = null)
     {
         _counters = counters;
@@ -64,9 +56,7 @@ internal sealed partial class MessageReceiver
         _queue = queue;
         _held = held;
         _moderation = moderation;
-        _rewriter = new HeaderRewriter(rewriteOptions.Value, time, reply?.Value.Enabled == true ? masking : null);
-        _bounces = bounces;
-        _options = options.Value;
+        _planner = planner;
         _signal = signal;
         _metrics = metrics;
         _time = time;
@@ -91,111 +81,81 @@ internal sealed partial class MessageReceiver
         var now = _time.GetUtcNow();
         var key = message.StoredKey ?? Guid.CreateVersion7(now).ToString("N");
         var parsed = ParsedMessage.Parse(message.Head, message.Length);
-        var bulk = LanePolicy.IsBulk(parsed);
         if (_lanes?.Rule.By == LaneBy.Header && _gate?.AtData(_lanes.Key(envelopeFrom, recipients[0], parsed)) is { } busy)
         {
             // A lane named by a header is only known now: its backpressure is answered at the end of DATA.
             throw new LaneBackpressureException(busy);
         }
 
-        var dispositions = new Dictionary<string, (RecipientDisposition, string?)>(StringComparer.Ordinal);
-
-        var (author, subject) = MessageSummary.FromOriginal(parsed);
-        var sender = (author ?? envelopeFrom).Trim().ToLowerInvariant();
-        string[] senders = [sender, envelopeFrom];
-
-        var items = new List<OutgoingItem>(recipients.Count);
-        List<HeldMessage>? held = null;
-        List<(OutgoingItem Item, string Reason)>? loops = null;
-        List<(string Alias, string Sender)>? newSenders = null;
-        var distinct = recipients.DistinctBy(a => a.Address).ToList();
-        List<string>? blocked = null;
-        foreach (var alias in distinct)
+        var request = ReceiveRequest.For(envelopeFrom, key, parsed, message.Length, holdReason, now);
+        string[] senders = [request.Sender, envelopeFrom];
+        var decisions = new List<(AliasRecord, ModerationDecision)>(recipients.Count);
+        foreach (var alias in recipients.DistinctBy(a => a.Address))
         {
-            var decision = await _moderation.DecideAsync(alias, senders, cancellationToken).ConfigureAwait(false);
-            if (decision.Verdict == ModerationVerdict.Block)
-            {
-                // Only the whole message can be refused after DATA: refuse it when every recipient blocks it,
-                // otherwise the blocking alias alone does not get it.
-                LogBlocked(_logger, envelopeFrom, alias.Address, decision.Reason);
-                (blocked ??= []).Add(alias.Address);
-                _counters?.Blocked(alias.Address);
-                dispositions[alias.Address] = (RecipientDisposition.Blocked, null);
-                if (blocked.Count == distinct.Count)
-                {
-                    throw new MessageBlockedException($"5.7.1 <{blocked[0]}>: Message refused by the recipient's rules");
-                }
-
-                continue;
-            }
-
-            if (decision.Verdict == ModerationVerdict.Drop)
-            {
-                LogDroppedByRule(_logger, envelopeFrom, alias.Address, decision.Reason);
-                _counters?.Blocked(alias.Address);
-                dispositions[alias.Address] = (RecipientDisposition.Dropped, null);
-                continue;
-            }
-
-            // One item per live target: each is sent, retried, held and reported on by itself.
-            foreach (var target in alias.LiveTargets)
-            {
-                var id = Guid.CreateVersion7(now).ToString("N");
-                var result = _rewriter.Rewrite(parsed, new RewriteInput(alias.Visible, target, envelopeFrom, id, key, alias.Tag));
-                if (result.Verdict == RewriteVerdict.Refuse)
-                {
-                    throw new MessageRefusedException(result.Reason!);
-                }
-
-                var item = new OutgoingItem(
-                    Id: id,
-                    MessageKey: key,
-                    Alias: alias.Address,
-                    Recipient: target,
-                    EnvelopeFrom: _bounces.Create(id, target, _rewriter.OurDomain(alias.Address)),
-                    Headers: result.Headers,
-                    BodyOffset: parsed.BodyOffset,
-                    ReceivedAt: now,
-                    ExpiresAt: now + _options.MaxQueueLifetime,
-                    Lane: _lanes?.Key(envelopeFrom, alias with { Target = target }, parsed) ?? LaneKeys.ForSender(envelopeFrom),
-                    Bulk: bulk);
-                var first = !dispositions.ContainsKey(alias.Address);
-                if (result.Verdict == RewriteVerdict.Loop)
-                {
-                    (loops ??= []).Add((item, result.Reason!));
-                    dispositions.TryAdd(alias.Address, (RecipientDisposition.DeadLettered, id));
-                }
-                else if (decision.Verdict == ModerationVerdict.Hold || holdReason is not null)
-                {
-                    var reason = (decision.Verdict == ModerationVerdict.Hold, holdReason) switch
-                    {
-                        (true, null) => decision.Reason,
-                        (true, _) => $"{holdReason}; {decision.Reason}",
-                        _ => holdReason!,
-                    };
-                    (held ??= []).Add(new HeldMessage(item, sender, envelopeFrom, subject, message.Length, reason, now));
-                    dispositions.TryAdd(alias.Address, (RecipientDisposition.Held, id));
-                }
-                else
-                {
-                    items.Add(item);
-                    dispositions.TryAdd(alias.Address, (RecipientDisposition.Queued, id));
-                    if (first && decision.NewSender && sender.Length > 0)
-                    {
-                        (newSenders ??= []).Add((alias.Address, sender));
-                    }
-                }
-            }
-
-            // Every target dead since RCPT: nothing to send it to.
-            dispositions.TryAdd(alias.Address, (RecipientDisposition.Dropped, null));
+            decisions.Add((alias, await _moderation.DecideAsync(alias, senders, cancellationToken).ConfigureAwait(false)));
         }
 
-        if (items.Count == 0 && held is null && loops is null)
+        var plan = _planner.Plan(request, decisions);
+        foreach (var moderated in plan.Moderated)
         {
-            return new Received(key, Kept: false, dispositions); // every recipient dropped it silently: nothing to keep
+            if (moderated.Verdict == ModerationVerdict.Block)
+            {
+                LogBlocked(_logger, envelopeFrom, moderated.Alias, moderated.Reason);
+            }
+            else
+            {
+                LogDroppedByRule(_logger, envelopeFrom, moderated.Alias, moderated.Reason);
+            }
+
+            _counters?.Blocked(moderated.Alias);
         }
 
+        if (plan.Blocked is { } blocked)
+        {
+            throw new MessageBlockedException(blocked);
+        }
+
+        if (plan.Refused is { } refused)
+        {
+            throw new MessageRefusedException(refused);
+        }
+
+        if (!plan.Keeps)
+        {
+            return new Received(key, Kept: false, plan.Dispositions); // every recipient dropped it silently: nothing to keep
+        }
+
+        await PersistAsync(message, key, plan, cancellationToken).ConfigureAwait(false);
+        if (plan.NewSenders.Count > 0)
+        {
+            await RememberAsync(plan.NewSenders).ConfigureAwait(false);
+        }
+
+        _metrics.Received(plan.Queued.Count, message.Length);
+        if (plan.Queued.Count > 0)
+        {
+            _signal.Notify();
+        }
+
+        foreach (var item in plan.Queued)
+        {
+            LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, message.Length);
+        }
+
+        foreach (var h in plan.Held)
+        {
+            LogHeld(_logger, key, h.Id, h.Sender, h.Item.Alias, h.Reason);
+        }
+
+        return new Received(key, Kept: true, plan.Dispositions);
+    }
+
+    /// <summary>
+    /// Stores the bytes, the held entries and the queued and dead-lettered deliveries; when any of it fails, withdraws
+    /// what was held and releases the bytes (the sender will try again), then rethrows.
+    /// </summary>
+    private async Task PersistAsync(MessageSource message, string key, ReceivePlan plan, CancellationToken cancellationToken)
+    {
         var heldStored = false;
         try
         {
@@ -208,19 +168,19 @@ internal sealed partial class MessageReceiver
 
             // Held entries first: a queued delivery may be sent and acked at once, and its ack must see that the
             // stored message is still needed.
-            if (held is not null)
+            if (plan.Held.Count > 0)
             {
-                await _held.HoldAsync(held, cancellationToken).ConfigureAwait(false);
+                await _held.HoldAsync(plan.Held, cancellationToken).ConfigureAwait(false);
                 heldStored = true;
             }
 
-            if (items.Count > 0)
+            if (plan.Queued.Count > 0)
             {
-                await _queue.EnqueueAsync(items, cancellationToken).ConfigureAwait(false);
+                await _queue.EnqueueAsync(plan.Queued, cancellationToken).ConfigureAwait(false);
             }
 
             // A loop is kept (an operator can look and replay) but never forwarded again.
-            foreach (var (item, reason) in loops ?? [])
+            foreach (var (item, reason) in plan.Loops)
             {
                 await _queue.EnqueueDeadAsync([item], reason, cancellationToken).ConfigureAwait(false);
                 LogLoop(_logger, key, item.Id, item.Alias, item.Recipient, reason);
@@ -231,42 +191,19 @@ internal sealed partial class MessageReceiver
             // Not accepted (the sender will try again): withdraw what was held and do not leave the raw bytes behind.
             if (heldStored)
             {
-                await WithdrawHeldAsync(held!).ConfigureAwait(false);
+                await WithdrawHeldAsync(plan.Held).ConfigureAwait(false);
             }
 
             await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
         }
-
-        if (newSenders is not null)
-        {
-            await RememberAsync(newSenders).ConfigureAwait(false);
-        }
-
-        _metrics.Received(items.Count, message.Length);
-        if (items.Count > 0)
-        {
-            _signal.Notify();
-        }
-
-        foreach (var item in items)
-        {
-            LogQueued(_logger, key, item.Id, envelopeFrom, item.Alias, item.Recipient, message.Length);
-        }
-
-        foreach (var h in held ?? [])
-        {
-            LogHeld(_logger, key, h.Id, h.Sender, h.Item.Alias, h.Reason);
-        }
-
-        return new Received(key, Kept: true, dispositions);
     }
 
     /// <summary>
     /// The mail is already accepted: failing to remember only means the sender's next message counts as a
     /// first contact again (held, not lost), so log and carry on rather than fail the transaction.
     /// </summary>
-    private async Task RememberAsync(List<(string Alias, string Sender)> pairs)
+    private async Task RememberAsync(IReadOnlyList<(string Alias, string Sender)> pairs)
     {
         try
         {

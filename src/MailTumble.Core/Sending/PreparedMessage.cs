@@ -6,7 +6,6 @@ namespace MailTumble.Core.Sending;
 /// <param name="Recipient">Envelope recipient.</param>
 /// <param name="Headers">Rewritten header block including the empty separator line.</param>
 /// <param name="Body">The original body bytes, positioned at their start; read to the end.</param>
-/// <param name="EightBit">Whether the message has bytes above 127 (needs 8BITMIME).</param>
 /// <param name="BeforeContent">
 /// Awaited by the sender right before the content leaves (after the provider accepted the envelope and DATA), once
 /// per attempt: it holds the message until its rate-budget slot, so it reaches the provider on time.
@@ -17,5 +16,4 @@ public sealed record PreparedMessage(
     string Recipient,
     ReadOnlyMemory<byte> Headers,
     Stream Body,
-    bool EightBit,
     Func<CancellationToken, ValueTask>? BeforeContent = null);

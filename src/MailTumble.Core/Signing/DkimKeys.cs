@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using MailTumble.Core.Storage;
 
 namespace MailTumble.Core.Signing;
 
@@ -21,19 +22,15 @@ public static partial class DkimKeys
     public static bool IsValidDomain(string domain) => domain.Contains('.', StringComparison.Ordinal) && Label().IsMatch(domain);
 
     /// <summary>The domains with a key under the selector's folder, each with its file; empty when the folder is missing.</summary>
-    public static IReadOnlyList<(string Domain, string File)> List(string keyDirectory, string selector)
-    {
-        var folder = Path.Combine(keyDirectory, selector);
-        if (!System.IO.Directory.Exists(folder))
-        {
-            return [];
-        }
-
-        return System.IO.Directory.EnumerateFiles(folder, "*.pem")
+    public static IReadOnlyList<(string Domain, string File)> List(IKeyFiles files, string keyDirectory, string selector) =>
+        files.List(Path.Combine(keyDirectory, selector), ".pem")
             .Select(f => (Domain: Path.GetFileNameWithoutExtension(f).ToLowerInvariant(), File: f))
             .OrderBy(k => k.Domain, StringComparer.Ordinal)
             .ToList();
-    }
+
+    /// <summary>A key file's bytes; throws <see cref="FileNotFoundException"/> when it is gone (as opening it would).</summary>
+    public static byte[] Read(IKeyFiles files, string file) =>
+        files.Read(file) ?? throw new FileNotFoundException($"Could not find file '{file}'.", file);
 
     /// <summary>A new RSA key: the private key's PEM (PKCS#1) and the public key's DER (SubjectPublicKeyInfo).</summary>
     public static (string PrivatePem, byte[] PublicKey) Generate(int bits)

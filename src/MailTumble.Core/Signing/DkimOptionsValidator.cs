@@ -1,10 +1,11 @@
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.Options;
 using MimeKit.Cryptography;
 
 namespace MailTumble.Core.Signing;
 
 /// <summary>Checks at start that a configured selector has keys and that each one loads.</summary>
-internal sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
+internal sealed class DkimOptionsValidator(IKeyFiles files) : IValidateOptions<DkimOptions>
 {
     public ValidateOptionsResult Validate(string? name, DkimOptions options)
     {
@@ -24,7 +25,7 @@ internal sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
             return ValidateOptionsResult.Fail("MailTumble:Dkim:KeyDirectory must be set when MailTumble:Dkim:Selector is");
         }
 
-        var keys = DkimKeys.List(options.KeyDirectory, selector);
+        var keys = DkimKeys.List(files, options.KeyDirectory, selector);
         if (keys.Count == 0)
         {
             return ValidateOptionsResult.Fail(
@@ -36,7 +37,7 @@ internal sealed class DkimOptionsValidator : IValidateOptions<DkimOptions>
         {
             try
             {
-                using var stream = File.OpenRead(file);
+                using var stream = new MemoryStream(DkimKeys.Read(files, file), writable: false);
                 _ = new DkimSigner(stream, domain, selector);
             }
             catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException or InvalidCastException)

@@ -1,4 +1,5 @@
 using MailTumble.Core.Rewriting;
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -21,7 +22,7 @@ public sealed partial class DkimSigning
     private readonly Dictionary<string, DkimSigner> _signers = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger<DkimSigning> _logger;
 
-    public DkimSigning(IOptions<DkimOptions> options, TimeProvider time, ILogger<DkimSigning> logger)
+    public DkimSigning(IOptions<DkimOptions> options, IKeyFiles files, TimeProvider time, ILogger<DkimSigning> logger)
     {
         _logger = logger;
         var o = options.Value;
@@ -31,9 +32,9 @@ public sealed partial class DkimSigning
         }
 
         var selector = o.Selector.Trim();
-        foreach (var (domain, file) in DkimKeys.List(o.KeyDirectory, selector))
+        foreach (var (domain, file) in DkimKeys.List(files, o.KeyDirectory, selector))
         {
-            using var key = File.OpenRead(file);
+            using var key = new MemoryStream(DkimKeys.Read(files, file), writable: false);
             _signers[domain] = new ClockedDkimSigner(key, domain, selector, time);
             LogSigning(_logger, domain, selector, file);
         }

@@ -10,9 +10,6 @@ namespace MailTumble.Web.Live;
 /// <summary>Reads the queue, the held store and the send-out stage's status for the overview.</summary>
 internal sealed class OverviewReader(IServiceProvider services, LiveHistory history, TimeProvider time)
 {
-    /// <summary>A status older than this comes from a send-out stage that stopped (the API uses the same limit).</summary>
-    private static readonly TimeSpan Stale = TimeSpan.FromSeconds(10);
-
     public async Task<OverviewSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         var queue = services.GetRequiredService<IOutgoingQueue>();
@@ -71,6 +68,6 @@ internal sealed class OverviewReader(IServiceProvider services, LiveHistory hist
         }
 
         var status = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
-        return status is not null && time.GetUtcNow() - status.UpdatedAt < Stale ? status : null;
+        return status is not null && status.IsLive(time.GetUtcNow()) ? status : null;
     }
 }

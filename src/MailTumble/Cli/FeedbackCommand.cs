@@ -36,13 +36,15 @@ internal static class FeedbackCommand
                 content = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
             }
 
+            var report = SavedReport.Read(content);
+
             // An SNS envelope is checked as the HTTP endpoint checks it: anyone can write a file that says "complaint".
             if (!result.GetValue(unsigned))
             {
                 string? refused;
                 try
                 {
-                    refused = await services.GetRequiredService<SnsFeedbackHandler>().CheckSavedAsync(content, ct).ConfigureAwait(false);
+                    refused = await services.GetRequiredService<SnsFeedbackHandler>().CheckSavedAsync(report, ct).ConfigureAwait(false);
                 }
                 catch (SnsUnavailableException ex)
                 {
@@ -57,7 +59,7 @@ internal static class FeedbackCommand
                 }
             }
 
-            var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessDocumentAsync(content, ct).ConfigureAwait(false);
+            var outcome = await services.GetRequiredService<FeedbackProcessor>().ProcessDocumentAsync(report, ct).ConfigureAwait(false);
             await context.Out.WriteLineAsync(outcome.ToString()).ConfigureAwait(false);
             foreach (var reason in outcome.Ignored)
             {

@@ -35,8 +35,7 @@ internal static class QueueCommands
     internal static string Format(QueueStats s, DeliveryStatus? status, DateTimeOffset now)
     {
         var c = CultureInfo.InvariantCulture;
-        // The status is published by a running `serve` every quarter second; older than a few seconds means none runs.
-        var live = status is not null && now - status.UpdatedAt <= TimeSpan.FromSeconds(10);
+        var live = status is not null && status.IsLive(now);
         // The queue counts every process's deliveries; SQS cannot, and then the running send-out's own count is all there is.
         var sent = s.SentLastMinute is { } counted ? counted.ToString(c)
             : live ? $"{status!.SentLastMinute} (by the serve on this data directory; SQS does not count deliveries)"

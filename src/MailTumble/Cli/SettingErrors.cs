@@ -47,6 +47,8 @@ internal static partial class SettingErrors
                     return (ExitCodes.TempFail, current.Message);
                 case MailTumble.Postgres.PostgresUnavailableException:
                     return (ExitCodes.TempFail, current.Message);
+                case MailTumble.Aws.Cluster.DynamoDbUnavailableException:
+                    return (ExitCodes.TempFail, "mailtumble: " + current.Message);
                 case OptionsValidationException validation:
                     return (ExitCodes.Config, "invalid setting: " + string.Join("; ", validation.Failures.Select(Clean).Distinct(StringComparer.Ordinal)));
                 case InvalidOperationException when ConversionFailure().Match(current.Message) is { Success: true } m:

@@ -40,8 +40,9 @@ internal static class BackendFamilies
 
     /// <summary>
     /// AWS: raw messages in S3, the queue and dead letters on SQS, sent deliveries, claimed feedback, the delivery log and
-    /// published status in the bucket. Each process still keeps its own held mail, sender rules and feedback history in
-    /// its SQLite file under <c>DataDir</c> (held entries referenced in S3), and paces at <c>MAXIMUM_SEND_RATE / Workers</c>.
+    /// published status in the bucket; the rate budget (heartbeats) and sender rules in the DynamoDB state table. Each
+    /// process still keeps its own held mail and feedback history in its SQLite file under <c>DataDir</c> (held entries
+    /// referenced in S3).
     /// </summary>
     public static IServiceCollection AddMailTumbleAws(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
@@ -55,7 +56,8 @@ internal static class BackendFamilies
         services.AddMailTumbleAwsHeldStore(sp => sp.GetRequiredKeyedService<IHeldStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
         services.AddMailTumbleAwsFeedbackStore(sp => sp.GetRequiredKeyedService<IFeedbackStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
         services.AddMailTumbleAwsDeliveryStatus();
-        services.AddSingleton<IRateBudget, StaticSplitRateBudget>();
+        services.AddMailTumbleAwsRateBudget(aws);
+        services.AddMailTumbleAwsSenderRules(aws);
         services.AddSingleton<IQueueWakeUp, InProcessWakeUp>(); // SQS long polling waits for work by itself
         if (!string.IsNullOrWhiteSpace(root["Aws:InboundQueueUrl"]))
         {

@@ -7,6 +7,7 @@ using MailTumble.RestDirectory;
 using MailTumble.Smtp;
 using MailTumble.Sql;
 using MailTumble.Sqlite;
+using MailTumble.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -43,6 +44,7 @@ internal static class ServiceComposition
                 root.GetSection("Reply").Bind(reply);
             },
             dkim => BindDkim(root, dataDir, dkim));
+        services.AddMailTumbleKeyFiles();
         services.AddMailTumbleFairness(o => root.GetSection("Fairness").Bind(o));
         switch (Backend(root))
         {
@@ -58,6 +60,7 @@ internal static class ServiceComposition
         }
 
         services.AddMailTumbleDirectory(root, dataDir);
+        services.AddMailTumbleDirectoryResilience(DirectoryDriver(root.GetSection("Directory")), o => BindResilience(root.GetSection("Directory"), o));
         services.AddMailTumbleDirectoryCache(o => root.GetSection("Directory:Cache").Bind(o));
         services.AddMailTumbleAliasOptions(o =>
         {
@@ -66,6 +69,8 @@ internal static class ServiceComposition
             DomainSettings.Bind(root, o.Domains);
         });
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
+        services.AddMailTumbleSnsHttp();
+        services.AddMailTumbleStatusWebhook();
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))
         {
@@ -121,6 +126,45 @@ internal static class ServiceComposition
         return directory["Driver"] is { } named && !string.IsNullOrWhiteSpace(named) ? named.Trim().ToLowerInvariant()
             : !string.IsNullOrWhiteSpace(directory["Rest:Url"]) ? "rest"
             : "sqlite";
+    }
+
+    /// <summary>
+    /// <c>MailTumble:Directory:Resilience</c>, the policy around every driver. The names the drivers had before it was shared
+    /// still work for their driver: <c>:Rest:Timeout</c> and <c>:Rest:Breaker*</c> (rest), <c>:Sql:Timeout</c> (mysql,
+    /// postgres), <c>:DynamoDb:Timeout</c> (dynamodb); a value under <c>Resilience</c> wins over them.
+    /// </summary>
+    internal static void BindResilience(IConfigurationSection directory, DirectoryResilienceOptions options)
+    {
+        var older = DirectoryDriver(directory) switch
+        {
+            "rest" => "Rest",
+            "mysql" or "postgres" => "Sql",
+            "dynamodb" => "DynamoDb",
+            _ => null,
+        };
+        string[] properties =
+        [
+            nameof(options.Timeout), nameof(options.BreakerFailureRatio), nameof(options.BreakerMinimumThroughput),
+            nameof(options.BreakerSamplingDuration), nameof(options.BreakerBreakDuration),
+        ];
+        if (older is not null)
+        {
+            var section = directory.GetSection(older);
+            foreach (var property in properties.Where(p => section[p] is not null))
+            {
+                options.Sources[property] = section.GetSection(property).Path;
+            }
+
+            section.Bind(options);
+        }
+
+        var current = directory.GetSection("Resilience");
+        foreach (var property in properties.Where(p => current[p] is not null))
+        {
+            options.Sources.Remove(property);
+        }
+
+        current.Bind(options);
     }
 
     private static void AddMailTumbleDirectory(this IServiceCollection services, IConfigurationSection root, string dataDir)

@@ -99,11 +99,11 @@ public sealed partial class SnsFeedbackHandler
     /// they do not. Throws <see cref="SnsUnavailableException"/> when the certificate cannot be fetched for a passing
     /// reason.
     /// </summary>
-    public async Task<string?> CheckSavedAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task<string?> CheckSavedAsync(SavedReport report, CancellationToken cancellationToken)
     {
-        // An envelope in a saved email (email-json subscription) is checked as one in a file.
-        content = MailReportParser.JsonIn(content);
-        var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
+        // An envelope in a saved email (email-json subscription) is checked as one in a file: SavedReport unwrapped it.
+        ArgumentNullException.ThrowIfNull(report);
+        var text = report.Content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         if (text.Length == 0 || text[0] != (byte)'{')
         {
             return null;

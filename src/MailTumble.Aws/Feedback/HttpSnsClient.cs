@@ -1,4 +1,6 @@
-namespace MailTumble.Core.Feedback.Sns;
+using MailTumble.Core.Feedback.Sns;
+
+namespace MailTumble.Aws.Feedback;
 
 /// <summary>
 /// The real <see cref="ISnsHttp"/>: plain HTTPS GETs with a short timeout. Failures surface as

@@ -2,10 +2,11 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Threading.Channels;
 using MailTumble.Core.Aliases;
+using MailTumble.Core.Feedback;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace MailTumble.Core.Feedback;
+namespace MailTumble.Webhooks;
 
 /// <summary>
 /// Tells an API about status changes: <c>PUT {WebhookUrl}/aliases/{address}</c> with the alias document,

@@ -1,0 +1,48 @@
+using MailTumble.Core.Pacing;
+using MailTumble.Core.Queue;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Delivery;
+
+/// <summary>
+/// How many send workers and how large a lease batch the queue depth justifies at the rate in force
+/// (<see cref="ConcurrencyPolicy"/>), from the depth at the last look and the workers' typical turn. Thread-safe: the
+/// statistics loop updates it, every worker reads it.
+/// </summary>
+internal sealed class DeliveryConcurrency(IOptions<DeliveryOptions> options)
+{
+    private readonly int _max = options.Value.MaxConcurrency;
+    private volatile int _desired = 1;
+    private volatile int _batchSize = 1;
+    private double _latencySeconds = 0.05;
+    private long _depth;
+
+    /// <summary>The worker count the queue depth currently justifies.</summary>
+    public int Desired => _desired;
+
+    /// <summary>How many deliveries one worker leases at a time.</summary>
+    public int BatchSize => _batchSize;
+
+    /// <summary>Ready and in-flight items at the last look (the rate budget's demand).</summary>
+    public long Depth => Interlocked.Read(ref _depth);
+
+    /// <summary>Sizes the workers for the queue as it is now, sending at <paramref name="rate"/> per second.</summary>
+    public void Update(QueueStats stats, double rate)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var depth = stats.Ready + stats.InFlight;
+        Interlocked.Exchange(ref _depth, depth);
+        _desired = ConcurrencyPolicy.Desired(depth, rate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _max);
+        _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, rate);
+    }
+
+    /// <summary>
+    /// Records one worker's whole turn without the waits for the budget (send, acknowledgement, clean-up): what sizes
+    /// the worker count, so that one is always ready when a slot comes round.
+    /// </summary>
+    public void RecordTurn(TimeSpan turn)
+    {
+        var seconds = Math.Max(0, turn.TotalSeconds);
+        Volatile.Write(ref _latencySeconds, (Volatile.Read(ref _latencySeconds) * 0.9) + (seconds * 0.1));
+    }
+}

@@ -1,0 +1,133 @@
+using MailTumble.Core.Fairness;
+using MailTumble.Core.Pacing;
+using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MailTumble.Core.Delivery;
+
+/// <summary>
+/// The send workers: as many as <see cref="DeliveryConcurrency"/> says are needed lease batches (lane by lane with fair
+/// share, else first in, first out), move deliveries for held aliases to the held store, and hand each of the rest to
+/// <see cref="DeliveryAttempt"/>. Worker 0 waits for the queue's wake-up signal when idle, the others poll.
+/// </summary>
+internal sealed partial class SendWorkers(
+    IOutgoingQueue queue,
+    QueuedHoldMover holds,
+    DeliveryAttempt attempt,
+    DeliveryConcurrency concurrency,
+    SendPacer pacer,
+    SendOutQueueOutage outage,
+    QueueSignal signal,
+    IOptions<DeliveryOptions> options,
+    TimeProvider time,
+    ILogger<DeliveryService> logger,
+    FairLeaser? leaser = null)
+{
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
+    private readonly DeliveryOptions _options = options.Value;
+    private int _working;
+
+    /// <summary>
+    /// Leased batches a worker is still working on, up to the release of their stored copies (which follows the ack).
+    /// With an empty queue, zero means nothing is left to happen: the idle signal tests wait on.
+    /// </summary>
+    public int BatchesInFlight => Volatile.Read(ref _working);
+
+    /// <summary>Starts <see cref="DeliveryOptions.MaxConcurrency"/> workers; they end when <paramref name="stoppingToken"/> stops them.</summary>
+    public IReadOnlyList<Task> Start(CancellationToken stoppingToken) =>
+        Enumerable.Range(0, _options.MaxConcurrency).Select(i => Task.Run(() => WorkerAsync(i, stoppingToken), CancellationToken.None)).ToList();
+
+    private async Task WorkerAsync(int index, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (index >= concurrency.Desired || pacer.IsPaused(out _))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                // Fair share picks lane by lane (deficit round robin); without it, first in, first out.
+                var batch = leaser is null
+                    ? await queue.LeaseAsync(concurrency.BatchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false)
+                    : await leaser.LeaseAsync(concurrency.BatchSize, _options.LeaseTime, stoppingToken).ConfigureAwait(false);
+                outage.Worked();
+                if (batch.Count == 0)
+                {
+                    if (index == 0)
+                    {
+                        await signal.WaitAsync(_options.IdlePoll, time, stoppingToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await Task.Delay(_options.IdlePoll, time, stoppingToken).ConfigureAwait(false);
+                    }
+
+                    continue;
+                }
+
+                Interlocked.Increment(ref _working);
+                try
+                {
+                    await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _working);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (StorageFullException)
+            {
+                // Not even the reserve had room for the lease; the storage says so once a minute. Try again shortly.
+                await Task.Delay(TimeSpan.FromSeconds(1), time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (QueueUnavailableException ex)
+            {
+                await outage.FailedAsync(ex, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                LogWorkerFailed(logger, ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), time, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task ProcessBatchAsync(IReadOnlyList<LeasedItem> leasedBatch, CancellationToken stoppingToken)
+    {
+        var batch = await holds.MoveHeldAsync(leasedBatch, stoppingToken).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (stoppingToken.IsCancellationRequested || pacer.IsPaused(out _))
+            {
+                // Hand the rest back at once rather than letting their leases run out.
+                await queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+
+            // An in-flight send is allowed to finish on shutdown, within a grace period.
+            using var grace = new CancellationTokenSource();
+            using var registration = stoppingToken.Register(() => grace.CancelAfter(ShutdownGrace));
+            try
+            {
+                await attempt.RunAsync(batch[i].Leased, batch[i].Lookup, stoppingToken, grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception);
+}
