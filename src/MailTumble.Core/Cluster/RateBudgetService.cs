@@ -46,8 +46,8 @@ internal sealed partial class RateBudgetService : BackgroundService
         _logger = logger;
     }
 
-    /// <summary>A single node or a static split needs no wait before it sends: nobody else shares its budget.</summary>
-    private bool Shared => _budget is not LocalRateBudget and not StaticSplitRateBudget;
+    /// <summary>A single node needs no wait before it sends: nobody else shares its budget.</summary>
+    private bool Shared => _budget is not LocalRateBudget;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,7 +56,7 @@ internal sealed partial class RateBudgetService : BackgroundService
             return;
         }
 
-        if (_options.Workers > 1 && _budget is not StaticSplitRateBudget)
+        if (_options.Workers > 1)
         {
             LogWorkersIgnored(_logger, _options.Workers);
         }
