@@ -81,13 +81,14 @@ public static class AwsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds the held store: the process's own (<paramref name="local"/>) behind S3 references, so an undecided entry keeps
-    /// its stored message alive next to the SQS deliveries' references. Needs <see cref="AddMailTumbleSqsQueue"/>.
+    /// Adds the held store in the shared state table (partition <c>held</c>): mail held on one node is listed, approved or
+    /// rejected on any. An undecided entry keeps its stored message alive next to the SQS deliveries' references in S3.
+    /// Needs <see cref="AddMailTumbleSqsQueue"/>.
     /// </summary>
-    public static IServiceCollection AddMailTumbleAwsHeldStore(this IServiceCollection services, Func<IServiceProvider, IHeldStore> local)
+    public static IServiceCollection AddMailTumbleAwsHeldStore(this IServiceCollection services, Action<AwsOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(local);
-        services.AddSingleton<IHeldStore>(sp => new ReferencedHeldStore(local(sp), sp.GetRequiredService<DeliveryReferences>()));
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<IHeldStore>(sp => new DynamoDbHeldStore(sp.GetRequiredService<DynamoDbStateTable>(), sp.GetRequiredService<DeliveryReferences>()));
         return services;
     }
 

@@ -104,12 +104,11 @@ public static class SqliteServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds this process's own held store and feedback records under <see cref="ProcessLocalKey"/>, for a family that
-    /// keeps them locally behind its own shared counterpart (the AWS family wraps them). Needs <see cref="AddMailTumbleSqliteDatabase"/>.
+    /// Adds this process's own feedback records under <see cref="ProcessLocalKey"/>, for a family that keeps them locally
+    /// behind its own shared counterpart (the AWS family wraps them). Needs <see cref="AddMailTumbleSqliteDatabase"/>.
     /// </summary>
     public static IServiceCollection AddMailTumbleSqliteProcessLocal(this IServiceCollection services)
     {
-        services.AddKeyedSingleton<IHeldStore, SqliteHeldStore>(ProcessLocalKey);
         services.AddKeyedSingleton<IFeedbackStore, SqliteFeedbackStore>(ProcessLocalKey);
         // The event history is this process's record (the shared store in front of it claims events, keeps none).
         services.AddSingleton<IFeedbackHistory>(sp => (IFeedbackHistory)sp.GetRequiredKeyedService<IFeedbackStore>(ProcessLocalKey));

@@ -27,6 +27,12 @@ public sealed class BackendFamilyCompositionTests : IDisposable
         typeof(IFeedbackStore), typeof(IDeliveryStatusStore), typeof(IRateBudget), typeof(IQueueWakeUp),
     ];
 
+    /// <summary>What the AWS family still keeps per process (to go).</summary>
+    private static readonly string[] SqliteStillPerProcess =
+    [
+        "IAliasCounterStore -> SqliteAliasCounterStore", "IFeedbackHistory -> SqliteFeedbackStore", "IFeedbackStore -> SqliteFeedbackStore",
+    ];
+
     private readonly TempDirectory _dir = new();
 
     public static TheoryData<string> Families() => ["embedded", "aws", "postgres"];
@@ -50,6 +56,23 @@ public sealed class BackendFamilyCompositionTests : IDisposable
             var assembly = type.Assembly.GetName().Name!;
             Assert.True(Allowed(family, port).Contains(assembly), $"{family}: {port.Name} is answered by {type.FullName} from {assembly}");
         }
+    }
+
+    [Fact]
+    public async Task The_aws_family_keeps_no_state_in_the_process_s_sqlite_file_not_even_behind_its_own_adapters()
+    {
+        // A shared adapter wrapping a process-local SQLite store (registered keyed) would pass the test above.
+        Type[] ports = [.. Ports, typeof(IFeedbackHistory), typeof(IAliasCounterStore)];
+        var services = Compose("aws");
+        await using var provider = services.BuildServiceProvider();
+        var answered = ports.Select(p => (Port: p, Type: provider.GetService(p)?.GetType()));
+        var wrapped = services.Where(d => d.IsKeyedService && ports.Contains(d.ServiceType)).Select(d => (Port: d.ServiceType, Type: d.KeyedImplementationType));
+        var sqlite = answered.Concat(wrapped)
+            .Where(d => d.Type?.Assembly.GetName().Name == "MailTumble.Sqlite")
+            .Select(d => $"{d.Port.Name} -> {d.Type!.Name}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(SqliteStillPerProcess, sqlite);
     }
 
     [Theory]

@@ -40,9 +40,8 @@ internal static class BackendFamilies
 
     /// <summary>
     /// AWS: raw messages in S3, the queue and dead letters on SQS, sent deliveries, claimed feedback, the delivery log and
-    /// published status in the bucket; the rate budget (heartbeats) and sender rules in the DynamoDB state table. Each
-    /// process still keeps its own held mail and feedback history in its SQLite file under <c>DataDir</c> (held entries
-    /// referenced in S3).
+    /// published status in the bucket; the rate budget (heartbeats), held mail and sender rules in the DynamoDB state
+    /// table. Each process still keeps its own feedback history and alias counters in its SQLite file under <c>DataDir</c>.
     /// </summary>
     public static IServiceCollection AddMailTumbleAws(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
@@ -53,7 +52,7 @@ internal static class BackendFamilies
         services.AddMailTumbleSqliteAliasCounters();
         services.AddMailTumbleS3RawStore(aws);
         services.AddMailTumbleSqsQueue(aws);
-        services.AddMailTumbleAwsHeldStore(sp => sp.GetRequiredKeyedService<IHeldStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
+        services.AddMailTumbleAwsHeldStore(aws);
         services.AddMailTumbleAwsFeedbackStore(sp => sp.GetRequiredKeyedService<IFeedbackStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
         services.AddMailTumbleAwsDeliveryStatus();
         services.AddMailTumbleAwsRateBudget(aws);
