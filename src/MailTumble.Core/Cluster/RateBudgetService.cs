@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Core.Cluster;
 
 /// <summary>
-/// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second with
+/// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second (when the
+/// budget is shared; a single node's is applied once at start) with
 /// the node's demand and status, throttling seen here reported so the whole cluster slows down, and the share applied
 /// to the pacer. A lower share applies at once; a higher one (a node left, or this one just joined) only once it has
 /// held for <see cref="RiseDelay"/>, by which time every other node has seen the change and lowered its own, so the
@@ -91,7 +92,8 @@ internal sealed partial class RateBudgetService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled)
+        // A single node's budget is all of MAXIMUM_SEND_RATE, applied by the first beat at start: nothing to repeat.
+        if (!_options.Enabled || !Shared)
         {
             return;
         }

@@ -61,7 +61,7 @@ public sealed partial class AliasCounters : IDisposable
     /// <summary>Writes what was counted since the last flush in one batch; on failure it is kept for the next one.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_store is null)
+        if (_store is null || Volatile.Read(ref _pending).IsEmpty)
         {
             return;
         }
