@@ -54,7 +54,7 @@ public static class AwsServiceCollectionExtensions
     public static IServiceCollection AddMailTumbleS3RawStore(this IServiceCollection services, Action<AwsOptions> configure)
     {
         AddAwsOptions(services, configure)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store");
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store (MailTumble:Backend aws, or MailTumble:Postgres:RawStore s3)");
         services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
         services.AddSingleton<IRawStore, S3RawStore>();
         return services;
