@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using MailTumble.Testing;
 using Npgsql;
@@ -12,43 +11,26 @@ namespace MailTumble.Tests;
 /// </summary>
 public sealed partial class PostgresOutageTests : IAsyncLifetime
 {
-    private const string Alias = "x7g2@mask.example.com";
+    private const string Alias = PostgresServe.Alias;
     private const string OutageLine = "Send-out cannot use the queue: cannot use PostgreSQL at";
     private readonly TempDirectory _dir = new();
-    private readonly string _schema = $"cluster_{Guid.NewGuid():N}";
     private readonly TestSmtpSink _sink = new();
-    private string? _connectionString;
+    private readonly PostgresServe _postgres;
     private LoopbackTcpProxy? _proxy;
+
+    public PostgresOutageTests() => _postgres = new PostgresServe(_dir.Path, _sink.Port);
 
     [SkippableFact]
     public async Task An_outage_is_one_line_naming_the_setting_smtp_gets_4xx_and_sending_resumes_when_it_is_back()
     {
-        _connectionString = ExternalService.Require("MAILTUMBLE_TEST_POSTGRES", "PostgreSQL");
-        var server = new NpgsqlConnectionStringBuilder(_connectionString);
+        var server = new NpgsqlConnectionStringBuilder(_postgres.ConnectionString);
         _proxy = new LoopbackTcpProxy(server.Host!, server.Port);
-        var throughProxy = new NpgsqlConnectionStringBuilder(_connectionString) { Host = "127.0.0.1", Port = _proxy.Port }.ConnectionString;
-        var map = Path.Combine(_dir.Path, "aliases.yaml");
-        await File.WriteAllTextAsync(map, $"aliases:\n  {Alias}: john@real.example.org\n");
-        var smtpPort = TestSmtpSink.FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["MailTumble__Backend"] = "postgres",
-            ["MailTumble__Postgres__ConnectionString"] = throughProxy,
-            ["MailTumble__Postgres__Schema"] = _schema,
-            ["MailTumble__DataDir"] = Path.Combine(_dir.Path, "data"),
-            ["MailTumble__Directory__Driver"] = "map",
-            ["MailTumble__Directory__Map__Path"] = map,
-            ["MailTumble__Domains__0"] = "mask.example.com",
-            ["FROM_EMAIL"] = "relay@mask.example.com",
-            ["MAXIMUM_SEND_RATE"] = "1000",
-            ["MailTumble__Smtp__Listen"] = $"127.0.0.1:{smtpPort}",
-            ["MailTumble__Api__Listen"] = "127.0.0.1:0",
-            ["MailTumble__Outbound__Smtp__Host"] = "127.0.0.1",
-            ["MailTumble__Outbound__Smtp__Port"] = _sink.Port.ToString(CultureInfo.InvariantCulture),
-            ["MailTumble__Outbound__IdlePoll"] = "00:00:00.200",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__MailTumble.Core.Delivery.DeliveryService"] = "Information",
-        };
+        var throughProxy = new NpgsqlConnectionStringBuilder(_postgres.ConnectionString) { Host = "127.0.0.1", Port = _proxy.Port }.ConnectionString;
+        var environment = _postgres.Node(
+            "data",
+            ("MailTumble__Postgres__ConnectionString", throughProxy),
+            ("Logging__LogLevel__MailTumble.Core.Delivery.DeliveryService", "Information"));
+        var smtpPort = PostgresServe.SmtpPort(environment);
         await using var relay = await RelayProcess.StartAsync(_dir.Path, environment);
         Assert.StartsWith("250", await SendAsync(smtpPort, "before"));
         await _sink.WaitForAsync(1, TimeSpan.FromSeconds(60));
@@ -113,14 +95,7 @@ public sealed partial class PostgresOutageTests : IAsyncLifetime
             await _proxy.DisposeAsync();
         }
 
-        if (_connectionString is not null)
-        {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE", connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
+        await _postgres.DropSchemaAsync();
         _dir.Dispose();
     }
 }

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Options;
 namespace MailTumble.Core.Cluster;
 
 /// <summary>
-/// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second with
+/// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second (when the
+/// budget is shared; a single node's is applied once at start) with
 /// the node's demand and status, throttling seen here reported so the whole cluster slows down, and the share applied
 /// to the pacer. A lower share applies at once; a higher one (a node left, or this one just joined) only once it has
 /// held for <see cref="RiseDelay"/>, by which time every other node has seen the change and lowered its own, so the
@@ -91,7 +92,8 @@ internal sealed partial class RateBudgetService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!_options.Enabled)
+        // A single node's budget is all of MAXIMUM_SEND_RATE, applied by the first beat at start: nothing to repeat.
+        if (!_options.Enabled || !Shared)
         {
             return;
         }
@@ -185,12 +187,12 @@ internal sealed partial class RateBudgetService : BackgroundService
         _delivery.Pacer.Resume(NoHeartbeat);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MailTumble:Outbound:Workers ({Workers}) is ignored: this backend shares MAXIMUM_SEND_RATE among its live nodes by itself")]
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "MailTumble:Outbound:Workers ({Workers}) is ignored: this backend shares MAXIMUM_SEND_RATE among its live nodes by itself")]
     private static partial void LogWorkersIgnored(ILogger logger, int workers);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rate budget heartbeat failed; retrying every half second")]
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Rate budget heartbeat failed; retrying every half second")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Send rate share now {Share:0.##}/s of {Max:0.##}/s")]
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Send rate share now {Share:0.##}/s of {Max:0.##}/s")]
     private static partial void LogShare(ILogger logger, double share, double max);
 }

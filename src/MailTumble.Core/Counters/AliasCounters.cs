@@ -61,7 +61,7 @@ public sealed partial class AliasCounters : IDisposable
     /// <summary>Writes what was counted since the last flush in one batch; on failure it is kept for the next one.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        if (_store is null)
+        if (_store is null || Volatile.Read(ref _pending).IsEmpty)
         {
             return;
         }
@@ -124,7 +124,7 @@ public sealed partial class AliasCounters : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias counters: writing {Count} alias(es) failed, kept for the next flush: {Reason}")]
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Alias counters: writing {Count} alias(es) failed, kept for the next flush: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, int count, string reason);
 
     /// <summary>Three counters updated without locks.</summary>

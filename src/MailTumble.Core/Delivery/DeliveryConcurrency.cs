@@ -16,9 +16,16 @@ internal sealed class DeliveryConcurrency(IOptions<DeliveryOptions> options)
     private volatile int _batchSize = 1;
     private double _latencySeconds = 0.05;
     private long _depth;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The worker count the queue depth currently justifies.</summary>
     public int Desired => _desired;
+
+    /// <summary>
+    /// Completes when <see cref="Desired"/> next changes: a worker it leaves out reads this, then <see cref="Desired"/>, and
+    /// waits on it (rather than polling).
+    /// </summary>
+    public Task Changed => Volatile.Read(ref _changed).Task;
 
     /// <summary>How many deliveries one worker leases at a time.</summary>
     public int BatchSize => _batchSize;
@@ -32,7 +39,14 @@ internal sealed class DeliveryConcurrency(IOptions<DeliveryOptions> options)
         ArgumentNullException.ThrowIfNull(stats);
         var depth = stats.Ready + stats.InFlight;
         Interlocked.Exchange(ref _depth, depth);
-        _desired = ConcurrencyPolicy.Desired(depth, rate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _max);
+        var desired = ConcurrencyPolicy.Desired(depth, rate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _max);
+        var before = _desired;
+        _desired = desired;
+        if (desired != before)
+        {
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
         _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, rate);
     }
 

@@ -6,9 +6,12 @@ using Microsoft.Extensions.Logging;
 namespace MailTumble.Core.Delivery;
 
 /// <summary>
-/// The send-out stage's look at the queue, four times a second: sizes the workers (<see cref="DeliveryConcurrency"/>)
-/// and publishes the status for <c>queue stats</c> and the other nodes (<see cref="IDeliveryStatusStore"/>). At start it
-/// seeds the daily quota with what was sent in the last day.
+/// The send-out stage's look at the queue: sizes the workers (<see cref="DeliveryConcurrency"/>) and publishes the status
+/// for <c>queue stats</c> and the other nodes (<see cref="IDeliveryStatusStore"/>). Four times a second while anything is
+/// queued; with an empty queue every two seconds or as soon as something is enqueued in this process
+/// (<see cref="QueueSignal.Activity"/>). The status is written when it changed, else every <see cref="Heartbeat"/> so
+/// readers see the send-out is alive (<see cref="DeliveryStatus.LiveWithin"/>). At start it seeds the daily quota with
+/// what was sent in the last day.
 /// </summary>
 internal sealed partial class DeliveryStatusPublisher(
     IOutgoingQueue queue,
@@ -17,9 +20,17 @@ internal sealed partial class DeliveryStatusPublisher(
     SendOutQueueOutage outage,
     TimeProvider time,
     ILogger<DeliveryService> logger,
+    QueueSignal? signal = null,
     IDeliveryStatusStore? statusStore = null)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often an unchanged status is written again (well within <see cref="DeliveryStatus.LiveWithin"/>).</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(3);
+
+    private DeliveryStatus? _saved;
+    private long _savedAt;
 
     /// <summary>Counts the last day's sends against the daily quota, when there is one and a status store to ask.</summary>
     public async Task SeedQuotaAsync(CancellationToken stoppingToken)
@@ -46,14 +57,17 @@ internal sealed partial class DeliveryStatusPublisher(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var activity = signal?.Activity;
+                var idle = false;
                 try
                 {
                     var stats = await queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
                     outage.Worked();
                     concurrency.Update(stats, pacer.CurrentRate);
+                    idle = stats.Ready + stats.InFlight == 0;
                     if (statusStore is not null)
                     {
-                        await statusStore.SaveAsync(pacer.Snapshot(concurrency.Desired), stoppingToken).ConfigureAwait(false);
+                        await SaveAsync(pacer.Snapshot(concurrency.Desired), stoppingToken).ConfigureAwait(false);
                     }
                 }
                 catch (QueueUnavailableException ex)
@@ -70,7 +84,14 @@ internal sealed partial class DeliveryStatusPublisher(
                     // The storage reports a full disk itself, once a minute.
                 }
 
-                await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+                if (idle && activity is not null)
+                {
+                    await QueueSignal.WaitForActivityAsync(activity, IdleInterval, time, stoppingToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -78,6 +99,20 @@ internal sealed partial class DeliveryStatusPublisher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read queue statistics")]
+    /// <summary>Writes the status when it changed (the time it was taken aside), or when the last write is a heartbeat old.</summary>
+    private async Task SaveAsync(DeliveryStatus status, CancellationToken stoppingToken)
+    {
+        var unchanged = _saved is not null && _saved == status with { UpdatedAt = _saved.UpdatedAt };
+        if (unchanged && time.GetElapsedTime(_savedAt) < Heartbeat)
+        {
+            return;
+        }
+
+        await statusStore!.SaveAsync(status, stoppingToken).ConfigureAwait(false);
+        _saved = status;
+        _savedAt = time.GetTimestamp();
+    }
+
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Could not read queue statistics")]
     private static partial void LogStatsFailed(ILogger logger, Exception exception);
 }

@@ -10,7 +10,8 @@ namespace MailTumble.Core.Delivery;
 /// <summary>
 /// The send workers: as many as <see cref="DeliveryConcurrency"/> says are needed lease batches (lane by lane with fair
 /// share, else first in, first out), move deliveries for held aliases to the held store, and hand each of the rest to
-/// <see cref="DeliveryAttempt"/>. Worker 0 waits for the queue's wake-up signal when idle, the others poll.
+/// <see cref="DeliveryAttempt"/>. Worker 0 waits for the queue's wake-up signal when idle; a worker the queue depth does
+/// not call for waits until <see cref="DeliveryConcurrency.Desired"/> changes.
 /// </summary>
 internal sealed partial class SendWorkers(
     IOutgoingQueue queue,
@@ -45,7 +46,14 @@ internal sealed partial class SendWorkers(
         {
             try
             {
-                if (index >= concurrency.Desired || pacer.IsPaused(out _))
+                var desiredChanged = concurrency.Changed;
+                if (index >= concurrency.Desired)
+                {
+                    await desiredChanged.WaitAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                if (pacer.IsPaused(out _))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(200), time, stoppingToken).ConfigureAwait(false);
                     continue;
@@ -128,6 +136,6 @@ internal sealed partial class SendWorkers(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
+    [LoggerMessage(EventId = 1090, Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);
 }

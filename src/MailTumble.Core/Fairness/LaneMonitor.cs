@@ -10,11 +10,14 @@ namespace MailTumble.Core.Fairness;
 /// <summary>
 /// Once a second, takes the lane census (counters only, no scan of items), works out each lane's share and drain time
 /// at the rate in force, and publishes the deepest lanes (for metrics) and the lanes under backpressure (for the
-/// intake) through <see cref="LaneGate"/>. Only lanes deep enough that they could be over the limit are looked at.
+/// intake) through <see cref="LaneGate"/>. Only lanes deep enough that they could be over the limit are looked at. With
+/// an empty queue it looks again once something is enqueued in this process (<see cref="QueueSignal.Activity"/>), or
+/// after <see cref="IdleInterval"/> (work queued by another process).
 /// </summary>
 public sealed partial class LaneMonitor : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(5);
     private const int MaxRefusedLanes = 10_000;
     private readonly IOutgoingQueue _queue;
     private readonly LaneGate _gate;
@@ -23,6 +26,7 @@ public sealed partial class LaneMonitor : BackgroundService
     private readonly DeliveryService? _service;
     private readonly TimeProvider _time;
     private readonly ILogger<LaneMonitor> _logger;
+    private readonly QueueSignal? _signal;
     private readonly HashSet<string> _logged = new(StringComparer.Ordinal);
     private string? _lastFailure;
 
@@ -35,8 +39,10 @@ public sealed partial class LaneMonitor : BackgroundService
         MailTumbleMetrics metrics,
         TimeProvider time,
         ILogger<LaneMonitor> logger,
-        DeliveryService? service = null)
+        DeliveryService? service = null,
+        QueueSignal? signal = null)
     {
+        _signal = signal;
         ArgumentNullException.ThrowIfNull(metrics);
         _queue = queue;
         _gate = gate;
@@ -86,11 +92,18 @@ public sealed partial class LaneMonitor : BackgroundService
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!_options.Enabled || _queue.LaneAccess != LaneAccess.PerLane)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
+            var activity = _signal?.Activity;
+            var empty = false;
             try
             {
-                await RefreshAsync(stoppingToken).ConfigureAwait(false);
+                empty = (await RefreshAsync(stoppingToken).ConfigureAwait(false)).Lanes == 0;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -105,7 +118,14 @@ public sealed partial class LaneMonitor : BackgroundService
 
             try
             {
-                await Task.Delay(Interval, _time, stoppingToken).ConfigureAwait(false);
+                if (empty && activity is not null)
+                {
+                    await QueueSignal.WaitForActivityAsync(activity, IdleInterval, _time, stoppingToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Task.Delay(Interval, _time, stoppingToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -130,12 +150,12 @@ public sealed partial class LaneMonitor : BackgroundService
         _logged.UnionWith(refused.Keys);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lane <{Lane}> under backpressure: {Depth} queued at {Share:0.##}/s drain in {Drain}, above {Limit}; its new mail gets 452 4.3.1 / 451 4.7.1 until it is below")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Lane <{Lane}> under backpressure: {Depth} queued at {Share:0.##}/s drain in {Drain}, above {Limit}; its new mail gets 452 4.3.1 / 451 4.7.1 until it is below")]
     private static partial void LogBackpressureOn(ILogger logger, string lane, long depth, double share, TimeSpan? drain, TimeSpan limit);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lane <{Lane}> takes new mail again")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Lane <{Lane}> takes new mail again")]
     private static partial void LogBackpressureOff(ILogger logger, string lane);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take the lane census: {Reason}")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not take the lane census: {Reason}")]
     private static partial void LogCensusFailed(ILogger logger, string reason);
 }

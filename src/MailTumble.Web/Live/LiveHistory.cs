@@ -8,12 +8,16 @@ namespace MailTumble.Web.Live;
 /// <summary>
 /// The charts' memory: once a second it records sends, throttling replies, failures, depth and rate into a ring of the
 /// last 15 minutes, and folds each minute into a ring of the last 24 hours. In process, so no time-series database.
+/// While the queue is empty and nothing is enqueued or sent in this process, the depth is asked every 10 s only.
 /// </summary>
 internal sealed partial class LiveHistory(SendCounters counters, IServiceProvider services, TimeProvider time, ILogger<LiveHistory> logger) : BackgroundService
 {
     public const int Seconds = 15 * 60;
 
     public const int Minutes = 24 * 60;
+
+    /// <summary>How long an empty queue goes unasked while nothing happens here (mail queued by another process shows up this late).</summary>
+    private static readonly TimeSpan IdleRequery = TimeSpan.FromSeconds(10);
 
     private readonly Lock _minuteLock = new();
     private long _minuteStart = -1;
@@ -22,6 +26,9 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
     private long _minuteFailed;
     private long _minuteDepth;
     private string? _lastFailure;
+    private long _depth = -1;
+    private long _queriedAt;
+    private Task? _activity;
 
     public RingBuffer PerSecond { get; } = new(Seconds);
 
@@ -44,12 +51,24 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
     /// <summary>Takes one sample now (the timer calls this every second).</summary>
     public async Task SampleAsync(CancellationToken cancellationToken)
     {
-        var queue = services.GetRequiredService<IOutgoingQueue>();
-        var stats = await queue.GetStatsAsync(cancellationToken).ConfigureAwait(false);
         var status = services.GetService<Core.Delivery.DeliveryService>()?.Status;
         var (sent, throttled, failed) = counters.Take();
+        long depth;
+        if (_depth == 0 && sent + throttled + failed == 0 && _activity is { IsCompleted: false } && time.GetElapsedTime(_queriedAt) < IdleRequery)
+        {
+            // Empty at the last look and nothing enqueued or sent here since: still empty, without asking the queue.
+            depth = 0;
+        }
+        else
+        {
+            _activity = services.GetService<QueueSignal>()?.Activity;
+            var stats = await services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(cancellationToken).ConfigureAwait(false);
+            _queriedAt = time.GetTimestamp();
+            depth = _depth = stats.Depth;
+        }
+
         var at = time.GetUtcNow().ToUnixTimeSeconds();
-        var sample = new LiveSample(at, sent, throttled, failed, stats.Depth, Math.Round(status?.Rate ?? 0, 2));
+        var sample = new LiveSample(at, sent, throttled, failed, depth, Math.Round(status?.Rate ?? 0, 2));
         PerSecond.Add(sample);
         Fold(sample);
     }
@@ -123,6 +142,6 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Console chart sample failed: {Reason}")]
+    [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Console chart sample failed: {Reason}")]
     private static partial void LogSampleFailed(ILogger logger, string reason);
 }
