@@ -100,9 +100,9 @@ internal sealed partial class MapAliasDirectory : IAliasDirectory, IVersionedAli
         return (AliasMap.Parse(text, _path, _options.Domains), (info.LastWriteTimeUtc, info.Length));
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alias map {Path} reloaded: {Rules} rules")]
+    [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Alias map {Path} reloaded: {Rules} rules")]
     private static partial void LogReloaded(ILogger logger, string path, int rules);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias map {Path} changed but cannot be read; keeping the previous map: {Reason}")]
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Alias map {Path} changed but cannot be read; keeping the previous map: {Reason}")]
     private static partial void LogReloadFailed(ILogger logger, string path, string reason);
 }

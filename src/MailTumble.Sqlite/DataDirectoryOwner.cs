@@ -51,6 +51,6 @@ internal sealed partial class DataDirectoryOwner(string dataDir, SqliteOutgoingQ
         _lock = null;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} deliveries were in flight in {Directory} when its previous serve stopped without finishing them; they are due again now")]
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Warning, Message = "{Count} deliveries were in flight in {Directory} when its previous serve stopped without finishing them; they are due again now")]
     private partial void LogReleased(int count, string directory);
 }

@@ -174,9 +174,9 @@ internal sealed partial class DiskReserve : IStorageState
 
     internal static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024.0 * 1024):0.#} MB");
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The data disk under {Directory} is full ({Free} bytes free): {Action}; new mail gets 452 4.3.1 until there is room again")]
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "The data disk under {Directory} is full ({Free} bytes free): {Action}; new mail gets 452 4.3.1 until there is room again")]
     private partial void LogFull(string directory, long free, string action);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The data disk under {Directory} has room again ({Free} bytes free): the reserve is back, new mail is accepted")]
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "The data disk under {Directory} has room again ({Free} bytes free): the reserve is back, new mail is accepted")]
     private partial void LogRecovered(string directory, long free);
 }

@@ -116,15 +116,15 @@ internal sealed partial class StatusWebhook : IStatusChangeNotifier, IAsyncDispo
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Webhook told about alias <{Alias}> now {Status}")]
+    [LoggerMessage(EventId = 12000, Level = LogLevel.Information, Message = "Webhook told about alias <{Alias}> now {Status}")]
     private static partial void LogSent(ILogger logger, string alias, AliasStatus status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook for alias <{Alias}> failed (attempt {Attempt}: {Problem}); retrying in {Delay}")]
+    [LoggerMessage(EventId = 12001, Level = LogLevel.Warning, Message = "Webhook for alias <{Alias}> failed (attempt {Attempt}: {Problem}); retrying in {Delay}")]
     private static partial void LogRetry(ILogger logger, string alias, int attempt, string problem, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook for alias <{Alias}> now {Status} given up after {Attempts} attempts: {Problem}")]
+    [LoggerMessage(EventId = 12002, Level = LogLevel.Error, Message = "Webhook for alias <{Alias}> now {Status} given up after {Attempts} attempts: {Problem}")]
     private static partial void LogGaveUp(ILogger logger, string alias, AliasStatus status, int attempts, string problem);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Webhook queue full; alias <{Alias}> now {Status} not sent")]
+    [LoggerMessage(EventId = 12003, Level = LogLevel.Error, Message = "Webhook queue full; alias <{Alias}> now {Status} not sent")]
     private static partial void LogDropped(ILogger logger, string alias, AliasStatus status);
 }

@@ -151,9 +151,9 @@ internal sealed partial class DynamoDbStateTable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created DynamoDB table {Table} (MailTumble:Aws:StateTable)")]
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Created DynamoDB table {Table} (MailTumble:Aws:StateTable)")]
     private static partial void LogCreated(ILogger logger, string table);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Time to live not enabled on DynamoDB table {Table}: {Reason}")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Time to live not enabled on DynamoDB table {Table}: {Reason}")]
     private static partial void LogNoTimeToLive(ILogger logger, string table, string reason);
 }

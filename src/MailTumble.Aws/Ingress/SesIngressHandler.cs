@@ -107,24 +107,24 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
         return buffer.ToArray();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId}: {Reply} ({Count} delivery(ies))")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "SES message {SesMessageId}: {Reply} ({Count} delivery(ies))")]
     private static partial void LogReceived(ILogger logger, string sesMessageId, string reply, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SES message {SesMessageId} was already taken in; ignoring the repeat")]
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "SES message {SesMessageId} was already taken in; ignoring the repeat")]
     private static partial void LogDuplicate(ILogger logger, string sesMessageId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> dropped by verdict policy: {Reason}")]
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> dropped by verdict policy: {Reason}")]
     private static partial void LogDropped(ILogger logger, string sesMessageId, string source, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> goes to the held store: {Reason}")]
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "SES message {SesMessageId} from <{Source}> goes to the held store: {Reason}")]
     private static partial void LogHeld(ILogger logger, string sesMessageId, string source, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SES message {SesMessageId} refused: {Reason}")]
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Warning, Message = "SES message {SesMessageId} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string sesMessageId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Inbound SQS message is not an SNS/SES notification: {Reason}")]
+    [LoggerMessage(EventId = 3015, Level = LogLevel.Warning, Message = "Inbound SQS message is not an SNS/SES notification: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Inbound SQS message is not an SES Received notification; ignoring it")]
+    [LoggerMessage(EventId = 3016, Level = LogLevel.Debug, Message = "Inbound SQS message is not an SES Received notification; ignoring it")]
     private static partial void LogIgnored(ILogger logger);
 }

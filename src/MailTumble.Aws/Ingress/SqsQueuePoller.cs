@@ -119,15 +119,15 @@ public sealed partial class SqsQueuePoller : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Polling SQS queue {Queue} failed; retrying with waits doubling up to {MaxWait}, nothing more is logged until it works")]
+    [LoggerMessage(EventId = 3020, Level = LogLevel.Error, Message = "Polling SQS queue {Queue} failed; retrying with waits doubling up to {MaxWait}, nothing more is logged until it works")]
     private static partial void LogPollFailed(ILogger logger, string queue, TimeSpan maxWait, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot poll SQS queue {Queue}: {Reason}. Retrying with waits doubling up to {MaxWait}; nothing more is logged until it works")]
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Error, Message = "Cannot poll SQS queue {Queue}: {Reason}. Retrying with waits doubling up to {MaxWait}; nothing more is logged until it works")]
     private static partial void LogQueueUnusable(ILogger logger, string queue, string reason, TimeSpan maxWait);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Polling SQS queue {Queue} works again")]
+    [LoggerMessage(EventId = 3022, Level = LogLevel.Information, Message = "Polling SQS queue {Queue} works again")]
     private static partial void LogPollingAgain(ILogger logger, string queue);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling message {MessageId} from {Queue} failed; it will be delivered again")]
+    [LoggerMessage(EventId = 3023, Level = LogLevel.Warning, Message = "Handling message {MessageId} from {Queue} failed; it will be delivered again")]
     private static partial void LogHandlerFailed(ILogger logger, string queue, string messageId, Exception exception);
 }

@@ -34,6 +34,6 @@ internal sealed partial class LeaseKeeper : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _renewer.DisposeAsync();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not extend an SQS lease: {Reason}")]
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "Could not extend an SQS lease: {Reason}")]
     private static partial void LogExtendFailed(ILogger logger, string reason);
 }

@@ -353,12 +353,12 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId} in the sent log (daily quota history): {Reason}")]
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId} in the sent log (daily quota history): {Reason}")]
     private static partial void LogSentLogFailed(ILogger logger, string deliveryId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Removed delivery {DeliveryId} from SQS: {Outcome}")]
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Debug, Message = "Removed delivery {DeliveryId} from SQS: {Outcome}")]
     private static partial void LogAcked(ILogger logger, string deliveryId, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "SQS message {MessageId} is not a MailTumble delivery ({Reason}); leaving it to the redrive policy")]
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Error, Message = "SQS message {MessageId} is not a MailTumble delivery ({Reason}); leaving it to the redrive policy")]
     private static partial void LogUnreadable(ILogger logger, string messageId, string reason);
 }

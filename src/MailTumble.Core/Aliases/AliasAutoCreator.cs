@@ -89,10 +89,10 @@ public sealed partial class AliasAutoCreator : IDisposable
         _meter.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alias {Alias} created on first use, forwarding to {Targets}")]
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Alias {Alias} created on first use, forwarding to {Targets}")]
     private static partial void LogCreated(ILogger logger, string alias, string targets);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Domain {Domain} created {Limit} aliases on first use within {Window}: further unknown addresses get 550 until the window ends")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Domain {Domain} created {Limit} aliases on first use within {Window}: further unknown addresses get 550 until the window ends")]
     private static partial void LogLimitReached(ILogger logger, string domain, int limit, TimeSpan window);
 
     private sealed class Domain(FixedWindowRateLimiter limiter)

@@ -137,12 +137,12 @@ public sealed partial class ResilientAliasDirectory : IAliasDirectory, IVersione
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias directory ({Driver}) lookup for {Address} failed: {Reason}")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "Alias directory ({Driver}) lookup for {Address} failed: {Reason}")]
     private static partial void LogFailure(ILogger logger, string driver, string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias directory ({Driver}) keeps failing: circuit open, RCPT answers 451 at once for {BreakDuration}")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "Alias directory ({Driver}) keeps failing: circuit open, RCPT answers 451 at once for {BreakDuration}")]
     private static partial void LogOpened(ILogger logger, string driver, TimeSpan breakDuration);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alias directory ({Driver}) answers again: circuit closed")]
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Alias directory ({Driver}) answers again: circuit closed")]
     private static partial void LogClosed(ILogger logger, string driver);
 }

@@ -185,12 +185,12 @@ internal sealed partial class RateBudgetService : BackgroundService
         _delivery.Pacer.Resume(NoHeartbeat);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "MailTumble:Outbound:Workers ({Workers}) is ignored: this backend shares MAXIMUM_SEND_RATE among its live nodes by itself")]
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "MailTumble:Outbound:Workers ({Workers}) is ignored: this backend shares MAXIMUM_SEND_RATE among its live nodes by itself")]
     private static partial void LogWorkersIgnored(ILogger logger, int workers);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rate budget heartbeat failed; retrying every half second")]
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Warning, Message = "Rate budget heartbeat failed; retrying every half second")]
     private static partial void LogBeatFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Send rate share now {Share:0.##}/s of {Max:0.##}/s")]
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Information, Message = "Send rate share now {Share:0.##}/s of {Max:0.##}/s")]
     private static partial void LogShare(ILogger logger, double share, double max);
 }

@@ -124,7 +124,7 @@ public sealed partial class AliasCounters : IDisposable
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias counters: writing {Count} alias(es) failed, kept for the next flush: {Reason}")]
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Warning, Message = "Alias counters: writing {Count} alias(es) failed, kept for the next flush: {Reason}")]
     private static partial void LogFlushFailed(ILogger logger, int count, string reason);
 
     /// <summary>Three counters updated without locks.</summary>

@@ -206,6 +206,6 @@ internal sealed partial class DeliveryAttempt
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery {DeliveryId} goes out without a DKIM signature: {Reason}")]
+    [LoggerMessage(EventId = 1040, Level = LogLevel.Warning, Message = "Delivery {DeliveryId} goes out without a DKIM signature: {Reason}")]
     private static partial void LogUnsigned(ILogger logger, string deliveryId, string reason);
 }

@@ -78,6 +78,6 @@ internal sealed partial class DeliveryStatusPublisher(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read queue statistics")]
+    [LoggerMessage(EventId = 1050, Level = LogLevel.Warning, Message = "Could not read queue statistics")]
     private static partial void LogStatsFailed(ILogger logger, Exception exception);
 }

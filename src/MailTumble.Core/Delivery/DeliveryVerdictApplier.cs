@@ -98,27 +98,27 @@ internal sealed partial class DeliveryVerdictApplier(IOutgoingQueue queue, Store
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
+    [LoggerMessage(EventId = 1060, Level = LogLevel.Information, Message = "Sent delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reply}")]
     private static partial void LogSent(ILogger logger, string deliveryId, string alias, string target, string reply);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deferred delivery {DeliveryId} to=<{Target}> for {Delay}: {Reply}")]
+    [LoggerMessage(EventId = 1061, Level = LogLevel.Warning, Message = "Deferred delivery {DeliveryId} to=<{Target}> for {Delay}: {Reply}")]
     private static partial void LogDeferred(ILogger logger, string deliveryId, string target, string reply, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider throttled delivery {DeliveryId} ({Reply}); send rate now {Rate:0.##}/s")]
+    [LoggerMessage(EventId = 1062, Level = LogLevel.Warning, Message = "Provider throttled delivery {DeliveryId} ({Reply}); send rate now {Rate:0.##}/s")]
     private static partial void LogThrottled(ILogger logger, string deliveryId, string reply, double rate);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider quota spent ({Reply}); sending paused for a minute")]
+    [LoggerMessage(EventId = 1063, Level = LogLevel.Warning, Message = "Provider quota spent ({Reply}); sending paused for a minute")]
     private static partial void LogQuota(ILogger logger, string reply);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider unreachable ({Reply}); pausing sends for {Pause}, then probing again")]
+    [LoggerMessage(EventId = 1064, Level = LogLevel.Warning, Message = "Provider unreachable ({Reply}); pausing sends for {Pause}, then probing again")]
     private static partial void LogUnreachable(ILogger logger, string reply, TimeSpan pause);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
+    [LoggerMessage(EventId = 1065, Level = LogLevel.Error, Message = "Dead-lettered delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string deliveryId, string alias, string target, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped delivery {DeliveryId} alias=<{Alias}>: {Reason}")]
+    [LoggerMessage(EventId = 1066, Level = LogLevel.Information, Message = "Dropped delivery {DeliveryId} alias=<{Alias}>: {Reason}")]
     private static partial void LogDropped(ILogger logger, string deliveryId, string alias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId}; feedback about it will not be attributed")]
+    [LoggerMessage(EventId = 1067, Level = LogLevel.Warning, Message = "Could not record sent delivery {DeliveryId}; feedback about it will not be attributed")]
     private static partial void LogRecordFailed(ILogger logger, Exception exception, string deliveryId);
 }

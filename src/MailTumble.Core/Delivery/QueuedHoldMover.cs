@@ -95,6 +95,6 @@ internal sealed partial class QueuedHoldMover(IHeldStore held, IOutgoingQueue qu
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Moved delivery {DeliveryId} alias=<{Alias}> to the held store: alias held")]
+    [LoggerMessage(EventId = 1070, Level = LogLevel.Information, Message = "Moved delivery {DeliveryId} alias=<{Alias}> to the held store: alias held")]
     private static partial void LogMovedToHeld(ILogger logger, string deliveryId, string alias);
 }

@@ -38,9 +38,9 @@ internal sealed partial class SendOutQueueOutage(TimeProvider time, ILogger<Deli
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Send-out cannot use the queue: {Reason}. Trying again with waits doubling up to {MaxWait}; nothing more is logged until it works")]
+    [LoggerMessage(EventId = 1080, Level = LogLevel.Error, Message = "Send-out cannot use the queue: {Reason}. Trying again with waits doubling up to {MaxWait}; nothing more is logged until it works")]
     private static partial void LogQueueUnavailable(ILogger logger, string reason, TimeSpan maxWait);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Send-out can use the queue again")]
+    [LoggerMessage(EventId = 1081, Level = LogLevel.Information, Message = "Send-out can use the queue again")]
     private static partial void LogQueueAvailable(ILogger logger);
 }

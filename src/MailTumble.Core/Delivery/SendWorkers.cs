@@ -128,6 +128,6 @@ internal sealed partial class SendWorkers(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
+    [LoggerMessage(EventId = 1090, Level = LogLevel.Error, Message = "Send worker failed; retrying in a second")]
     private static partial void LogWorkerFailed(ILogger logger, Exception exception);
 }

@@ -130,12 +130,12 @@ public sealed partial class LaneMonitor : BackgroundService
         _logged.UnionWith(refused.Keys);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Lane <{Lane}> under backpressure: {Depth} queued at {Share:0.##}/s drain in {Drain}, above {Limit}; its new mail gets 452 4.3.1 / 451 4.7.1 until it is below")]
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Warning, Message = "Lane <{Lane}> under backpressure: {Depth} queued at {Share:0.##}/s drain in {Drain}, above {Limit}; its new mail gets 452 4.3.1 / 451 4.7.1 until it is below")]
     private static partial void LogBackpressureOn(ILogger logger, string lane, long depth, double share, TimeSpan? drain, TimeSpan limit);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Lane <{Lane}> takes new mail again")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Lane <{Lane}> takes new mail again")]
     private static partial void LogBackpressureOff(ILogger logger, string lane);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take the lane census: {Reason}")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Could not take the lane census: {Reason}")]
     private static partial void LogCensusFailed(ILogger logger, string reason);
 }

@@ -319,24 +319,24 @@ public sealed partial class FeedbackProcessor
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Type} ({BounceType} {SubType}) for alias <{Alias}> delivery {DeliveryId}: {Detail}")]
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Feedback {Type} ({BounceType} {SubType}) for alias <{Alias}> delivery {DeliveryId}: {Detail}")]
     private static partial void LogApplied(ILogger logger, FeedbackType type, BounceType bounceType, string? subType, string alias, string deliveryId, string? detail);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Feedback {Type} for <{Recipient}> ({Key}) is not about a delivery of ours; ignored: {Why}")]
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Warning, Message = "Feedback {Type} for <{Recipient}> ({Key}) is not about a delivery of ours; ignored: {Why}")]
     private static partial void LogUnattributed(ILogger logger, FeedbackType type, string recipient, string key, string why);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Key} was already processed; counted once")]
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Information, Message = "Feedback {Key} was already processed; counted once")]
     private static partial void LogDuplicate(ILogger logger, string key);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Message {Id} holds no bounce, complaint or delivery report; ignored")]
+    [LoggerMessage(EventId = 1113, Level = LogLevel.Information, Message = "Message {Id} holds no bounce, complaint or delivery report; ignored")]
     private static partial void LogNotFeedback(ILogger logger, string id);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Feedback {Type} about a reply to <{Correspondent}> from alias <{Alias}> ({Key}) is recorded; the alias is not charged")]
+    [LoggerMessage(EventId = 1114, Level = LogLevel.Information, Message = "Feedback {Type} about a reply to <{Correspondent}> from alias <{Alias}> ({Key}) is recorded; the alias is not charged")]
     private static partial void LogReplyFeedback(ILogger logger, FeedbackType type, string correspondent, string alias, string key);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias <{Alias}> no longer exists; feedback {Key} only recorded")]
+    [LoggerMessage(EventId = 1115, Level = LogLevel.Warning, Message = "Alias <{Alias}> no longer exists; feedback {Key} only recorded")]
     private static partial void LogAliasGone(ILogger logger, string alias, string key);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alias <{Alias}> is now {Status} (was {Previous}) after feedback {Key}")]
+    [LoggerMessage(EventId = 1116, Level = LogLevel.Warning, Message = "Alias <{Alias}> is now {Status} (was {Previous}) after feedback {Key}")]
     private static partial void LogStatusChanged(ILogger logger, string alias, AliasStatus previous, AliasStatus status, string key);
 }

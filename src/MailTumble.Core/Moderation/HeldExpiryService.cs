@@ -50,9 +50,9 @@ public sealed partial class HeldExpiryService : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Held mail expired: {Count} deliveries, action {Action}")]
+    [LoggerMessage(EventId = 1130, Level = LogLevel.Information, Message = "Held mail expired: {Count} deliveries, action {Action}")]
     private static partial void LogExpired(ILogger logger, int count, string action);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Held mail expiry sweep failed; trying again at the next interval")]
+    [LoggerMessage(EventId = 1131, Level = LogLevel.Error, Message = "Held mail expiry sweep failed; trying again at the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -34,15 +34,15 @@ public sealed partial class ModerationAudit
     public void FirstContactSet(string? alias, bool? enabled, string by) =>
         LogFirstContact(_logger, alias ?? "*", enabled switch { true => "on", false => "off", null => "default" }, by);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Alias <{Alias}> set {Status} by {By}: {Reason}")]
+    [LoggerMessage(EventId = 1140, Level = LogLevel.Information, Message = "Alias <{Alias}> set {Status} by {By}: {Reason}")]
     private static partial void LogAliasStatus(ILogger logger, string alias, string status, string by, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sender rule {Action} {Pattern} alias={Alias} set by {By}: {Note}")]
+    [LoggerMessage(EventId = 1141, Level = LogLevel.Information, Message = "Sender rule {Action} {Pattern} alias={Alias} set by {By}: {Note}")]
     private static partial void LogRuleSet(ILogger logger, string action, string pattern, string alias, string by, string note);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Sender rule for {Pattern} alias={Alias} removed by {By}")]
+    [LoggerMessage(EventId = 1142, Level = LogLevel.Information, Message = "Sender rule for {Pattern} alias={Alias} removed by {By}")]
     private static partial void LogRuleRemoved(ILogger logger, string pattern, string alias, string by);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "First-contact moderation {State} for alias={Alias} by {By}")]
+    [LoggerMessage(EventId = 1143, Level = LogLevel.Information, Message = "First-contact moderation {State} for alias={Alias} by {By}")]
     private static partial void LogFirstContact(ILogger logger, string alias, string state, string by);
 }

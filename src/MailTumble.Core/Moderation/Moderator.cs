@@ -216,12 +216,12 @@ public sealed partial class Moderator
         query.Ids is { } ids ? string.Join(",", ids.Take(10)) + (ids.Count > 10 ? ",..." : string.Empty)
         : $"alias={query.Alias ?? "*"} sender={query.Sender ?? "*"} held-before={query.HeldBefore?.ToString("u", System.Globalization.CultureInfo.InvariantCulture) ?? "*"}";
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Approved held delivery {DeliveryId} alias=<{Alias}> from=<{Sender}> by {By}: {Reason}")]
+    [LoggerMessage(EventId = 1150, Level = LogLevel.Information, Message = "Approved held delivery {DeliveryId} alias=<{Alias}> from=<{Sender}> by {By}: {Reason}")]
     private static partial void LogApproved(ILogger logger, string deliveryId, string alias, string sender, string by, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected {Count} held deliveries ({Selection}) by {By}: {Reason}")]
+    [LoggerMessage(EventId = 1151, Level = LogLevel.Information, Message = "Rejected {Count} held deliveries ({Selection}) by {By}: {Reason}")]
     private static partial void LogRejected(ILogger logger, int count, string selection, string by, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Allowed sender <{Sender}> for alias <{Alias}> by {By}")]
+    [LoggerMessage(EventId = 1152, Level = LogLevel.Information, Message = "Allowed sender <{Sender}> for alias <{Alias}> by {By}")]
     private static partial void LogAllowed(ILogger logger, string sender, string alias, string by);
 }

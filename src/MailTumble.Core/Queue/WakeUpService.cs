@@ -29,6 +29,6 @@ internal sealed partial class WakeUpService(IQueueWakeUp wakeUp, QueueSignal sig
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue wake-up listener failed; listening again in a second (workers poll meanwhile)")]
+    [LoggerMessage(EventId = 1160, Level = LogLevel.Warning, Message = "Queue wake-up listener failed; listening again in a second (workers poll meanwhile)")]
     private static partial void LogListenFailed(ILogger logger, Exception exception);
 }

@@ -353,24 +353,24 @@ public sealed partial class MessageIntake
         return new IntakeResult(reply, key, outcomes);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: recipient <{Recipient}> refused: {Reply}")]
+    [LoggerMessage(EventId = 1170, Level = LogLevel.Information, Message = "{Origin} {Remote}: recipient <{Recipient}> refused: {Reply}")]
     private static partial void LogRecipientRefused(ILogger logger, IntakeOrigin origin, string remote, string recipient, string reply);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reply from <{From}> to <{ReverseAlias}> refused at RCPT: {Reason}")]
+    [LoggerMessage(EventId = 1171, Level = LogLevel.Warning, Message = "Reply from <{From}> to <{ReverseAlias}> refused at RCPT: {Reason}")]
     private static partial void LogReplyRefused(ILogger logger, string from, string reverseAlias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Origin} {Remote}: report to <{Address}>: {Result}")]
+    [LoggerMessage(EventId = 1172, Level = LogLevel.Information, Message = "{Origin} {Remote}: report to <{Address}>: {Result}")]
     private static partial void LogReport(ILogger logger, IntakeOrigin origin, string remote, string address, string result);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: the data disk is full; answered 452 4.3.1")]
+    [LoggerMessage(EventId = 1173, Level = LogLevel.Warning, Message = "{Origin} {Remote}: the data disk is full; answered 452 4.3.1")]
     private static partial void LogStorageFull(ILogger logger, IntakeOrigin origin, string remote);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: ingest channel full; answered 451")]
+    [LoggerMessage(EventId = 1174, Level = LogLevel.Warning, Message = "{Origin} {Remote}: ingest channel full; answered 451")]
     private static partial void LogBusy(ILogger logger, IntakeOrigin origin, string remote);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Origin} {Remote}: could not store the message; answered 451")]
+    [LoggerMessage(EventId = 1175, Level = LogLevel.Error, Message = "{Origin} {Remote}: could not store the message; answered 451")]
     private static partial void LogStoreFailed(ILogger logger, Exception exception, IntakeOrigin origin, string remote);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sender rules for <{Alias}> cannot be read ({Reason}); answered 451")]
+    [LoggerMessage(EventId = 1176, Level = LogLevel.Warning, Message = "Sender rules for <{Alias}> cannot be read ({Reason}); answered 451")]
     private static partial void LogRulesUnavailable(ILogger logger, string alias, string reason);
 }

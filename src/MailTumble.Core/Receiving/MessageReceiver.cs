@@ -228,24 +228,24 @@ internal sealed partial class MessageReceiver
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {Key} was not accepted, and its held entries could not be withdrawn; they will show as held with a missing stored message")]
+    [LoggerMessage(EventId = 1180, Level = LogLevel.Warning, Message = "Message {Key} was not accepted, and its held entries could not be withdrawn; they will show as held with a missing stored message")]
     private static partial void LogWithdrawFailed(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remember {Count} new sender(s) for first-contact moderation; their next message will be held again")]
+    [LoggerMessage(EventId = 1181, Level = LogLevel.Warning, Message = "Could not remember {Count} new sender(s) for first-contact moderation; their next message will be held again")]
     private static partial void LogRememberFailed(ILogger logger, Exception exception, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Held message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}>: {Reason}")]
+    [LoggerMessage(EventId = 1182, Level = LogLevel.Information, Message = "Held message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}>: {Reason}")]
     private static partial void LogHeld(ILogger logger, string messageKey, string deliveryId, string from, string alias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Blocked message from <{From}> for alias <{Alias}> (not forwarded to it; refused when every recipient blocks it): {Reason}")]
+    [LoggerMessage(EventId = 1183, Level = LogLevel.Information, Message = "Blocked message from <{From}> for alias <{Alias}> (not forwarded to it; refused when every recipient blocks it): {Reason}")]
     private static partial void LogBlocked(ILogger logger, string from, string alias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Dropped message from <{From}> to alias <{Alias}> silently: {Reason}")]
+    [LoggerMessage(EventId = 1184, Level = LogLevel.Information, Message = "Dropped message from <{From}> to alias <{Alias}> silently: {Reason}")]
     private static partial void LogDroppedByRule(ILogger logger, string from, string alias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}> to=<{Target}> size={Size}")]
+    [LoggerMessage(EventId = 1185, Level = LogLevel.Information, Message = "Queued message {MessageKey} delivery {DeliveryId}: from=<{From}> alias=<{Alias}> to=<{Target}> size={Size}")]
     private static partial void LogQueued(ILogger logger, string messageKey, string deliveryId, string from, string alias, string target, long size);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {MessageKey} delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
+    [LoggerMessage(EventId = 1186, Level = LogLevel.Warning, Message = "Dead-lettered message {MessageKey} delivery {DeliveryId} alias=<{Alias}> to=<{Target}>: {Reason}")]
     private static partial void LogLoop(ILogger logger, string messageKey, string deliveryId, string alias, string target, string reason);
 }

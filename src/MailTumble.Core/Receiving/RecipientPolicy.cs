@@ -180,6 +180,6 @@ public sealed partial class RecipientPolicy
         return clean.Length < text.Length ? clean + "..." : clean;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Directory lookup for {Address} failed; answering 451: {Reason}")]
+    [LoggerMessage(EventId = 1190, Level = LogLevel.Warning, Message = "Directory lookup for {Address} failed; answering 451: {Reason}")]
     private static partial void LogDirectoryTrouble(ILogger logger, string address, string? reason);
 }

@@ -271,15 +271,15 @@ internal sealed partial class ReplyReceiver
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Origin} {Remote}: reply from <{From}> to <{ReverseAlias}> refused: {Reason}")]
+    [LoggerMessage(EventId = 1200, Level = LogLevel.Warning, Message = "{Origin} {Remote}: reply from <{From}> to <{ReverseAlias}> refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, IntakeOrigin origin, string remote, string from, string reverseAlias, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Reply for alias <{Alias}> mentioned the owner's address in its text; scrubbed copy stored as {Key}")]
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Reply for alias <{Alias}> mentioned the owner's address in its text; scrubbed copy stored as {Key}")]
     private static partial void LogScrubbed(ILogger logger, string alias, string key);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Queued reply {MessageKey} delivery {DeliveryId}: alias=<{Alias}> via=<{ReverseAlias}> to=<{Correspondent}> size={Size}")]
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Queued reply {MessageKey} delivery {DeliveryId}: alias=<{Alias}> via=<{ReverseAlias}> to=<{Correspondent}> size={Size}")]
     private static partial void LogQueued(ILogger logger, string messageKey, string deliveryId, string alias, string reverseAlias, string correspondent, long size);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered reply {MessageKey} delivery {DeliveryId} via=<{ReverseAlias}> to=<{Correspondent}>: {Reason}")]
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "Dead-lettered reply {MessageKey} delivery {DeliveryId} via=<{ReverseAlias}> to=<{Correspondent}>: {Reason}")]
     private static partial void LogLoop(ILogger logger, string messageKey, string deliveryId, string reverseAlias, string correspondent, string reason);
 }

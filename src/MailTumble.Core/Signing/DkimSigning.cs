@@ -99,6 +99,6 @@ public sealed partial class DkimSigning
         return format;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "DKIM: signing mail from {Domain} with selector {Selector} ({File})")]
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "DKIM: signing mail from {Domain} with selector {Selector} ({File})")]
     private static partial void LogSigning(ILogger logger, string domain, string selector, string file);
 }

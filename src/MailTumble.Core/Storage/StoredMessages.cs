@@ -52,9 +52,9 @@ public sealed partial class StoredMessages
             async (key, ct) => await ReleaseAsync(key, why, ct).ConfigureAwait(false)).ConfigureAwait(false);
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Deleted stored message {Key}: {Why}")]
+    [LoggerMessage(EventId = 1220, Level = LogLevel.Debug, Message = "Deleted stored message {Key}: {Why}")]
     private static partial void LogReleased(ILogger logger, string key, string why);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stored message {Key} is no longer needed ({Why}) but could not be deleted; it is left in the raw store")]
+    [LoggerMessage(EventId = 1221, Level = LogLevel.Warning, Message = "Stored message {Key} is no longer needed ({Why}) but could not be deleted; it is left in the raw store")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string key, string why);
 }

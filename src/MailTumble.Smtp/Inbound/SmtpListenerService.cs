@@ -208,15 +208,15 @@ public sealed partial class SmtpListenerService : BackgroundService
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SMTP listener stopping; waiting for {Active} session(s) to finish")]
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "SMTP listener stopping; waiting for {Active} session(s) to finish")]
     private static partial void LogDraining(ILogger logger, int active);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Refused SMTP connection from {Address}: {Reason}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Refused SMTP connection from {Address}: {Reason}")]
     private static partial void LogRefusedConnection(ILogger logger, string address, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not accept an SMTP connection: {Error}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not accept an SMTP connection: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "SMTP session with {Remote} ended: {Reason}")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "SMTP session with {Remote} ended: {Reason}")]
     private static partial void LogSessionEnded(ILogger logger, string remote, string reason);
 }

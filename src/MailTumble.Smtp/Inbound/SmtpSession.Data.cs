@@ -134,12 +134,12 @@ internal sealed partial class SmtpSession
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused message from {Remote} <{From}>: {Reason}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "Refused message from {Remote} <{From}>: {Reason}")]
     private static partial void LogRefused(ILogger logger, string remote, string from, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not stream the message from {Remote} <{From}> into the raw store ({Reason}); answered 451")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Error, Message = "Could not stream the message from {Remote} <{From}> into the raw store ({Reason}); answered 451")]
     private static partial void LogSpoolFailed(ILogger logger, string remote, string from, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SMTP client {Remote} sent more before the reply to {Command} (pipelining not allowed there); answered 554 5.5.0 and closed")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Warning, Message = "SMTP client {Remote} sent more before the reply to {Command} (pipelining not allowed there); answered 554 5.5.0 and closed")]
     private static partial void LogOutOfStep(ILogger logger, string remote, string command);
 }

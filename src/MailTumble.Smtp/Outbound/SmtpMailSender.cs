@@ -88,6 +88,12 @@ internal sealed class SmtpMailSender : IMailSender, IAsyncDisposable
                 client.Dispose();
                 return new SendResult(SendOutcome.TransientFailure, $"454 4.7.0 smarthost authentication failed: {ex.Message}");
             }
+            catch (ServiceNotAuthenticatedException ex)
+            {
+                // The smarthost wants AUTH and no username is configured: a setting to fix, not this message's fault.
+                client.Dispose();
+                return new SendResult(SendOutcome.TransientFailure, $"530 5.7.0 smarthost requires authentication; set MailTumble:Outbound:Smtp:Username and :Password ({ex.Message})");
+            }
         }
     }
 

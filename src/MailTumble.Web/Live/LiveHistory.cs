@@ -123,6 +123,6 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Console chart sample failed: {Reason}")]
+    [LoggerMessage(EventId = 9000, Level = LogLevel.Warning, Message = "Console chart sample failed: {Reason}")]
     private static partial void LogSampleFailed(ILogger logger, string reason);
 }

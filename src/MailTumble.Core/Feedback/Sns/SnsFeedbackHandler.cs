@@ -148,15 +148,15 @@ public sealed partial class SnsFeedbackHandler
         return new SnsResult(SnsOutcome.Forbidden, reason);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string type, string messageId, string topicArn, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not verify SNS {Type} {MessageId} now; answered 503 so SNS retries: {Reason}")]
+    [LoggerMessage(EventId = 1121, Level = LogLevel.Warning, Message = "Could not verify SNS {Type} {MessageId} now; answered 503 so SNS retries: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string type, string messageId, string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
     private static partial void LogConfirmed(ILogger logger, string topicArn);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "SNS unsubscribed us from {TopicArn}")]
+    [LoggerMessage(EventId = 1123, Level = LogLevel.Information, Message = "SNS unsubscribed us from {TopicArn}")]
     private static partial void LogUnsubscribed(ILogger logger, string topicArn);
 }
