@@ -34,7 +34,7 @@ public static class FeedbackEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<SnsFeedbackResult>, ProblemHttpResult>> SnsAsync(HttpRequest request, [FromServices] SnsFeedbackHandler? handler, CancellationToken ct)
+    private static async Task<Results<Ok<SnsFeedbackResult>, ProblemHttpResult>> SnsAsync(HttpRequest request, [FromServices] ISnsSubscription? handler, CancellationToken ct)
     {
         if (handler is null)
         {

@@ -6,6 +6,7 @@ using MailTumble.Aws.Cluster;
 using MailTumble.Aws.Feedback;
 using MailTumble.Aws.Ingress;
 using MailTumble.Aws.Moderation;
+using MailTumble.Aws.Notifications;
 using MailTumble.Aws.Queue;
 using MailTumble.Aws.Status;
 using MailTumble.Aws.Storage;
@@ -13,6 +14,7 @@ using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
+using MailTumble.Core.Feedback.Sns;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
@@ -52,7 +54,7 @@ public static class AwsServiceCollectionExtensions
     public static IServiceCollection AddMailTumbleS3RawStore(this IServiceCollection services, Action<AwsOptions> configure)
     {
         AddAwsOptions(services, configure)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store");
+            .Validate(o => !string.IsNullOrWhiteSpace(o.S3BucketName), "MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store (MailTumble:Backend aws, or MailTumble:Postgres:RawStore s3)");
         services.TryAddSingleton(sp => AwsClients.CreateS3(sp.GetRequiredService<IOptions<AwsOptions>>().Value));
         services.AddSingleton<IRawStore, S3RawStore>();
         return services;
@@ -210,12 +212,20 @@ public static class AwsServiceCollectionExtensions
             new Feedback.SesFeedbackHandler(sp.GetRequiredService<Core.Feedback.FeedbackProcessor>())));
 
     /// <summary>
-    /// Adds the HTTPS client SNS handling needs (<see cref="Core.Feedback.Sns.ISnsHttp"/>: signing certificates, subscription
-    /// confirmations). Needs no AWS mode: <c>POST /feedback/sns</c> and <c>feedback ingest</c> check SNS messages in every mode.
+    /// Adds the AWS feedback formats and the SNS HTTPS subscription: the reader of SNS envelopes and SES notifications
+    /// (<see cref="IFeedbackDocumentReader"/>), the subscription (<see cref="ISnsSubscription"/>: topic allowlist, SNS
+    /// signatures, confirmations) and the HTTPS client it needs (<see cref="ISnsHttp"/>: signing certificates, subscription
+    /// URLs). Needs no AWS mode: <c>POST /feedback/sns</c>, <c>feedback ingest</c> and the SQS feedback queue read these
+    /// formats in every mode. Needs <c>AddMailTumbleFeedback</c>.
     /// </summary>
-    public static IServiceCollection AddMailTumbleSnsHttp(this IServiceCollection services)
+    public static IServiceCollection AddMailTumbleAwsFeedbackFormats(this IServiceCollection services)
     {
-        services.TryAddSingleton<Core.Feedback.Sns.ISnsHttp, HttpSnsClient>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ISnsHttp, HttpSnsClient>();
+        services.TryAddSingleton<SnsVerifier>();
+        services.TryAddSingleton<SesFeedbackReader>();
+        services.TryAddSingleton<IFeedbackDocumentReader>(sp => sp.GetRequiredService<SesFeedbackReader>());
+        services.TryAddSingleton<ISnsSubscription, SnsFeedbackHandler>();
         return services;
     }
 

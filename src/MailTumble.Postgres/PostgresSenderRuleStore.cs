@@ -11,17 +11,17 @@ namespace MailTumble.Postgres;
 /// </summary>
 internal sealed class PostgresSenderRuleStore : ISenderRuleStore
 {
-    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(2);
     private readonly PostgresDatabase _database;
     private readonly TimeProvider _time;
     private readonly bool _firstContactDefault;
-    private volatile SenderRuleSnapshot? _snapshot;
+    private readonly SenderRuleCache _cache;
 
     public PostgresSenderRuleStore(PostgresDatabase database, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
         _database = database;
         _time = time;
         _firstContactDefault = options?.Value.FirstContact ?? true;
+        _cache = new SenderRuleCache(time, LoadAsync);
     }
 
     public async Task SetAsync(SenderRule rule, CancellationToken cancellationToken)
@@ -45,7 +45,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public async Task<bool> RemoveAsync(string pattern, string? alias, CancellationToken cancellationToken)
@@ -59,7 +59,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
             removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
         }
 
-        _snapshot = null;
+        _cache.Invalidate();
         return removed;
     }
 
@@ -78,7 +78,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
     {
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
-        var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await _cache.GetAsync(cancellationToken).ConfigureAwait(false);
         var rules = snapshot.RulesFor(scope, senders);
         var firstContact = snapshot.FirstContactFor(scope);
 
@@ -114,7 +114,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public async Task RememberAsync(IReadOnlyCollection<(string Alias, string Sender)> pairs, CancellationToken cancellationToken)
@@ -137,14 +137,8 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SenderRuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SenderRule> Rules, IReadOnlyDictionary<string, bool> FirstContact)> LoadAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
-        {
-            return current;
-        }
-
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyList<SenderRule> rules;
         await using (var command = new NpgsqlCommand("SELECT pattern, alias, action, silent, created_at, created_by, note FROM sender_rules", connection))
@@ -162,9 +156,7 @@ internal sealed class PostgresSenderRuleStore : ISenderRuleStore
             }
         }
 
-        var snapshot = new SenderRuleSnapshot(rules, firstContact, now);
-        _snapshot = snapshot;
-        return snapshot;
+        return (rules, firstContact);
     }
 
     private static string Scope(string? alias) => alias?.Trim().ToLowerInvariant() ?? string.Empty;

@@ -18,8 +18,10 @@ public static class PostgresServiceCollectionExtensions
     /// Adds the raw store, outgoing queue and dead letters, held store, sender rules and known senders, feedback and
     /// delivery records, delivery log and status, rate budget (heartbeats) and wake-up signal (LISTEN/NOTIFY), all in
     /// <see cref="PostgresOptions.Schema"/>, created or migrated at start. Call before other hosted services are added.
+    /// With <paramref name="rawStore"/> false the raw messages are left to another <see cref="IRawStore"/> the caller
+    /// registers (an S3-compatible bucket, <c>MailTumble:Postgres:RawStore: s3</c>); everything else stays in PostgreSQL.
     /// </summary>
-    public static IServiceCollection AddMailTumblePostgres(this IServiceCollection services, Action<PostgresOptions> configure)
+    public static IServiceCollection AddMailTumblePostgres(this IServiceCollection services, Action<PostgresOptions> configure, bool rawStore = true)
     {
         services.AddOptions<PostgresOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(sp =>
@@ -37,7 +39,11 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<PostgresOutgoingQueue>());
         services.AddSingleton<IStorageState, PostgresStorageState>();
         services.AddSingleton<IDeliveryStatusStore, PostgresDeliveryStatusStore>();
-        services.AddSingleton<IRawStore, PostgresRawStore>();
+        if (rawStore)
+        {
+            services.AddSingleton<IRawStore, PostgresRawStore>();
+        }
+
         services.AddSingleton<IHeldStore, PostgresHeldStore>();
         services.AddSingleton<ISenderRuleStore, PostgresSenderRuleStore>();
         services.AddSingleton<PostgresFeedbackStore>();

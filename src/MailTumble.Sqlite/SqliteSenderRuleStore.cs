@@ -10,10 +10,9 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
 {
     private readonly SqliteDatabase _database;
     private readonly SqliteWriter _writer;
-    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(2);
     private readonly TimeProvider _time;
     private readonly bool _firstContactDefault;
-    private volatile SenderRuleSnapshot? _snapshot;
+    private readonly SenderRuleCache _cache;
 
     public SqliteSenderRuleStore(SqliteDatabase database, SqliteWriter writer, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
@@ -21,6 +20,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
         _database = database;
         _writer = writer;
         _time = time;
+        _cache = new SenderRuleCache(time, LoadAsync);
     }
 
     public async Task SetAsync(SenderRule rule, CancellationToken cancellationToken)
@@ -43,7 +43,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
                 return command.ExecuteNonQuery();
             },
             cancellationToken).ConfigureAwait(false);
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public async Task<bool> RemoveAsync(string pattern, string? alias, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
                 return command.ExecuteNonQuery() > 0;
             },
             cancellationToken).ConfigureAwait(false);
-        _snapshot = null;
+        _cache.Invalidate();
         return removed;
     }
 
@@ -77,7 +77,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
     {
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
-        var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await _cache.GetAsync(cancellationToken).ConfigureAwait(false);
         var rules = snapshot.RulesFor(scope, senders);
         var firstContact = snapshot.FirstContactFor(scope);
 
@@ -97,18 +97,12 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
     }
 
     /// <summary>
-    /// Rules and first-contact settings are few and read for every message: they are kept in memory,
-    /// reloaded every two seconds (changes made by another process, e.g. the CLI) and at once after a
-    /// change made here.
+    /// Every rule and first-contact setting, for the <see cref="SenderRuleCache"/>: they are few and read for every
+    /// message, so they are kept in memory, reloaded every two seconds (changes made by another process, e.g. the CLI)
+    /// and at once after a change made here.
     /// </summary>
-    private async Task<SenderRuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SenderRule> Rules, IReadOnlyDictionary<string, bool> FirstContact)> LoadAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
-        {
-            return current;
-        }
-
         await using var connection = _database.Open();
         await using var rulesCommand = connection.CreateCommand();
         rulesCommand.CommandText = "SELECT pattern, alias, action, silent, created_at, created_by, note FROM sender_rules";
@@ -124,9 +118,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
             }
         }
 
-        var snapshot = new SenderRuleSnapshot(rules, firstContact, now);
-        _snapshot = snapshot;
-        return snapshot;
+        return (rules, firstContact);
     }
 
     public async Task SetFirstContactAsync(string? alias, bool? enabled, CancellationToken cancellationToken)
@@ -146,7 +138,7 @@ internal sealed class SqliteSenderRuleStore : ISenderRuleStore
                 return command.ExecuteNonQuery();
             },
             cancellationToken).ConfigureAwait(false);
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public Task RememberAsync(IReadOnlyCollection<(string Alias, string Sender)> pairs, CancellationToken cancellationToken)

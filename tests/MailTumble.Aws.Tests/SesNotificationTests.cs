@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MailTumble.Aws.Ingress;
+using MailTumble.Aws.Notifications;
 
 namespace MailTumble.Aws.Tests;
 
@@ -18,8 +19,8 @@ public sealed class SesNotificationTests
     public void The_sns_envelope_and_the_raw_ses_json_give_the_same_receipt()
     {
         var envelope = JsonSerializer.Serialize(new Dictionary<string, string> { ["Type"] = "Notification", ["MessageId"] = "sns-1", ["Message"] = Ses });
-        var viaSns = SesNotificationParser.Parse(envelope)!;
-        var raw = SesNotificationParser.Parse(Ses)!;
+        var viaSns = SesNotificationParser.ParseReceipt(envelope)!;
+        var raw = SesNotificationParser.ParseReceipt(Ses)!;
 
         Assert.Equal("o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1", viaSns.MessageId);
         Assert.Equal("alice@sender.example", viaSns.Source);
@@ -34,10 +35,10 @@ public sealed class SesNotificationTests
     [Fact]
     public void Subscription_confirmations_and_other_notifications_are_not_receipts()
     {
-        Assert.Null(SesNotificationParser.Parse("""{"Type":"SubscriptionConfirmation","SubscribeURL":"https://example"}"""));
-        Assert.Null(SesNotificationParser.Parse("""{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION"}"""));
-        Assert.Throws<FormatException>(() => SesNotificationParser.Parse("not json"));
-        Assert.Throws<FormatException>(() => SesNotificationParser.Parse(Ses.Replace("\"bucketName\":\"in-bucket\",", string.Empty, StringComparison.Ordinal)));
+        Assert.Null(SesNotificationParser.ParseReceipt("""{"Type":"SubscriptionConfirmation","SubscribeURL":"https://example"}"""));
+        Assert.Null(SesNotificationParser.ParseReceipt("""{"notificationType":"AMAZON_SES_SETUP_NOTIFICATION"}"""));
+        Assert.Throws<FormatException>(() => SesNotificationParser.ParseReceipt("not json"));
+        Assert.Throws<FormatException>(() => SesNotificationParser.ParseReceipt(Ses.Replace("\"bucketName\":\"in-bucket\",", string.Empty, StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -54,7 +55,7 @@ public sealed class SesNotificationTests
             .Replace("\"spamVerdict\":{\"status\":\"PASS\"}", $"\"spamVerdict\":{{\"status\":\"{spam}\"}}", StringComparison.Ordinal)
             .Replace("\"dmarcVerdict\":{\"status\":\"FAIL\"}", $"\"dmarcVerdict\":{{\"status\":\"{dmarc}\"}}", StringComparison.Ordinal)
             .Replace("REJECT", dmarcPolicy, StringComparison.Ordinal);
-        var (action, reason) = SesVerdicts.Decide(SesNotificationParser.Parse(json)!, new SesVerdictPolicy());
+        var (action, reason) = SesVerdicts.Decide(SesNotificationParser.ParseReceipt(json)!, new SesVerdictPolicy());
         Assert.Equal(expected, action);
         Assert.Equal(expected == VerdictAction.Pass, reason.Length == 0);
     }
@@ -62,20 +63,20 @@ public sealed class SesNotificationTests
     [Fact]
     public void Verdict_policy_is_configurable_per_verdict()
     {
-        var receipt = SesNotificationParser.Parse(Ses)!;
+        var receipt = SesNotificationParser.ParseReceipt(Ses)!;
         Assert.Equal(VerdictAction.Hold, SesVerdicts.Decide(receipt, new SesVerdictPolicy { DmarcReject = VerdictAction.Pass, Spf = VerdictAction.Hold }).Action);
     }
 
     [Fact]
     public void The_spf_dkim_and_dmarc_verdicts_are_the_authentication_results_a_reply_is_checked_against()
     {
-        var results = SesVerdicts.Authentication(SesNotificationParser.Parse(Ses)!)!;
+        var results = SesVerdicts.Authentication(SesNotificationParser.ParseReceipt(Ses)!)!;
         Assert.Equal(["spf=fail", "dkim=gray", "dmarc=fail"], results.Checks.Select(c => $"{c.Method}={c.Result}"));
         Assert.All(results.Checks, c => Assert.Null(c.Domain));
         Assert.Contains("o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1", results.Source, StringComparison.Ordinal);
 
         var without = Ses.Replace("\"spfVerdict\":{\"status\":\"FAIL\"},", string.Empty, StringComparison.Ordinal)
             .Replace("\"dkimVerdict\":{\"status\":\"GRAY\"},\"dmarcVerdict\":{\"status\":\"FAIL\"},", string.Empty, StringComparison.Ordinal);
-        Assert.Null(SesVerdicts.Authentication(SesNotificationParser.Parse(without)!));
+        Assert.Null(SesVerdicts.Authentication(SesNotificationParser.ParseReceipt(without)!));
     }
 }

@@ -52,6 +52,25 @@ public sealed class BackendFamilyCompositionTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Postgres_with_raw_messages_in_s3_answers_the_raw_store_from_s3_and_every_other_port_from_postgres()
+    {
+        var services = Compose("postgres", new() { ["MailTumble:Postgres:RawStore"] = "s3" });
+        Type[] ports = [.. Ports, typeof(IFeedbackHistory), typeof(IStorageState), typeof(IAliasCounterStore)];
+        foreach (var port in ports)
+        {
+            Assert.True(services.Count(d => d.ServiceType == port && !d.IsKeyedService) == 1, $"postgres+s3: {port.Name} is registered {services.Count(d => d.ServiceType == port && !d.IsKeyedService)} times");
+        }
+
+        await using var provider = services.BuildServiceProvider();
+        foreach (var port in ports)
+        {
+            var type = provider.GetRequiredService(port).GetType();
+            var (expected, assembly) = port == typeof(IRawStore) ? ("S3RawStore", "MailTumble.Aws") : (type.Name, "MailTumble.Postgres");
+            Assert.True(type.Name == expected && type.Assembly.GetName().Name == assembly, $"postgres+s3: {port.Name} is answered by {type.FullName} from {type.Assembly.GetName().Name}");
+        }
+    }
+
     [Theory]
     [InlineData("embedded", "map")]
     [InlineData("aws", "sqlite")]

@@ -53,6 +53,39 @@ public sealed class CliStartupErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("serve")]
+    [InlineData("held approve --all")]
+    public async Task Raw_messages_in_s3_without_a_bucket_exit_78_naming_the_bucket_setting(string command)
+    {
+        // The database is unreachable too: the setting is checked before anything connects (else this would be 75). A CLI
+        // command checks it when it needs the raw store, as held approve does.
+        var result = await RunWithAsync(
+            new()
+            {
+                ["MailTumble:Backend"] = "postgres",
+                ["MailTumble:Postgres:ConnectionString"] = $"Host=127.0.0.1;Port={TestSmtpSink.FreePort()};Username=nobody;Timeout=2",
+                ["MailTumble:Postgres:RawStore"] = "s3",
+                ["MailTumble:Aws:ServiceUrl"] = "http://127.0.0.1:1",
+            },
+            string.Empty,
+            command.Split(' '));
+        Assert.Equal(78, result.Code);
+        Assert.StartsWith("mailtumble: invalid setting: MailTumble:Aws:S3BucketName (S3_BUCKET_NAME) is required for the S3 raw store", result.Err, StringComparison.Ordinal);
+        Assert.Contains("MailTumble:Postgres:RawStore s3", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_postgres_raw_store_exits_78_naming_the_setting()
+    {
+        var result = await RunWithAsync(
+            new() { ["MailTumble:Backend"] = "postgres", ["MailTumble:Postgres:ConnectionString"] = "Host=127.0.0.1;Port=1;Username=nobody", ["MailTumble:Postgres:RawStore"] = "gcs" },
+            string.Empty,
+            "serve");
+        Assert.Equal(78, result.Code);
+        Assert.Equal("mailtumble: invalid setting: MailTumble:Postgres:RawStore is 'gcs'; expected one of: postgres, s3\n", result.Err);
+    }
+
+    [Theory]
     [InlineData("approve")]
     [InlineData("reject")]
     public async Task Deciding_an_id_that_is_not_held_exits_67_naming_it(string decision)

@@ -1,8 +1,8 @@
 using System.Text;
+using MailTumble.Aws.Feedback;
 using MailTumble.Cli;
 using MailTumble.Core.Bounces;
 using MailTumble.Core.Feedback;
-using MailTumble.Core.Feedback.Sns;
 using MailTumble.Hosting;
 using MailTumble.Testing;
 using MailTumble.Testing.Feedback;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MailTumble.Aws.Feedback;
 using MailTumble.Core.Aliases;
-using MailTumble.Core.Feedback.Sns;
 using MailTumble.Testing.Feedback;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using MailTumble.Core.Feedback.Sns;
+using MailTumble.Aws.Feedback;
 
 namespace MailTumble.Tests;
 

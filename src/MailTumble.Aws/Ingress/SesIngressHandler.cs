@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using MailTumble.Aws.Notifications;
 using MailTumble.Core.Receiving;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -33,7 +34,7 @@ internal sealed partial class SesIngressHandler : IQueueMessageHandler
         SesReceipt? receipt;
         try
         {
-            receipt = SesNotificationParser.Parse(body);
+            receipt = SesNotificationParser.ParseReceipt(body);
         }
         catch (FormatException ex)
         {

@@ -15,7 +15,6 @@ namespace MailTumble.Aws.Moderation;
 /// </summary>
 internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
 {
-    private static readonly TimeSpan SnapshotLifetime = TimeSpan.FromSeconds(2);
     private const string Rules = "rules";
     private const string FirstContact = "first-contact";
     private const string KnownPrefix = "known#";
@@ -26,13 +25,14 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
     private readonly DynamoDbStateTable _table;
     private readonly TimeProvider _time;
     private readonly bool _firstContactDefault;
-    private volatile SenderRuleSnapshot? _snapshot;
+    private readonly SenderRuleCache _cache;
 
     public DynamoDbSenderRuleStore(DynamoDbStateTable table, TimeProvider time, IOptions<ModerationOptions>? options = null)
     {
         _table = table;
         _time = time;
         _firstContactDefault = options?.Value.FirstContact ?? true;
+        _cache = new SenderRuleCache(time, LoadAsync);
     }
 
     public async Task SetAsync(SenderRule rule, CancellationToken cancellationToken)
@@ -56,7 +56,7 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
         }
 
         await _table.Client.PutItemAsync(new PutItemRequest { TableName = _table.Name, Item = item }, cancellationToken).ConfigureAwait(false);
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public async Task<bool> RemoveAsync(string pattern, string? alias, CancellationToken cancellationToken)
@@ -70,7 +70,7 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
                 ReturnValues = Amazon.DynamoDBv2.ReturnValue.ALL_OLD,
             },
             cancellationToken).ConfigureAwait(false);
-        _snapshot = null;
+        _cache.Invalidate();
         return response.Attributes is { Count: > 0 };
     }
 
@@ -89,7 +89,7 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
     {
         ArgumentNullException.ThrowIfNull(senders);
         var scope = Scope(alias);
-        var snapshot = await SnapshotAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = await _cache.GetAsync(cancellationToken).ConfigureAwait(false);
         var rules = snapshot.RulesFor(scope, senders);
         var firstContact = snapshot.FirstContactFor(scope);
 
@@ -121,7 +121,7 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
                 cancellationToken).ConfigureAwait(false);
         }
 
-        _snapshot = null;
+        _cache.Invalidate();
     }
 
     public async Task RememberAsync(IReadOnlyCollection<(string Alias, string Sender)> pairs, CancellationToken cancellationToken)
@@ -152,14 +152,8 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
         }
     }
 
-    private async Task<SenderRuleSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SenderRule> Rules, IReadOnlyDictionary<string, bool> FirstContact)> LoadAsync(CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (_snapshot is { } current && now - current.LoadedAt < SnapshotLifetime)
-        {
-            return current;
-        }
-
         var rules = await ReadRulesAsync(cancellationToken).ConfigureAwait(false);
         var firstContact = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var item in await QueryAsync(FirstContact, cancellationToken).ConfigureAwait(false))
@@ -167,9 +161,7 @@ internal sealed class DynamoDbSenderRuleStore : ISenderRuleStore
             firstContact[item[DynamoDbStateTable.Sk].S[ScopePrefix.Length..]] = item["on"].BOOL == true;
         }
 
-        var snapshot = new SenderRuleSnapshot(rules, firstContact, now);
-        _snapshot = snapshot;
-        return snapshot;
+        return (rules, firstContact);
     }
 
     private async Task<List<SenderRule>> ReadRulesAsync(CancellationToken cancellationToken) =>

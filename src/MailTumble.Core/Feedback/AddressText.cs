@@ -1,8 +1,12 @@
 namespace MailTumble.Core.Feedback;
 
-/// <summary>Pulls the bare address out of report fields such as <c>rfc822; john@x</c> or <c>John &lt;john@x&gt;</c>.</summary>
-internal static class AddressText
+/// <summary>
+/// Pulls the bare address out of report fields such as <c>rfc822; john@x</c> or <c>John &lt;john@x&gt;</c>, and the
+/// signed bounce addresses out of a text: every parser of reports, in Core or an adapter, reads them alike.
+/// </summary>
+public static class AddressText
 {
+    /// <summary>The address in a report field, lower case; empty when there is none.</summary>
     public static string Bare(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))

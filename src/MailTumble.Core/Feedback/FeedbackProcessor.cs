@@ -1,7 +1,5 @@
-using System.Text.Json;
-using MailTumble.Core.Bounces;
 using MailTumble.Core.Aliases;
-using MailTumble.Core.Feedback.Sns;
+using MailTumble.Core.Bounces;
 using MailTumble.Core.Replies;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,10 +11,12 @@ namespace MailTumble.Core.Feedback;
 /// SES through SQS (<see cref="ProcessSnsEnvelopeAsync"/>) or SNS HTTPS, DSNs and ARF reports by SMTP
 /// (<see cref="ProcessMailAsync"/>), and files. Events are attributed to the exact delivery (signed bounce
 /// address, else the provider's message id), never to a target address alone, and each counts once.
+/// Provider JSON (SNS, SES) is read by an adapter through <see cref="IFeedbackDocumentReader"/>.
 /// </summary>
 public sealed partial class FeedbackProcessor
 {
     private readonly IFeedbackStore _store;
+    private readonly IFeedbackDocumentReader _reader;
     private readonly IAliasDirectory _directory;
     private readonly IAliasAdmin? _admin;
     private readonly BounceAddress _bounces;
@@ -32,6 +32,7 @@ public sealed partial class FeedbackProcessor
     /// </summary>
     public FeedbackProcessor(
         IFeedbackStore store,
+        IFeedbackDocumentReader reader,
         IAliasDirectory directory,
         BounceAddress bounces,
         IOptions<FeedbackOptions> options,
@@ -43,6 +44,7 @@ public sealed partial class FeedbackProcessor
     {
         _replies = masking?.Aliases;
         _store = store;
+        _reader = reader;
         _directory = directory;
         _admin = admin;
         _bounces = bounces;
@@ -57,20 +59,27 @@ public sealed partial class FeedbackProcessor
     /// notification or (raw message delivery) the SES notification itself. The queue is trusted, so the
     /// SNS signature is not checked here. Throws <see cref="FormatException"/> for a body that is neither.
     /// </summary>
-    public Task<FeedbackResult> ProcessSnsEnvelopeAsync(string json, CancellationToken cancellationToken) =>
-        ProcessJsonAsync(json, FeedbackOrigin.Ses, cancellationToken);
+    public async Task<FeedbackResult> ProcessSnsEnvelopeAsync(string json, CancellationToken cancellationToken) =>
+        await ProcessAsync(_reader.Read(json), FeedbackOrigin.Ses, cancellationToken).ConfigureAwait(false);
 
-    /// <summary>Processes an SES notification's JSON; <paramref name="snsMessageId"/> keys events that have no id of their own.</summary>
-    public async Task<FeedbackResult> ProcessSesJsonAsync(string json, string? snsMessageId, FeedbackOrigin origin, CancellationToken cancellationToken)
+    /// <summary>
+    /// Processes what an adapter read from a provider's document (<see cref="IFeedbackDocumentReader"/>, the SNS HTTPS
+    /// subscription): its events, as coming from <paramref name="origin"/>, or the reason it holds no report.
+    /// </summary>
+    public async Task<FeedbackResult> ProcessAsync(FeedbackReading reading, FeedbackOrigin origin, CancellationToken cancellationToken)
     {
-        using var document = Parse(json);
-        if (!SesNotificationParser.IsSes(document.RootElement))
+        ArgumentNullException.ThrowIfNull(reading);
+        if (reading.NotAReport is { } reason)
         {
-            LogNotFeedback(_logger, snsMessageId ?? "(no id)");
-            return FeedbackResult.NotAReport($"SNS message {snsMessageId ?? "(no id)"}: not an SES bounce, complaint or delivery notification");
+            if (reading.IgnoredId is { } id)
+            {
+                LogNotFeedback(_logger, id);
+            }
+
+            return FeedbackResult.NotAReport(reason);
         }
 
-        return await ProcessAsync(Retag(SesNotificationParser.Parse(document.RootElement, snsMessageId), origin), cancellationToken).ConfigureAwait(false);
+        return await ProcessAsync(Retag(reading.Events, origin), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Processes a DSN, an ARF report or a non-standard bounce that arrived as mail (to <paramref name="envelopeRecipient"/>).</summary>
@@ -112,25 +121,8 @@ public sealed partial class FeedbackProcessor
         return total;
     }
 
-    private async Task<FeedbackResult> ProcessJsonAsync(string json, FeedbackOrigin origin, CancellationToken cancellationToken)
-    {
-        using var document = Parse(json);
-        var root = document.RootElement;
-        if (SnsMessage.IsEnvelope(root))
-        {
-            var sns = SnsMessage.Parse(root);
-            return sns.Type == "Notification"
-                ? await ProcessSesJsonAsync(sns.Message, sns.MessageId, origin, cancellationToken).ConfigureAwait(false)
-                : FeedbackResult.NotAReport($"SNS message {sns.MessageId}: a {sns.Type}, not a notification");
-        }
-
-        if (SesNotificationParser.IsSes(root))
-        {
-            return await ProcessAsync(Retag(SesNotificationParser.Parse(root, null), origin), cancellationToken).ConfigureAwait(false);
-        }
-
-        throw new FormatException("the JSON is neither an SNS message nor an SES notification");
-    }
+    private async Task<FeedbackResult> ProcessJsonAsync(string json, FeedbackOrigin origin, CancellationToken cancellationToken) =>
+        await ProcessAsync(_reader.Read(json), origin, cancellationToken).ConfigureAwait(false);
 
     private async Task<FeedbackResult> ProcessOneAsync(FeedbackEvent feedback, CancellationToken cancellationToken)
     {
@@ -306,18 +298,6 @@ public sealed partial class FeedbackProcessor
 
     private static IReadOnlyList<FeedbackEvent> Retag(IReadOnlyList<FeedbackEvent> events, FeedbackOrigin origin) =>
         events.Select(e => e with { Origin = origin }).ToList();
-
-    private static JsonDocument Parse(string json)
-    {
-        try
-        {
-            return JsonDocument.Parse(json);
-        }
-        catch (JsonException ex)
-        {
-            throw new FormatException("not valid JSON: " + ex.Message, ex);
-        }
-    }
 
     [LoggerMessage(EventId = 1110, Level = LogLevel.Information, Message = "Feedback {Type} ({BounceType} {SubType}) for alias <{Alias}> delivery {DeliveryId}: {Detail}")]
     private static partial void LogApplied(ILogger logger, FeedbackType type, BounceType bounceType, string? subType, string alias, string deliveryId, string? detail);

@@ -1,16 +1,16 @@
 using MailTumble.Core.Addressing;
-using MailTumble.Core.Feedback.Sns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MailTumble.Core.Feedback;
 
-/// <summary>Registers feedback processing (needs an <see cref="IFeedbackStore"/> from an adapter).</summary>
+/// <summary>Registers feedback processing (needs an <see cref="IFeedbackStore"/> and an <see cref="IFeedbackDocumentReader"/> from adapters).</summary>
 public static class FeedbackServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the processor and the SNS handler, with <c>MailTumble:Feedback</c> options. The SNS handler needs an
-    /// <see cref="ISnsHttp"/> and the webhook an <see cref="IStatusChangeNotifier"/> from adapters.
+    /// Adds the processor, with <c>MailTumble:Feedback</c> options. Adapters add the provider formats
+    /// (<see cref="IFeedbackDocumentReader"/>), the SNS subscription (<see cref="Sns.ISnsSubscription"/>) and the webhook
+    /// (<see cref="IStatusChangeNotifier"/>).
     /// </summary>
     public static IServiceCollection AddMailTumbleFeedback(this IServiceCollection services, Action<FeedbackOptions> configure)
     {
@@ -23,8 +23,6 @@ public static class FeedbackServiceCollectionExtensions
             .Validate(o => o.WebhookUrl is null || (o.WebhookUrl.IsAbsoluteUri && o.WebhookUrl.Scheme is "http" or "https"),
                 "MailTumble:Feedback:WebhookUrl must be an absolute http(s) URL")
             .ValidateOnStart();
-        services.TryAddSingleton<SnsVerifier>();
-        services.TryAddSingleton<SnsFeedbackHandler>();
         // The webhook is an adapter (MailTumble.Webhooks); without it, status changes are told to no one.
         services.TryAddSingleton<IStatusChangeNotifier, NullStatusChangeNotifier>();
         services.TryAddSingleton<FeedbackProcessor>();

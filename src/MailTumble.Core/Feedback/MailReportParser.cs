@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using MimeKit;
 
 namespace MailTumble.Core.Feedback;
@@ -23,9 +22,9 @@ internal static class MailReportParser
     /// <summary>
     /// A saved document as the JSON parsers want it: <paramref name="content"/> itself, unless it is a saved email whose
     /// text/plain body is an SES notification or an SNS envelope (an SNS email or email-json subscription; SNS adds an
-    /// unsubscribe footer after the JSON), then that JSON alone.
+    /// unsubscribe footer after the JSON), then that JSON alone. <paramref name="reader"/> knows those formats.
     /// </summary>
-    public static ReadOnlyMemory<byte> JsonIn(ReadOnlyMemory<byte> content)
+    public static ReadOnlyMemory<byte> JsonIn(ReadOnlyMemory<byte> content, IFeedbackDocumentReader reader)
     {
         var text = content.Span.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         if (text.Length == 0 || text[0] == (byte)'{')
@@ -40,19 +39,9 @@ internal static class MailReportParser
             return content;
         }
 
-        try
-        {
-            var json = Encoding.UTF8.GetBytes(body);
-            var reader = new Utf8JsonReader(json);
-            using var document = JsonDocument.ParseValue(ref reader);
-            var root = document.RootElement;
-            var feedback = SesNotificationParser.IsSes(root) || Sns.SnsMessage.IsEnvelope(root);
-            return feedback ? json.AsMemory(0, (int)reader.BytesConsumed) : content;
-        }
-        catch (JsonException)
-        {
-            return content;
-        }
+        var json = Encoding.UTF8.GetBytes(body);
+        var length = reader.FeedbackJsonLength(json);
+        return length > 0 ? json.AsMemory(0, length) : content;
     }
 
     /// <summary>

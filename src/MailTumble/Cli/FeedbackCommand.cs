@@ -36,7 +36,7 @@ internal static class FeedbackCommand
                 content = await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false);
             }
 
-            var report = SavedReport.Read(content);
+            var report = SavedReport.Read(content, services.GetRequiredService<IFeedbackDocumentReader>());
 
             // An SNS envelope is checked as the HTTP endpoint checks it: anyone can write a file that says "complaint".
             if (!result.GetValue(unsigned))
@@ -44,7 +44,7 @@ internal static class FeedbackCommand
                 string? refused;
                 try
                 {
-                    refused = await services.GetRequiredService<SnsFeedbackHandler>().CheckSavedAsync(report, ct).ConfigureAwait(false);
+                    refused = await services.GetRequiredService<ISnsSubscription>().CheckSavedAsync(report, ct).ConfigureAwait(false);
                 }
                 catch (SnsUnavailableException ex)
                 {

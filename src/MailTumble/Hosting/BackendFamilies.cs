@@ -8,6 +8,7 @@ using MailTumble.Postgres;
 using MailTumble.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace MailTumble.Hosting;
 
@@ -72,14 +73,40 @@ internal static class BackendFamilies
         return services;
     }
 
+    /// <summary>The places the postgres family keeps raw messages in, by their <c>MailTumble:Postgres:RawStore</c> name.</summary>
+    public static readonly IReadOnlyList<string> PostgresRawStores = ["postgres", "s3"];
+
     /// <summary>
     /// PostgreSQL (<c>MailTumble:Postgres</c>): every node's queue, raw messages, held mail, sender rules, feedback, delivery
-    /// log and rate budget in one schema, so any number of <c>serve</c> processes on one database act as one relay.
+    /// log and rate budget in one schema, so any number of <c>serve</c> processes on one database act as one relay. With
+    /// <c>MailTumble:Postgres:RawStore: s3</c> the raw messages go to an S3-compatible bucket instead (the AWS family's
+    /// S3 raw store and its <c>MailTumble:Aws:S3BucketName</c>, <c>S3KeyPrefix</c>, <c>ServiceUrl</c> and <c>Region</c>);
+    /// every other port stays in PostgreSQL.
     /// </summary>
     public static IServiceCollection AddMailTumblePostgres(this IServiceCollection services, IConfigurationSection root)
     {
-        services.AddMailTumblePostgres(o => root.GetSection("Postgres").Bind(o));
+        var rawStore = PostgresRawStore(root);
+        services.AddMailTumblePostgres(o => root.GetSection("Postgres").Bind(o), rawStore: rawStore == "postgres");
+        if (rawStore == "s3")
+        {
+            services.AddMailTumbleS3RawStore(o => root.GetSection("Aws").Bind(o));
+        }
+
         return services;
+    }
+
+    /// <summary><c>MailTumble:Postgres:RawStore</c>: <c>postgres</c> (the default) or <c>s3</c>; anything else stops start naming the setting.</summary>
+    public static string PostgresRawStore(IConfiguration root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var name = root["Postgres:RawStore"]?.Trim().ToLowerInvariant();
+        return name switch
+        {
+            null or "" => "postgres",
+            _ when PostgresRawStores.Contains(name) => name,
+            _ => throw new OptionsValidationException("MailTumble:Postgres:RawStore", typeof(string),
+                [$"MailTumble:Postgres:RawStore is '{root["Postgres:RawStore"]}'; expected one of: {string.Join(", ", PostgresRawStores)}"]),
+        };
     }
 
     /// <summary>The SQLite file under the data directory (the embedded family's state, or a process's own in AWS, or the sqlite alias directory).</summary>

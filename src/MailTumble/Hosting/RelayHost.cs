@@ -90,7 +90,10 @@ internal static class RelayHost
         if (family == "postgres")
         {
             var postgres = new Npgsql.NpgsqlConnectionStringBuilder(configuration["MailTumble:Postgres:ConnectionString"]);
-            return $"PostgreSQL {postgres.Host}:{postgres.Port}/{postgres.Database}, schema {configuration["MailTumble:Postgres:Schema"] ?? "mailtumble"} (queue, raw messages and all state shared with the cluster's other nodes)";
+            var where = $"PostgreSQL {postgres.Host}:{postgres.Port}/{postgres.Database}, schema {configuration["MailTumble:Postgres:Schema"] ?? "mailtumble"}";
+            return BackendFamilies.PostgresRawStore(configuration.GetSection("MailTumble")) == "s3"
+                ? $"{where} (queue and all state shared with the cluster's other nodes), raw messages in s3://{aws["S3BucketName"]}/{aws["S3KeyPrefix"]}"
+                : $"{where} (queue, raw messages and all state shared with the cluster's other nodes)";
         }
 
         return family == "aws"

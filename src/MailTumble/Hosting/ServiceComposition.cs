@@ -69,7 +69,7 @@ internal static class ServiceComposition
             DomainSettings.Bind(root, o.Domains);
         });
         services.AddMailTumbleFeedback(o => root.GetSection("Feedback").Bind(o));
-        services.AddMailTumbleSnsHttp();
+        services.AddMailTumbleAwsFeedbackFormats();
         services.AddMailTumbleStatusWebhook();
 
         if (string.IsNullOrWhiteSpace(root["Outbound:Smtp:Host"]))

@@ -3,14 +3,16 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.RegularExpressions;
+using MailTumble.Aws.Notifications;
+using MailTumble.Core.Feedback.Sns;
 
-namespace MailTumble.Core.Feedback.Sns;
+namespace MailTumble.Aws.Feedback;
 
 /// <summary>
 /// Checks SNS signatures: version 1 (SHA1withRSA) and 2 (SHA256withRSA) over the canonical string, with the
 /// certificate from an https <c>sns.&lt;region&gt;.amazonaws.com</c> URL ending in <c>.pem</c>, cached per URL.
 /// </summary>
-public sealed partial class SnsVerifier
+internal sealed partial class SnsVerifier
 {
     private readonly ISnsHttp _http;
     private readonly TimeProvider _time;
@@ -39,7 +41,7 @@ public sealed partial class SnsVerifier
     /// <see cref="SnsUnavailableException"/> when the certificate cannot be fetched for a passing reason
     /// (network failure, timeout, a 5xx answer): SNS should retry rather than be refused.
     /// </summary>
-    internal async Task<string?> VerifyAsync(SnsMessage message, CancellationToken cancellationToken)
+    public async Task<string?> VerifyAsync(SnsMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var algorithm = message.SignatureVersion switch

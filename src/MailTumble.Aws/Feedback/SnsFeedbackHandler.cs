@@ -1,32 +1,36 @@
 using System.Text.Json;
+using MailTumble.Aws.Notifications;
+using MailTumble.Core.Feedback;
+using MailTumble.Core.Feedback.Sns;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace MailTumble.Core.Feedback.Sns;
+namespace MailTumble.Aws.Feedback;
 
 /// <summary>
-/// The SNS HTTPS subscription: only allowlisted topics, only genuinely signed messages; confirms
-/// subscriptions for allowed topics and hands notifications to the <see cref="FeedbackProcessor"/>.
+/// The SNS HTTPS subscription (<see cref="ISnsSubscription"/>): only allowlisted topics, only genuinely signed messages;
+/// confirms subscriptions for allowed topics and hands notifications to the <see cref="FeedbackProcessor"/>.
 /// </summary>
-public sealed partial class SnsFeedbackHandler
+internal sealed partial class SnsFeedbackHandler : ISnsSubscription
 {
     private readonly SnsVerifier _verifier;
     private readonly ISnsHttp _http;
+    private readonly SesFeedbackReader _reader;
     private readonly FeedbackProcessor _processor;
     private readonly HashSet<string> _topics;
     private readonly ILogger<SnsFeedbackHandler> _logger;
 
-    /// <summary>Creates the handler.</summary>
-    public SnsFeedbackHandler(SnsVerifier verifier, ISnsHttp http, FeedbackProcessor processor, IOptions<FeedbackOptions> options, ILogger<SnsFeedbackHandler> logger)
+    public SnsFeedbackHandler(SnsVerifier verifier, ISnsHttp http, SesFeedbackReader reader, FeedbackProcessor processor, IOptions<FeedbackOptions> options, ILogger<SnsFeedbackHandler> logger)
     {
         _verifier = verifier;
         _http = http;
+        _reader = reader;
         _processor = processor;
         _topics = new HashSet<string>(options.Value.SnsTopicArns.Select(t => t.Trim()), StringComparer.Ordinal);
         _logger = logger;
     }
 
-    /// <summary>Handles one POSTed SNS message body.</summary>
+    /// <inheritdoc />
     public async Task<SnsResult> HandleAsync(string body, CancellationToken cancellationToken)
     {
         SnsMessage message;
@@ -64,7 +68,7 @@ public sealed partial class SnsFeedbackHandler
         switch (message.Type)
         {
             case "Notification":
-                var feedback = await _processor.ProcessSesJsonAsync(message.Message, message.MessageId, FeedbackOrigin.Ses, cancellationToken).ConfigureAwait(false);
+                var feedback = await _processor.ProcessAsync(_reader.ReadNotification(message.Message, message.MessageId), FeedbackOrigin.Ses, cancellationToken).ConfigureAwait(false);
                 return new SnsResult(SnsOutcome.Accepted, Feedback: feedback);
             case "SubscriptionConfirmation":
                 if (!SnsVerifier.IsSnsUrl(message.SubscribeUrl, pem: false))
@@ -93,12 +97,7 @@ public sealed partial class SnsFeedbackHandler
         }
     }
 
-    /// <summary>
-    /// For a saved document (<c>feedback ingest</c>): null when it is not an SNS message at all, else the same checks as
-    /// <see cref="HandleAsync"/> (an allowlisted topic, a genuine SNS signature) and null only when they pass, or why
-    /// they do not. Throws <see cref="SnsUnavailableException"/> when the certificate cannot be fetched for a passing
-    /// reason.
-    /// </summary>
+    /// <inheritdoc />
     public async Task<string?> CheckSavedAsync(SavedReport report, CancellationToken cancellationToken)
     {
         // An envelope in a saved email (email-json subscription) is checked as one in a file: SavedReport unwrapped it.
@@ -148,15 +147,15 @@ public sealed partial class SnsFeedbackHandler
         return new SnsResult(SnsOutcome.Forbidden, reason);
     }
 
-    [LoggerMessage(EventId = 1120, Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
+    [LoggerMessage(EventId = 3120, Level = LogLevel.Warning, Message = "Refused SNS {Type} {MessageId} from {TopicArn}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string type, string messageId, string topicArn, string reason);
 
-    [LoggerMessage(EventId = 1121, Level = LogLevel.Warning, Message = "Could not verify SNS {Type} {MessageId} now; answered 503 so SNS retries: {Reason}")]
+    [LoggerMessage(EventId = 3121, Level = LogLevel.Warning, Message = "Could not verify SNS {Type} {MessageId} now; answered 503 so SNS retries: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string type, string messageId, string reason);
 
-    [LoggerMessage(EventId = 1122, Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
+    [LoggerMessage(EventId = 3122, Level = LogLevel.Information, Message = "Confirmed the SNS subscription to {TopicArn}")]
     private static partial void LogConfirmed(ILogger logger, string topicArn);
 
-    [LoggerMessage(EventId = 1123, Level = LogLevel.Information, Message = "SNS unsubscribed us from {TopicArn}")]
+    [LoggerMessage(EventId = 3123, Level = LogLevel.Information, Message = "SNS unsubscribed us from {TopicArn}")]
     private static partial void LogUnsubscribed(ILogger logger, string topicArn);
 }

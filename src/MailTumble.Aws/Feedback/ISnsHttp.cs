@@ -1,4 +1,4 @@
-namespace MailTumble.Core.Feedback.Sns;
+namespace MailTumble.Aws.Feedback;
 
 /// <summary>
 /// Port: the two HTTPS calls SNS handling makes. The verifier checks every URL's host before calling,

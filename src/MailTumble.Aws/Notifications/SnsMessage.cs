@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MailTumble.Core.Feedback.Sns;
+namespace MailTumble.Aws.Notifications;
 
 /// <summary>An SNS message (HTTPS POST body, or an SQS message body without raw delivery): the fields that are signed and checked.</summary>
 /// <param name="Type">Notification, SubscriptionConfirmation or UnsubscribeConfirmation.</param>
