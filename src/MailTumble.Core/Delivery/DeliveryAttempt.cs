@@ -18,6 +18,8 @@ namespace MailTumble.Core.Delivery;
 /// </summary>
 internal sealed partial class DeliveryAttempt
 {
+    // Bodies up to this size are read into memory before the slot (see PrefetchAsync).
+    private const long PrefetchLimit = 1024 * 1024;
     private readonly IOutgoingQueue _queue;
     private readonly IRawStore _raw;
     private readonly IAliasDirectory _directory;
@@ -107,10 +109,11 @@ internal sealed partial class DeliveryAttempt
         SendResult result;
         TimeSpan elapsed;
         TimeSpan waited;
+        body = await PrefetchAsync(body, item.BodyOffset, stoppingToken).ConfigureAwait(false);
         await using (body.ConfigureAwait(false))
         {
-            body.Seek(item.BodyOffset, SeekOrigin.Begin);
-            var headers = Sign(item, body);
+            var bodyStart = body.Position;
+            var headers = Sign(item, body, bodyStart);
             await _sender.WarmUpAsync(stoppingToken).ConfigureAwait(false);
             using var turn = _pacer.BeginTurn();
             if (turn is null)
@@ -153,7 +156,7 @@ internal sealed partial class DeliveryAttempt
     /// The header block to send: DKIM-signed when its From domain has a key. The body is hashed as it streams from the
     /// store and positioned at its start again. A message that cannot be signed goes out unsigned (logged), never lost.
     /// </summary>
-    private ReadOnlyMemory<byte> Sign(OutgoingItem item, Stream body)
+    private ReadOnlyMemory<byte> Sign(OutgoingItem item, Stream body, long bodyStart)
     {
         if (_dkim is null)
         {
@@ -171,7 +174,35 @@ internal sealed partial class DeliveryAttempt
         }
         finally
         {
-            body.Seek(item.BodyOffset, SeekOrigin.Begin);
+            body.Seek(bodyStart, SeekOrigin.Begin);
+        }
+    }
+
+    /// <summary>
+    /// Positions the stored message at its body and, when the body is at most <see cref="PrefetchLimit"/>, reads it into
+    /// memory before the slot: a store's reads after it (a file read is a thread-pool hop on Linux, PostgreSQL and S3
+    /// are network round trips) would otherwise hold the content back while intake keeps the pool busy. Larger bodies
+    /// stream from the store as before.
+    /// </summary>
+    private static async Task<Stream> PrefetchAsync(Stream stored, long bodyOffset, CancellationToken cancellationToken)
+    {
+        try
+        {
+            stored.Seek(bodyOffset, SeekOrigin.Begin);
+            if (stored.Length - bodyOffset > PrefetchLimit)
+            {
+                return stored;
+            }
+
+            var bytes = new byte[stored.Length - bodyOffset];
+            await stored.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            await stored.DisposeAsync().ConfigureAwait(false);
+            return new MemoryStream(bytes, writable: false);
+        }
+        catch
+        {
+            await stored.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 

@@ -17,11 +17,12 @@ public sealed class SendPacer
     private readonly SlidingCounter _throttled;
     private readonly SlidingCounter _failed;
     private readonly Lock _gate = new();
-    // Sends may reach the provider a few milliseconds apart from how they left (their own network and
-    // processing); 5 ms of slack per window (0.5% at one second) keeps such jitter from adding one too many.
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(5);
+    // A send that reaches its slot late (a stall of the process, a slow exchange before the content) may still use it
+    // for this long, as long as no second holds more than the rate; older missed slots are gone.
+    private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(1);
     private readonly SlotClock _clock;
     private readonly Queue<TimeSpan> _released = new(); // instants on _clock
+    private TimeSpan? _lastRelease;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private int _pending;
     private long _throttledTotal;
@@ -33,7 +34,7 @@ public sealed class SendPacer
     {
         _time = time;
         // The whole rate until the family's rate budget says what this node's share is (SetShare).
-        _bucket = new TokenBucket(options.MaxSendRate, 1, time);
+        _bucket = new TokenBucket(options.MaxSendRate, 1, time) { CatchUp = CatchUp };
         _clock = _bucket.Clock;
         _rate = new RateController(_bucket, options.MaxSendRate, time);
         _quota = options.DailyQuota is { } limit ? new DailyQuota(limit, time) : null;
@@ -112,6 +113,12 @@ public sealed class SendPacer
         }
 
         var ahead = Interlocked.Increment(ref _pending) - 1;
+        if (ahead == 0)
+        {
+            // Nobody was on the way: the slots that passed were not missed, just unused, and are not made up.
+            _bucket.Floor();
+        }
+
         return new SendTurn(this, ahead);
     }
 
@@ -130,7 +137,7 @@ public sealed class SendPacer
 
     /// <summary>
     /// How long before its slot a send should begin: twice what the exchange before the content takes, plus 20 ms. A
-    /// send that arrives early waits a little at the gate; one that arrives late loses its slot for good.
+    /// send that arrives early waits a little at the gate; one that arrives late still takes its slot (within a second).
     /// </summary>
     internal TimeSpan Lead => TimeSpan.FromTicks(Math.Min((2 * Volatile.Read(ref _preliminaryTicks)) + (20 * TimeSpan.TicksPerMillisecond), 2 * TimeSpan.TicksPerSecond));
 
@@ -148,11 +155,12 @@ public sealed class SendPacer
     internal void Abandoned() => Interlocked.Decrement(ref _pending);
 
     /// <summary>
-    /// Admits a release now and returns null when it keeps every window of N releases at least N / rate apart
-    /// (N = the rate rounded up, so one second at whole rates), plus 5 ms of slack; otherwise returns when it may go.
-    /// Slots are spaced exactly, but a timer that wakes a few milliseconds late and then on time would squeeze one
-    /// send too many into a second; this log of actual releases keeps every second at or below the rate, as a
-    /// provider counts it. Fractional rates (a process's share of the provider's) are not rounded down.
+    /// Admits a release now and returns null when, counting it, no window of <c>N / rate</c> holds more than N releases
+    /// (N = the rate rounded up, so one second at whole rates) and it is at least half a slot after the previous one;
+    /// otherwise returns when it may go. The slots (<see cref="TokenBucket"/>) are spaced exactly, and a late send may
+    /// still take its missed slot; this log of actual releases keeps every window at or below the rate as a provider
+    /// counts it (a timer that wakes late and then on time, or sends catching up), and the half-slot spacing keeps
+    /// sends that catch up from leaving back to back. Fractional rates (a node's share) are not rounded down.
     /// </summary>
     internal TimeSpan? Admit()
     {
@@ -161,12 +169,14 @@ public sealed class SendPacer
             var now = _clock.Now;
             var rate = _rate.CurrentRate;
             var limit = Math.Max(1, (int)Math.Ceiling(rate - 1e-9));
-            var window = TimeSpan.FromSeconds(limit / rate) + Slack;
+            var window = TimeSpan.FromSeconds(limit / rate);
+            var spacing = TimeSpan.FromSeconds(0.5 / rate);
             while (_released.Count > 0 && now - _released.Peek() >= window)
             {
                 _released.Dequeue();
             }
 
+            TimeSpan? later = null;
             if (_released.Count >= limit)
             {
                 // Trimmed to the limit in force (the rate may have been cut), oldest first.
@@ -175,10 +185,21 @@ public sealed class SendPacer
                     _released.Dequeue();
                 }
 
-                return _released.Peek() + window;
+                later = _released.Peek() + window;
+            }
+
+            if (_lastRelease is { } last && now - last < spacing && (later is null || later < last + spacing))
+            {
+                later = last + spacing;
+            }
+
+            if (later is not null)
+            {
+                return later;
             }
 
             _released.Enqueue(now);
+            _lastRelease = now;
             return null;
         }
     }

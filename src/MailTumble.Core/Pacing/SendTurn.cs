@@ -4,7 +4,8 @@ namespace MailTumble.Core.Pacing;
 /// One send's claim on the rate budget. <see cref="ApproachAsync"/> waits until shortly before the slot this send
 /// will likely get; the sender then opens the transaction (MAIL, RCPT, DATA) and awaits <see cref="EnterAsync"/>
 /// right before the content, which reserves the actual slot and waits for it. Reserving at the last moment means a
-/// slow exchange delays only its own message instead of bunching it with the next one at the provider.
+/// slow exchange delays only its own message instead of bunching it with the next one at the provider; a send that
+/// reaches the content after its slot still takes it (a missed slot is made up within the second, not lost).
 /// </summary>
 public sealed class SendTurn : IDisposable
 {
@@ -50,11 +51,13 @@ public sealed class SendTurn : IDisposable
         }
 
         var start = time.GetTimestamp();
+        // Both waits resume on the pacing clock's own thread, so the content leaves at the slot however busy the
+        // thread pool is (the sender writes it without waiting on anything else until the provider's reply).
         var slot = _pacer.Bucket.ReserveSlot();
-        await _pacer.Clock.WaitUntilAsync(slot, cancellationToken).ConfigureAwait(false);
+        await _pacer.Clock.WaitForReleaseAsync(slot, cancellationToken).ConfigureAwait(false);
         while (_pacer.Admit() is { } later)
         {
-            await _pacer.Clock.WaitUntilAsync(later, cancellationToken).ConfigureAwait(false);
+            await _pacer.Clock.WaitForReleaseAsync(later, cancellationToken).ConfigureAwait(false);
         }
 
         SlotWait += time.GetElapsedTime(start);

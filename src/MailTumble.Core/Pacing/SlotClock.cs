@@ -9,12 +9,16 @@ namespace MailTumble.Core.Pacing;
 /// sends per second is a whole slot and bunches sends at the provider. On the system clock one background thread
 /// sleeps to the earliest waiter instead (about 0.6 ms late, rarely more than 1.2 ms); with any other
 /// <see cref="TimeProvider"/> (tests) it falls back to <c>Task.Delay</c> on that provider, so fake time drives it.
+/// A release wait (<see cref="WaitForReleaseAsync"/>) resumes its waiter on that clock thread itself, not through the
+/// thread pool: while intake saturates the pool its queue holds a resumed send back by 100 ms and more, which bunches
+/// sends at the provider.
 /// </summary>
 public sealed class SlotClock
 {
     private static readonly Lazy<PreciseTimer> SystemTimer = new(() => new PreciseTimer(), LazyThreadSafetyMode.ExecutionAndPublication);
     private readonly TimeProvider _time;
     private readonly long _origin;
+    private readonly List<TimeSpan> _releaseWaits = [];
 
     /// <summary>Creates a clock on <paramref name="time"/>.</summary>
     public SlotClock(TimeProvider time)
@@ -29,8 +33,17 @@ public sealed class SlotClock
     /// <summary>The current instant: time elapsed since the clock was made.</summary>
     public TimeSpan Now => _time.GetElapsedTime(_origin);
 
-    /// <summary>Completes at the instant <paramref name="when"/> (at once if it has passed).</summary>
-    public Task WaitUntilAsync(TimeSpan when, CancellationToken cancellationToken)
+    /// <summary>Completes at the instant <paramref name="when"/> (at once if it has passed); the waiter resumes on the thread pool.</summary>
+    public Task WaitUntilAsync(TimeSpan when, CancellationToken cancellationToken) => Wait(when, inline: false, cancellationToken);
+
+    /// <summary>
+    /// Completes at the instant <paramref name="when"/>, and on the system clock runs the waiter's continuation on the
+    /// clock thread: for the few microseconds between a send's slot and its content reaching the socket (the waiter
+    /// must not block; it gives the thread back at its first real wait, the provider's reply).
+    /// </summary>
+    public Task WaitForReleaseAsync(TimeSpan when, CancellationToken cancellationToken) => Wait(when, inline: true, cancellationToken);
+
+    private Task Wait(TimeSpan when, bool inline, CancellationToken cancellationToken)
     {
         var wait = when - Now;
         if (wait <= TimeSpan.Zero)
@@ -38,12 +51,51 @@ public sealed class SlotClock
             return Task.CompletedTask;
         }
 
-        return ReferenceEquals(_time, TimeProvider.System)
-            ? SystemTimer.Value.WaitUntilAsync(Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency), cancellationToken)
-            : Task.Delay(wait, _time, cancellationToken);
+        if (ReferenceEquals(_time, TimeProvider.System))
+        {
+            return SystemTimer.Value.WaitUntilAsync(Stopwatch.GetTimestamp() + (long)(wait.TotalSeconds * Stopwatch.Frequency), inline, cancellationToken);
+        }
+
+        return inline ? ProviderReleaseDelayAsync(when, wait, cancellationToken) : Task.Delay(wait, _time, cancellationToken);
     }
 
-    /// <summary>One thread, a heap of due timestamps, and a sleep to the earliest; its waiters resume on the thread pool.</summary>
+    /// <summary>
+    /// The earliest instant a release wait on a provider other than the system clock is waiting for (null when none):
+    /// lets a test on a fake clock move it exactly to the next release and wait on that fact.
+    /// </summary>
+    internal TimeSpan? EarliestReleaseWait
+    {
+        get
+        {
+            lock (_releaseWaits)
+            {
+                return _releaseWaits.Count == 0 ? null : _releaseWaits.Min();
+            }
+        }
+    }
+
+    // A timer on the injected provider (tests), tracked in _releaseWaits until its waiter has resumed.
+    private async Task ProviderReleaseDelayAsync(TimeSpan when, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        lock (_releaseWaits)
+        {
+            _releaseWaits.Add(when);
+        }
+
+        try
+        {
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_releaseWaits)
+            {
+                _releaseWaits.Remove(when);
+            }
+        }
+    }
+
+    /// <summary>One thread, a heap of due timestamps, and a sleep to the earliest; its waiters resume on the thread pool, or on it (release waits).</summary>
     private sealed class PreciseTimer
     {
         private readonly PriorityQueue<TaskCompletionSource, long> _due = new();
@@ -55,9 +107,9 @@ public sealed class SlotClock
             thread.Start();
         }
 
-        public Task WaitUntilAsync(long dueTimestamp, CancellationToken cancellationToken)
+        public Task WaitUntilAsync(long dueTimestamp, bool inline, CancellationToken cancellationToken)
         {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var done = new TaskCompletionSource(inline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_gate)
             {
                 _due.Enqueue(done, dueTimestamp);
@@ -107,6 +159,7 @@ public sealed class SlotClock
 
                 foreach (var waiter in ready)
                 {
+                    // A release waiter's continuation runs right here (an async method's: what it throws goes to its task).
                     waiter.TrySetResult();
                 }
 

@@ -14,6 +14,7 @@ public sealed class TokenBucket
     private readonly Lock _gate = new();
     private double _rate;
     private double _burst;
+    private long _catchUpTicks;
     private long _nextFreeTicks; // an instant on _clock, in TimeSpan ticks
 
     /// <summary>Creates a bucket at <paramref name="ratePerSecond"/> allowing <paramref name="burst"/> tokens at once.</summary>
@@ -50,6 +51,32 @@ public sealed class TokenBucket
         }
     }
 
+    /// <summary>
+    /// How long a slot stays claimable after it passed unused while a caller was on its way (0: a late caller loses it
+    /// and the slots move on from its time). Slots that pass while nobody is on the way are dropped with
+    /// <see cref="Floor"/>, so an idle spell banks nothing beyond <see cref="Burst"/>.
+    /// </summary>
+    public TimeSpan CatchUp
+    {
+        get { lock (_gate) { return TimeSpan.FromTicks(_catchUpTicks); } }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            lock (_gate) { _catchUpTicks = value.Ticks; }
+        }
+    }
+
+    /// <summary>Drops the slots that have passed (nobody was waiting for them): the next one is now at the earliest.</summary>
+    public void Floor()
+    {
+        lock (_gate)
+        {
+            var now = _clock.Now.Ticks;
+            var interval = (long)(TimeSpan.TicksPerSecond / _rate);
+            _nextFreeTicks = Math.Max(_nextFreeTicks, now - (long)((_burst - 1) * interval));
+        }
+    }
+
     /// <summary>The clock whose instants <see cref="ReserveSlot"/> and <see cref="Estimate"/> return.</summary>
     public SlotClock Clock => _clock;
 
@@ -83,8 +110,7 @@ public sealed class TokenBucket
         {
             var now = _clock.Now.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
-            var tolerance = (long)((_burst - 1) * interval);
-            return TimeSpan.FromTicks(Math.Max(_nextFreeTicks, now - tolerance) + (interval * ahead));
+            return TimeSpan.FromTicks(Math.Max(_nextFreeTicks, now - Tolerance(interval)) + (interval * ahead));
         }
     }
 
@@ -101,10 +127,12 @@ public sealed class TokenBucket
         {
             var now = at.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
-            var tolerance = (long)((_burst - 1) * interval);
-            var start = Math.Max(_nextFreeTicks, now - tolerance);
+            var start = Math.Max(_nextFreeTicks, now - Tolerance(interval));
             _nextFreeTicks = start + (interval * tokens);
             return TimeSpan.FromTicks(Math.Max(start, now));
         }
     }
+
+    // How far behind now a reservation may start: the burst's slots, or the catch-up span if that is longer.
+    private long Tolerance(long interval) => Math.Max((long)((_burst - 1) * interval), _catchUpTicks);
 }
