@@ -142,6 +142,17 @@ public static class AwsServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Adds the per-alias counters (<see cref="Core.Counters.IAliasCounterStore"/>) in the shared state table (partition
+    /// <c>counters</c>), so every node adds to and reads the same totals.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleAwsAliasCounters(this IServiceCollection services, Action<AwsOptions> configure)
+    {
+        AddAwsStateTable(services, configure);
+        services.AddSingleton<Core.Counters.IAliasCounterStore>(sp => new Counters.DynamoDbAliasCounterStore(sp.GetRequiredService<DynamoDbStateTable>()));
+        return services;
+    }
+
     private static void AddAwsStateTable(IServiceCollection services, Action<AwsOptions> configure)
     {
         AddAwsOptions(services, configure)

@@ -30,7 +30,7 @@ public sealed class BackendFamilyCompositionTests : IDisposable
     /// <summary>What the AWS family still keeps per process (to go).</summary>
     private static readonly string[] SqliteStillPerProcess =
     [
-        "IAliasCounterStore -> SqliteAliasCounterStore", "IFeedbackHistory -> SqliteFeedbackStore", "IFeedbackStore -> SqliteFeedbackStore",
+        "IFeedbackHistory -> SqliteFeedbackStore", "IFeedbackStore -> SqliteFeedbackStore",
     ];
 
     private readonly TempDirectory _dir = new();

@@ -48,7 +48,7 @@ internal static partial class SettingErrors
                 case MailTumble.Postgres.PostgresUnavailableException:
                     return (ExitCodes.TempFail, current.Message);
                 case MailTumble.Aws.Cluster.DynamoDbUnavailableException:
-                    return (ExitCodes.TempFail, "mailtumble: " + current.Message);
+                    return (ExitCodes.TempFail, current.Message);
                 case OptionsValidationException validation:
                     return (ExitCodes.Config, "invalid setting: " + string.Join("; ", validation.Failures.Select(Clean).Distinct(StringComparer.Ordinal)));
                 case InvalidOperationException when ConversionFailure().Match(current.Message) is { Success: true } m:

@@ -41,16 +41,14 @@ internal static class BackendFamilies
 
     /// <summary>
     /// AWS: raw messages in S3, the queue and dead letters on SQS, sent deliveries, claimed feedback, the delivery log and
-    /// published status in the bucket; the rate budget (heartbeats), held mail and sender rules in the DynamoDB state
-    /// table. Each process still keeps its own feedback history and alias counters in its SQLite file under <c>DataDir</c>.
+    /// published status in the bucket; the rate budget (heartbeats), held mail, sender rules and alias counters in the
+    /// DynamoDB state table. Each process still keeps its own feedback history in its SQLite file under <c>DataDir</c>.
     /// </summary>
     public static IServiceCollection AddMailTumbleAws(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
         Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
         services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
         services.AddMailTumbleSqliteProcessLocal();
-        // Per process, as the held store and sender rules are: each node counts what it handled.
-        services.AddMailTumbleSqliteAliasCounters();
         services.AddMailTumbleS3RawStore(aws);
         services.AddMailTumbleSqsQueue(aws);
         services.AddMailTumbleAwsHeldStore(aws);
@@ -58,6 +56,7 @@ internal static class BackendFamilies
         services.AddMailTumbleAwsDeliveryStatus();
         services.AddMailTumbleAwsRateBudget(aws);
         services.AddMailTumbleAwsSenderRules(aws);
+        services.AddMailTumbleAwsAliasCounters(aws);
         services.AddSingleton<IQueueWakeUp, InProcessWakeUp>(); // SQS long polling waits for work by itself
         if (!string.IsNullOrWhiteSpace(root["Aws:InboundQueueUrl"]))
         {
