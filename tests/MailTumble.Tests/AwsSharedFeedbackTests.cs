@@ -9,7 +9,7 @@ namespace MailTumble.Tests;
 
 /// <summary>
 /// AWS mode with two processes on the same queues and bucket: the one that takes a bounce off the feedback queue
-/// is not always the one that sent the mail. Sent deliveries and feedback claims are shared through S3.
+/// is not always the one that sent the mail. Sent deliveries and feedback claims are shared through the DynamoDB state table.
 /// </summary>
 public sealed class AwsSharedFeedbackTests
 {
