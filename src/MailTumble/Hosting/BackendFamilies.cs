@@ -105,7 +105,7 @@ internal static class BackendFamilies
         };
     }
 
-    /// <summary>The SQLite file under the data directory (the embedded family's state, or a process's own in AWS, or the sqlite alias directory).</summary>
+    /// <summary>The SQLite file under the data directory (the embedded family's state, or the sqlite alias directory in any family).</summary>
     public static Action<SqliteOptions> Sqlite(IConfigurationSection root, string dataDir) => o =>
     {
         o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
