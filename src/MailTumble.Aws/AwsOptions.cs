@@ -21,8 +21,8 @@ public sealed class AwsOptions
     public string? DynamoDbServiceUrl { get; set; }
 
     /// <summary>
-    /// The DynamoDB table the family's nodes share (heartbeats and rate factor, held mail, sender rules and known senders);
-    /// created on start when missing.
+    /// The DynamoDB table the family's nodes share (heartbeats and rate factor, held mail, sender rules and known senders,
+    /// sent deliveries and feedback, alias counters); created on start when missing.
     /// </summary>
     public string StateTable { get; set; } = "mailtumble-state";
 

@@ -95,13 +95,15 @@ public static class AwsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds the feedback store shared through the bucket (sent deliveries and claimed events in S3), with the process's
-    /// own (<paramref name="local"/>) answering first. Needs <see cref="AddMailTumbleSqsQueue"/>.
+    /// Adds the sent deliveries, feedback events and their history (<see cref="IFeedbackStore"/>, <see cref="IFeedbackHistory"/>)
+    /// in the shared state table: a bounce taken in by any node finds the delivery another node sent, and counts once.
     /// </summary>
-    public static IServiceCollection AddMailTumbleAwsFeedbackStore(this IServiceCollection services, Func<IServiceProvider, IFeedbackStore> local)
+    public static IServiceCollection AddMailTumbleAwsFeedbackStore(this IServiceCollection services, Action<AwsOptions> configure)
     {
-        ArgumentNullException.ThrowIfNull(local);
-        services.AddSingleton<IFeedbackStore>(sp => new SharedFeedbackStore(local(sp), sp.GetRequiredService<IAmazonS3>(), sp.GetRequiredService<IOptions<AwsOptions>>()));
+        AddAwsStateTable(services, configure);
+        services.AddSingleton(sp => new DynamoDbFeedbackStore(sp.GetRequiredService<DynamoDbStateTable>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IFeedbackStore>(sp => sp.GetRequiredService<DynamoDbFeedbackStore>());
+        services.AddSingleton<IFeedbackHistory>(sp => sp.GetRequiredService<DynamoDbFeedbackStore>());
         return services;
     }
 

@@ -14,12 +14,6 @@ namespace MailTumble.Sqlite;
 /// <summary>Registers the embedded SQLite adapters, all in one file (<see cref="SqliteOptions.DatabasePath"/>).</summary>
 public static class SqliteServiceCollectionExtensions
 {
-    /// <summary>
-    /// The service key under which <see cref="AddMailTumbleSqliteProcessLocal"/> registers stores that another family
-    /// wraps rather than uses as its port.
-    /// </summary>
-    public const string ProcessLocalKey = "sqlite-process-local";
-
     /// <summary>Adds the database file and its group-commit writer (once; later calls keep the first settings).</summary>
     public static IServiceCollection AddMailTumbleSqliteDatabase(this IServiceCollection services, Action<SqliteOptions> configure)
     {
@@ -112,18 +106,6 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<SqliteFeedbackStore>();
         services.AddSingleton<IFeedbackStore>(sp => sp.GetRequiredService<SqliteFeedbackStore>());
         services.AddSingleton<IFeedbackHistory>(sp => sp.GetRequiredService<SqliteFeedbackStore>());
-        return services;
-    }
-
-    /// <summary>
-    /// Adds this process's own feedback records under <see cref="ProcessLocalKey"/>, for a family that keeps them locally
-    /// behind its own shared counterpart (the AWS family wraps them). Needs <see cref="AddMailTumbleSqliteDatabase"/>.
-    /// </summary>
-    public static IServiceCollection AddMailTumbleSqliteProcessLocal(this IServiceCollection services)
-    {
-        services.AddKeyedSingleton<IFeedbackStore, SqliteFeedbackStore>(ProcessLocalKey);
-        // The event history is this process's record (the shared store in front of it claims events, keeps none).
-        services.AddSingleton<IFeedbackHistory>(sp => (IFeedbackHistory)sp.GetRequiredKeyedService<IFeedbackStore>(ProcessLocalKey));
         return services;
     }
 

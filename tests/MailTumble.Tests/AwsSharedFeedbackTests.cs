@@ -9,7 +9,7 @@ namespace MailTumble.Tests;
 
 /// <summary>
 /// AWS mode with two processes on the same queues and bucket: the one that takes a bounce off the feedback queue
-/// is not always the one that sent the mail. Sent deliveries and feedback claims are shared through S3.
+/// is not always the one that sent the mail. Sent deliveries and feedback claims are shared through the DynamoDB state table.
 /// </summary>
 public sealed class AwsSharedFeedbackTests
 {
@@ -59,7 +59,8 @@ public sealed class AwsSharedFeedbackTests
         var second = two.Services.GetRequiredService<IFeedbackStore>();
 
         var run = Guid.NewGuid().ToString("N");
-        var sent = new SentDelivery($"d-{run}", Alias, "john@real.example.org", $"ses-{run}", DateTimeOffset.UtcNow);
+        // Kept to the millisecond, as by every feedback store.
+        var sent = new SentDelivery($"d-{run}", Alias, "john@real.example.org", $"ses-{run}", DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
         await first.RecordDeliveryAsync(sent, default);
         Assert.Equal(sent, await second.FindDeliveryAsync(sent.DeliveryId, default));
         Assert.Equal(sent, Assert.Single(await second.FindByProviderMessageIdAsync(sent.ProviderMessageId!, default)));

@@ -7,8 +7,9 @@ namespace MailTumble.Aws.Cluster;
 
 /// <summary>
 /// The AWS family's shared state table (<c>MailTumble:Aws:StateTable</c>): one DynamoDB table keyed by <c>pk</c> and
-/// <c>sk</c> (strings), holding the nodes' heartbeats and the rate factor, held mail and sender rules. Created on first
-/// use when it is missing (on demand billing, time to live on <c>expires</c>), by whichever node gets there first.
+/// <c>sk</c> (strings), holding the nodes' heartbeats and the rate factor, held mail, sender rules, sent deliveries and
+/// feedback, and alias counters. Created on first use when it is missing (on demand billing, time to live on
+/// <c>expires</c>), by whichever node gets there first.
 /// </summary>
 internal sealed partial class DynamoDbStateTable
 {

@@ -45,19 +45,17 @@ internal static class BackendFamilies
     }
 
     /// <summary>
-    /// AWS: raw messages in S3, the queue and dead letters on SQS, sent deliveries, claimed feedback, the delivery log and
-    /// published status in the bucket; the rate budget (heartbeats), held mail, sender rules and alias counters in the
-    /// DynamoDB state table. Each process still keeps its own feedback history in its SQLite file under <c>DataDir</c>.
+    /// AWS: raw messages in S3, the queue and dead letters on SQS, the delivery log and published status in the bucket; the
+    /// rate budget (heartbeats), held mail, sender rules, sent deliveries and feedback, and alias counters in the DynamoDB
+    /// state table. No state lives in a process: any number of <c>serve</c> processes act as one relay.
     /// </summary>
     public static IServiceCollection AddMailTumbleAws(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
         Action<AwsOptions> aws = o => root.GetSection("Aws").Bind(o);
-        services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
-        services.AddMailTumbleSqliteProcessLocal();
         services.AddMailTumbleS3RawStore(aws);
         services.AddMailTumbleSqsQueue(aws);
         services.AddMailTumbleAwsHeldStore(aws);
-        services.AddMailTumbleAwsFeedbackStore(sp => sp.GetRequiredKeyedService<IFeedbackStore>(SqliteServiceCollectionExtensions.ProcessLocalKey));
+        services.AddMailTumbleAwsFeedbackStore(aws);
         services.AddMailTumbleAwsDeliveryStatus();
         services.AddMailTumbleAwsRateBudget(aws);
         services.AddMailTumbleAwsSenderRules(aws);
@@ -112,7 +110,7 @@ internal static class BackendFamilies
         };
     }
 
-    /// <summary>The SQLite file under the data directory (the embedded family's state, or a process's own in AWS, or the sqlite alias directory).</summary>
+    /// <summary>The SQLite file under the data directory (the embedded family's state, or the sqlite alias directory in any family).</summary>
     public static Action<SqliteOptions> Sqlite(IConfigurationSection root, string dataDir) => o =>
     {
         o.DatabasePath = Path.Combine(dataDir, "mailtumble.db");
