@@ -36,7 +36,7 @@ internal static class BackendFamilies
         services.AddMailTumbleSqliteModeration();
         services.AddMailTumbleSqliteFeedback();
         services.AddMailTumbleSqliteAliasCounters();
-        // Raw messages in the database, in the queue's group commit; large ones (and older versions' files) under raw/.
+        // Raw messages in the database, written by the queue's group-commit writer; large ones (and older versions' files) under raw/.
         services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"), LargeRawFiles);
         services.AddMailTumbleSqliteRawStore(sp => sp.GetRequiredKeyedService<Core.Storage.IRawStore>(LargeRawFiles));
         services.AddSingleton<IRateBudget, LocalRateBudget>();
