@@ -57,7 +57,15 @@ internal sealed class FileRawStore : IRawStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathFor(key));
+        try
+        {
+            File.Delete(PathFor(key));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing was ever stored here: a missing key is not an error.
+        }
+
         return Task.CompletedTask;
     }
 

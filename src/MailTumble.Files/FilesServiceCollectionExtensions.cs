@@ -16,11 +16,22 @@ public static class FilesServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Adds the file raw store (<see cref="IRawStore"/>).</summary>
-    public static IServiceCollection AddMailTumbleFileRawStore(this IServiceCollection services, Action<FileStoreOptions> configure)
+    /// <summary>
+    /// Adds the file raw store (<see cref="IRawStore"/>); with <paramref name="serviceKey"/>, as a keyed service that
+    /// another store keeps its large messages in rather than as the port itself.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleFileRawStore(this IServiceCollection services, Action<FileStoreOptions> configure, string? serviceKey = null)
     {
         services.AddOptions<FileStoreOptions>().Configure(configure).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IRawStore, FileRawStore>();
+        if (serviceKey is null)
+        {
+            services.AddSingleton<IRawStore, FileRawStore>();
+        }
+        else
+        {
+            services.AddKeyedSingleton<IRawStore, FileRawStore>(serviceKey);
+        }
+
         return services;
     }
 

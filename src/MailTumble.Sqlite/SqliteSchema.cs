@@ -18,6 +18,9 @@ internal static class SqliteSchema
     [
         // 1: the schema when versions began, safe on any file made before (see SqliteBaselineSchema).
         SqliteBaselineSchema.Apply,
+
+        // 2: raw messages kept in the database (SqliteRawStore).
+        SqliteRawMessagesSchema.Apply,
     ];
 
     /// <summary>The version this build migrates to.</summary>

@@ -4,6 +4,7 @@ using MailTumble.Core.Aliases;
 using MailTumble.Core.Feedback;
 using MailTumble.Core.Moderation;
 using MailTumble.Core.Queue;
+using MailTumble.Core.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,17 @@ public static class SqliteServiceCollectionExtensions
         services.AddSingleton<IDeadLetterAdmin>(sp => sp.GetRequiredService<SqliteOutgoingQueue>());
         services.AddSingleton<IDeliveryStatusStore, SqliteDeliveryStatusStore>();
         services.AddSingleton<IStorageState>(sp => sp.GetRequiredService<DiskReserve>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the raw store in the database (<see cref="SqliteRawStore"/>): messages stored whole, up to
+    /// <see cref="SqliteRawStore.InlineLimit"/> bytes, are rows written in the queue's group commit; larger and streamed
+    /// ones, and files from earlier versions, are kept in <paramref name="files"/>. Needs <see cref="AddMailTumbleSqliteDatabase"/>.
+    /// </summary>
+    public static IServiceCollection AddMailTumbleSqliteRawStore(this IServiceCollection services, Func<IServiceProvider, IRawStore> files)
+    {
+        services.AddSingleton<IRawStore>(sp => new SqliteRawStore(sp.GetRequiredService<SqliteDatabase>(), sp.GetRequiredService<SqliteWriter>(), files(sp)));
         return services;
     }
 

@@ -33,7 +33,7 @@ public sealed class BackendSelectionTests : IDisposable
     {
         await using var provider = Build(new() { ["MailTumble:Aws:S3BucketName"] = "raw" });
         Assert.Equal("SqliteOutgoingQueue", provider.GetRequiredService<IOutgoingQueue>().GetType().Name);
-        Assert.Equal("FileRawStore", provider.GetRequiredService<IRawStore>().GetType().Name);
+        Assert.Equal("SqliteRawStore", provider.GetRequiredService<IRawStore>().GetType().Name);
     }
 
     [Fact]

@@ -217,14 +217,11 @@ public sealed class CliTests : IDisposable
     {
         await RunAsync("alias", "add", "x7g2@mask.example.com", "john@real.example.org");
         Assert.Equal(0, (await RunWithInputAsync("Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com")).Code);
-        var stored = Directory.EnumerateFiles(Path.Combine(_dir.Path, "raw"), "*.eml", SearchOption.AllDirectories).Single();
-        Assert.Equal("Subject: a\r\n\r\nb\r\n", await File.ReadAllTextAsync(stored));
+        var stored = Assert.Single(StoredCopies.Rows(_dir.Path));
+        Assert.Empty(StoredCopies.Files(_dir.Path));
+        Assert.Equal("Subject: a\r\n\r\nb\r\n", System.Text.Encoding.ASCII.GetString(stored));
 
-        foreach (var dir in Directory.GetDirectories(Path.Combine(_dir.Path, "raw")))
-        {
-            Directory.Delete(dir, recursive: true);
-            await File.WriteAllTextAsync(dir, "blocked");
-        }
+        StoredCopies.BreakDatabaseStore(_dir.Path);
 
         var failed = await RunWithInputAsync("Subject: a\n\nb\n", "receive", "--to", "x7g2@mask.example.com");
         Assert.Equal(75, failed.Code);

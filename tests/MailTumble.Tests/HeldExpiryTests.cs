@@ -43,7 +43,7 @@ public sealed class HeldExpiryTests : IDisposable
         return Assert.Single(await services.GetRequiredService<IHeldStore>().ListAsync(HeldQuery.All, default));
     }
 
-    private int RawFiles() => Directory.EnumerateFiles(Path.Combine(_dir.Path, "raw"), "*.eml", SearchOption.AllDirectories).Count();
+    private int RawFiles() => StoredCopies.Count(_dir.Path);
 
     [Fact]
     public async Task Held_mail_is_rejected_once_the_ttl_has_passed_and_not_before()

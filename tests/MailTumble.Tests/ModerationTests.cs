@@ -43,7 +43,7 @@ public sealed class ModerationTests
     private static Moderator Moderator(RelayFixture relay) => relay.Services.GetRequiredService<Moderator>();
 
     private static int RawFiles(RelayFixture relay) =>
-        Directory.Exists(Path.Combine(relay.DataDir, "raw")) ? Directory.EnumerateFiles(Path.Combine(relay.DataDir, "raw"), "*.eml", SearchOption.AllDirectories).Count() : 0;
+        StoredCopies.Count(relay.DataDir);
 
     [Fact]
     public async Task A_held_alias_accepts_mail_into_the_held_store_and_approval_delivers_it_once()

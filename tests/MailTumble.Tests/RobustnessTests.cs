@@ -30,13 +30,8 @@ public sealed class RobustnessTests
         // Let send-out finish with the first message (ack, delete its stored copy) before breaking the disk.
         await relay.WaitForIdleAsync();
 
-        // Replace every fan-out directory with a plain file: the next write must fail (root ignores permissions).
-        var raw = Path.Combine(relay.DataDir, "raw");
-        foreach (var dir in Directory.GetDirectories(raw))
-        {
-            Directory.Delete(dir, recursive: true);
-            await File.WriteAllTextAsync(dir, "not a directory");
-        }
+        // The next store of a message must fail, as on a broken disk.
+        StoredCopies.BreakDatabaseStore(relay.DataDir);
 
         Assert.StartsWith("451 4.3.0", await SendOneAsync(relay));
         Assert.Equal(0, (await relay.Services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(default)).Depth);
@@ -53,7 +48,7 @@ public sealed class RobustnessTests
         });
         await relay.AddAliasAsync("x7g2@mask.example.com", "john@real.example.org");
         Assert.StartsWith("451 4.3.2", await SendOneAsync(relay));
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(relay.DataDir, "raw"), "*.eml", SearchOption.AllDirectories));
+        Assert.Equal(0, StoredCopies.Count(relay.DataDir));
     }
 
     [Fact]

@@ -26,8 +26,7 @@ public sealed class SmtpLimitTests
 
     private static int RawFiles(RelayFixture relay)
     {
-        var raw = Path.Combine(relay.DataDir, "raw");
-        return Directory.Exists(raw) ? Directory.EnumerateFiles(raw, "*.eml", SearchOption.AllDirectories).Count() : 0;
+        return StoredCopies.Count(relay.DataDir);
     }
 
     [Fact]

@@ -139,7 +139,7 @@ public sealed class SmtpStreamingTests
         {
             var original = services.Last(d => d.ServiceType == typeof(IRawStore));
             services.Remove(original);
-            services.AddSingleton<IRawStore>(sp => new FailingWrites((IRawStore)ActivatorUtilities.CreateInstance(sp, original.ImplementationType!)));
+            services.AddSingleton<IRawStore>(sp => new FailingWrites((IRawStore)original.ImplementationFactory!(sp)));
         });
         await using var client = await InDataAsync(relay);
         await client.SendAsync("Subject: big\r\n\r\n" + Body(1024 * 1024).Wire + ".\r\n");

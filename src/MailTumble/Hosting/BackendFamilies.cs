@@ -20,10 +20,13 @@ namespace MailTumble.Hosting;
 /// </summary>
 internal static class BackendFamilies
 {
+    /// <summary>The key of the embedded family's file store for large raw messages.</summary>
+    private const string LargeRawFiles = "raw-files";
+
     /// <summary>The families by their <c>MailTumble:Backend</c> name.</summary>
     public static readonly IReadOnlyList<string> Names = ["embedded", "aws", "postgres"];
 
-    /// <summary>One machine: SQLite (WAL) for the queue and all state, raw messages as files, all of the rate for this node.</summary>
+    /// <summary>One machine: SQLite (WAL) for the queue, all state and raw messages (large ones as files), all of the rate for this node.</summary>
     public static IServiceCollection AddMailTumbleEmbedded(this IServiceCollection services, IConfigurationSection root, string dataDir)
     {
         services.AddMailTumbleSqliteDatabase(Sqlite(root, dataDir));
@@ -33,7 +36,9 @@ internal static class BackendFamilies
         services.AddMailTumbleSqliteModeration();
         services.AddMailTumbleSqliteFeedback();
         services.AddMailTumbleSqliteAliasCounters();
-        services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"));
+        // Raw messages in the database, written by the queue's group-commit writer; large ones (and older versions' files) under raw/.
+        services.AddMailTumbleFileRawStore(o => o.RawDirectory = Path.Combine(dataDir, "raw"), LargeRawFiles);
+        services.AddMailTumbleSqliteRawStore(sp => sp.GetRequiredKeyedService<Core.Storage.IRawStore>(LargeRawFiles));
         services.AddSingleton<IRateBudget, LocalRateBudget>();
         services.AddSingleton<IQueueWakeUp, InProcessWakeUp>();
         return services;

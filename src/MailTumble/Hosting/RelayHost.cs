@@ -98,7 +98,7 @@ internal static class RelayHost
 
         return family == "aws"
             ? $"queue {aws["QueueUrl"]}, raw messages in s3://{aws["S3BucketName"]}/{aws["S3KeyPrefix"]}, SES ingress {(string.IsNullOrWhiteSpace(aws["InboundQueueUrl"]) ? "off" : aws["InboundQueueUrl"])}"
-            : $"{dataDir} (SQLite mailtumble.db, raw messages in raw/)";
+            : $"{dataDir} (SQLite mailtumble.db, large raw messages in raw/)";
     }
 
     private static string SendRate(IConfiguration configuration, DeliveryOptions delivery) =>

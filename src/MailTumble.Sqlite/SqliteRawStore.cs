@@ -1,0 +1,79 @@
+using System.Buffers;
+using MailTumble.Core.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace MailTumble.Sqlite;
+
+/// <summary>
+/// The embedded family's raw store. A message of up to <see cref="InlineLimit"/> bytes stored whole
+/// (<see cref="PutAsync"/>: every message SMTP did not have to stream to disk) is a row of <c>raw_messages</c> in the
+/// queue's own database, written through the group-commit writer with synchronous=FULL: concurrent sessions share one
+/// fsync for their bytes, as they do for their queue items, where a file per message cost a create, two fsyncs (file and
+/// directory) and later an unlink each. Larger messages, and messages written in pieces as they arrive
+/// (<see cref="CreateAsync"/>), stay files in <paramref name="files"/>, as do files left by earlier versions: a key
+/// without a row is looked up and deleted there, so a queue from before the table is delivered as it was.
+/// </summary>
+internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter writer, IRawStore files) : IRawStore
+{
+    /// <summary>Messages up to this size (put whole) are kept in the database; larger ones go to <c>files</c>.</summary>
+    public const int InlineLimit = 1024 * 1024;
+
+    public async Task PutAsync(string key, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
+    {
+        if (content.Length > InlineLimit)
+        {
+            await files.PutAsync(key, content, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = content.ToArray();
+        await writer.WriteAsync(
+            context =>
+            {
+                var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
+                command.Parameters.AddWithValue("$key", key);
+                command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken,
+            durable: true).ConfigureAwait(false);
+    }
+
+    public Task<IRawWriter> CreateAsync(string key, CancellationToken cancellationToken) => files.CreateAsync(key, cancellationToken);
+
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
+    {
+        byte[]? content;
+        var connection = database.Open();
+        await using (connection.ConfigureAwait(false))
+        {
+            var command = connection.CreateCommand();
+            await using (command.ConfigureAwait(false))
+            {
+                command.CommandText = "SELECT content FROM raw_messages WHERE key = $key";
+                command.Parameters.AddWithValue("$key", key);
+                content = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+            }
+        }
+
+        return content is not null
+            ? new MemoryStream(content, writable: false)
+            : await files.OpenReadAsync(key, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string key, CancellationToken cancellationToken)
+    {
+        var deleted = await writer.WriteAsync(
+            context =>
+            {
+                var command = context.Command("DELETE FROM raw_messages WHERE key = $key");
+                command.Parameters.AddWithValue("$key", key);
+                return command.ExecuteNonQuery();
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (deleted == 0)
+        {
+            await files.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
