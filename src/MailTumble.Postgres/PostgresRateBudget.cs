@@ -11,7 +11,7 @@ namespace MailTumble.Postgres;
 /// <c>nodes</c>, stamped with the server's clock); a node is live while its last beat is younger than
 /// <see cref="LiveWindow"/>, and each live node's share is <c>MAXIMUM_SEND_RATE × factor / live nodes</c>. A node that
 /// stops orderly deletes its row (its share moves at once); one that dies drops out after <see cref="LiveWindow"/>, and
-/// the others take its share after the rise delay of <see cref="RateBudgetService"/> (1.5 s): within about 5 s. Throttling
+/// the others take its share at their next beat (<see cref="RateBudgetService"/>): within about 3.5 s. Throttling
 /// seen by any node halves the factor for everybody (at most once a second, never below 0.1); it grows back by 0.1 a
 /// second.
 /// </summary>

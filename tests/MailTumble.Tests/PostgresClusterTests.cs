@@ -128,7 +128,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         var killed = _sink.Elapsed;
 
         // Its share moves to the other two: each uses half of 30/s within 5 s (3 s until a missed heartbeat counts,
-        // then the 1.5 s rise delay).
+        // then their next beat, at most 0.5 s later: no rise delay for a node that is already sending).
         await Eventually.TrueAsync(
             () => nodeB.Output.Contains("Send rate share now 15/s of 30/s", StringComparison.Ordinal)
                 && nodeC.Output.Contains("Send rate share now 15/s of 30/s", StringComparison.Ordinal),

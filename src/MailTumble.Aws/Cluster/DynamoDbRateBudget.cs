@@ -12,8 +12,8 @@ namespace MailTumble.Aws.Cluster;
 /// twice a second (an item <c>node#{id}</c> stamped with its clock, and a time to live); a node is live while its last beat
 /// is younger than <see cref="LiveWindow"/>, and each live node's share is <c>MAXIMUM_SEND_RATE × factor / live nodes</c>.
 /// A node that stops orderly deletes its item (its share moves at once); one that dies drops out after
-/// <see cref="LiveWindow"/>, and the others take its share after the rise delay of <see cref="RateBudgetService"/>
-/// (1.5 s): within about 5 s. Throttling seen by any node halves the shared factor (item <c>factor</c>, a conditional
+/// <see cref="LiveWindow"/>, and the others take its share at their next beat (<see cref="RateBudgetService"/>): within
+/// about 3.5 s. Throttling seen by any node halves the shared factor (item <c>factor</c>, a conditional
 /// write so two nodes' reports at once halve it once; at most once a second, never below 0.1); it grows back by 0.1 a
 /// second. One beat is one write and one strongly consistent query of the partition. Nodes' clocks must agree to well
 /// under a second (NTP, as on EC2).

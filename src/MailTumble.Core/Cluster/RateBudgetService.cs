@@ -10,16 +10,18 @@ namespace MailTumble.Core.Cluster;
 /// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second (when the
 /// budget is shared; a single node's is applied once at start) with
 /// the node's demand and status, throttling seen here reported so the whole cluster slows down, and the share applied
-/// to the pacer. A lower share applies at once; a higher one (a node left, or this one just joined) only once it has
-/// held for <see cref="RiseDelay"/>, by which time every other node has seen the change and lowered its own, so the
-/// shares never add up to more than the provider's rate while nodes come and go.
+/// to the pacer (<see cref="ShareRise"/>). A lower share applies at once, and so does a higher one while this node is
+/// sending (a node left or died, or throttling eased: nobody has to make room). A node with no share in force (it just
+/// joined, or lost its heartbeat) sends only once its share has held for <see cref="RiseDelay"/>, by which time every
+/// other node has seen it and lowered its own, so the shares never add up to more than the provider's rate while nodes
+/// come and go.
 /// </summary>
 internal sealed partial class RateBudgetService : BackgroundService
 {
     /// <summary>How often the heartbeat goes out.</summary>
     public static readonly TimeSpan BeatInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long a higher share must hold before it is used (two heartbeats of every other node, and then some).</summary>
+    /// <summary>How long a joining node's share must hold before it is used (two heartbeats of every other node, and then some).</summary>
     public static readonly TimeSpan RiseDelay = TimeSpan.FromMilliseconds(1500);
 
     private const string Joining = "joining the cluster's rate budget";
@@ -31,9 +33,7 @@ internal sealed partial class RateBudgetService : BackgroundService
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RateBudgetService> _logger;
-    private double _applied;
-    private double _rising;
-    private DateTimeOffset _risingSince;
+    private readonly ShareRise _rise;
     private long _throttledSeen;
     private bool _failing;
 
@@ -45,6 +45,7 @@ internal sealed partial class RateBudgetService : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _rise = new ShareRise(Shared ? RiseDelay : TimeSpan.Zero);
     }
 
     /// <summary>A single node needs no wait before it sends: nobody else shares its budget.</summary>
@@ -139,47 +140,33 @@ internal sealed partial class RateBudgetService : BackgroundService
             if (Shared)
             {
                 // Without a heartbeat the others give our share away: stop sending until the backend answers again.
-                _applied = 0;
+                _rise.Lost();
                 _delivery.Pacer.PauseUntil(_time.GetUtcNow() + BeatInterval + BeatInterval, NoHeartbeat);
             }
         }
     }
 
-    private void Apply(double share)
+    private void Apply(double offered)
     {
         var now = _time.GetUtcNow();
-        if (share <= 0)
+        var before = _rise.Applied;
+        var share = _rise.Offer(offered, now);
+        if (offered <= 0)
         {
-            _applied = 0;
-            _rising = 0;
             _delivery.Pacer.PauseUntil(now + BeatInterval + BeatInterval, NoShare);
             return;
         }
 
-        if (Shared && share > _applied)
+        if (share <= 0)
         {
-            // Rising: use the lowest share offered while it held, once it has held long enough for every other node
-            // to have lowered its own.
-            if (_rising == 0)
-            {
-                _risingSince = now;
-            }
-
-            _rising = _rising == 0 ? share : Math.Min(_rising, share);
-            if (now - _risingSince < RiseDelay)
-            {
-                return;
-            }
-
-            share = _rising;
+            // No share in force yet: wait until the offer has held (the others lower theirs meanwhile).
+            return;
         }
 
-        _rising = 0;
-        if (share != _applied)
+        if (share != before)
         {
             _delivery.Pacer.SetShare(share);
             LogShare(_logger, share, _options.MaxSendRate);
-            _applied = share;
         }
 
         _delivery.Pacer.Resume(Joining);
