@@ -77,6 +77,9 @@ public sealed class SlotClock
     // A timer on the injected provider (tests), tracked in _releaseWaits until its waiter has resumed.
     private async Task ProviderReleaseDelayAsync(TimeSpan when, TimeSpan wait, CancellationToken cancellationToken)
     {
+        // The timer first, then the entry: a test that sees the entry moves the clock to it, and a timer made after
+        // that move would be due a whole wait later than the instant it stands for.
+        var delay = Task.Delay(wait, _time, cancellationToken);
         lock (_releaseWaits)
         {
             _releaseWaits.Add(when);
@@ -84,7 +87,7 @@ public sealed class SlotClock
 
         try
         {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            await delay.ConfigureAwait(false);
         }
         finally
         {
