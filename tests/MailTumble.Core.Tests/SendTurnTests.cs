@@ -102,8 +102,7 @@ public sealed class SendTurnTests
         using var turn = pacer.BeginTurn()!;
         var entering = turn.EnterAsync(default).AsTask();
         _time.Advance(TimeSpan.FromMilliseconds(749));
-        await Task.Delay(50);
-        Assert.False(entering.IsCompleted);
+        Parked(pacer, entering);
         _time.Advance(TimeSpan.FromMilliseconds(1));
         await entering.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(TimeSpan.FromMilliseconds(750), turn.SlotWait);
@@ -126,8 +125,7 @@ public sealed class SendTurnTests
         _time.Advance(TimeSpan.FromMilliseconds(10));
         var nextEntering = next.EnterAsync(default).AsTask();
         _time.Advance(TimeSpan.FromMilliseconds(39));
-        await Task.Delay(50);
-        Assert.False(nextEntering.IsCompleted);
+        Parked(pacer, nextEntering);
         _time.Advance(TimeSpan.FromMilliseconds(1));
         await nextEntering.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(TimeSpan.FromMilliseconds(40), next.SlotWait);
@@ -275,6 +273,17 @@ public sealed class SendTurnTests
             Assert.True(pacer.Clock.Now < limit, "not released within 5 s");
             _time.Advance(pacer.Clock.EarliestReleaseWait!.Value - pacer.Clock.Now);
         }
+    }
+
+    /// <summary>
+    /// Asserts that <paramref name="entering"/> is parked on a release wait for an instant still ahead: waits for that fact
+    /// (the turn resumed on the thread pool and either finished or waits again), not for a stretch of time.
+    /// </summary>
+    private static void Parked(SendPacer pacer, Task entering)
+    {
+        Assert.True(SpinWait.SpinUntil(
+            () => entering.IsCompleted || pacer.Clock.EarliestReleaseWait > pacer.Clock.Now, TimeSpan.FromSeconds(30)), "the pacer did not resume");
+        Assert.False(entering.IsCompleted);
     }
 
     private static int Busiest(List<TimeSpan> releases, TimeSpan window)
