@@ -1,3 +1,4 @@
+using System.Globalization;
 using MailTumble.Testing;
 
 namespace MailTumble.Tests;
@@ -70,8 +71,8 @@ public sealed class PostgresClusterTests : IAsyncLifetime
             Enumerable.Range(0, Messages).Select(i => $"burst {i}").Order(StringComparer.Ordinal),
             _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
 
-        // Nothing is left queued (the sink sees the last message just before node b acks it), and node b alone is live.
-        await Eventually.TrueAsync(async () => Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM queue"), System.Globalization.CultureInfo.InvariantCulture) == 0L, "node b acked every delivery");
+        // Nothing is left queued, and node b alone is live.
+        await QueueEmptiedAsync();
         var (code, nodes) = await RelayProcess.RunAsync(_dir.Path, b, "cluster", "nodes");
         Assert.True(code == 0, nodes);
         Assert.StartsWith("1 live node(s)", nodes, StringComparison.Ordinal);
@@ -165,7 +166,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         Assert.True(three.Rate <= Rate * 1.05, $"three nodes together sent faster than 30/s: {figures}");
         Assert.True(two.Rate <= Rate * 1.05, $"two nodes together sent faster than 30/s after the kill: {figures}");
         Assert.True(busiest.Count <= Rate * 1.2, $"a one-second window held far more than 30: {figures}");
-        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM queue"));
+        await QueueEmptiedAsync();
         Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, await nodeC.StopAsync(TimeSpan.FromSeconds(30)));
     }
@@ -181,6 +182,11 @@ public sealed class PostgresClusterTests : IAsyncLifetime
     }
 
     private Task<object?> ScalarAsync(string sql) => _postgres.ScalarAsync(sql);
+
+    // The sink sees a message just before the node that sent it acks it: wait for the acks, not for the arrival.
+    private Task QueueEmptiedAsync() => Eventually.TrueAsync(
+        async () => Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM queue"), CultureInfo.InvariantCulture) == 0L,
+        "the nodes acked every delivery");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
