@@ -16,6 +16,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>Lock class for one stored message: whoever may release its bytes checks its references under it.</summary>
     internal const int MessageLock = 7301;
 
+    /// <summary>Lock class for the rate budget's heartbeats (the second key the schema): beats run one at a time, so joins are ordered.</summary>
+    internal const int RateBudgetLock = 7302;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private volatile bool _migrated;

@@ -9,7 +9,12 @@ namespace MailTumble.Postgres;
 /// <summary>
 /// The cluster's share of <c>MAXIMUM_SEND_RATE</c>, kept in PostgreSQL. Every node beats twice a second (a row in
 /// <c>nodes</c>, stamped with the server's clock); a node is live while its last beat is younger than
-/// <see cref="LiveWindow"/>, and each live node's share is <c>MAXIMUM_SEND_RATE × factor / live nodes</c>. A node that
+/// <see cref="LiveWindow"/>, and the active live nodes split <c>MAXIMUM_SEND_RATE × factor</c> evenly
+/// (<see cref="RateSchedule"/>). A node's first beat, and its first after a lapse longer than the live window, set its
+/// <c>active_from</c> to the server's clock plus <see cref="RateSchedule.JoinDelay"/>; every beat returns the live nodes
+/// ordered by <c>active_from</c> and node id, so every node sees the same order and the same instant of each switch
+/// (the server's timestamps taken as the nodes' clocks: keep them in sync, NTP). Beats run one at a time under an
+/// advisory lock, so of two nodes joining at once the later one is scheduled after the earlier. A node that
 /// stops orderly deletes its row (its share moves at once); one that dies drops out after <see cref="LiveWindow"/>, and
 /// the others take its share at their next beat (<see cref="RateBudgetService"/>): within about 3.5 s. Throttling
 /// seen by any node halves the factor for everybody (at most once a second, never below 0.1); it grows back by 0.1 a
@@ -34,7 +39,7 @@ internal sealed class PostgresRateBudget : IRateBudget
         _options = options.Value;
     }
 
-    public async Task<double> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
+    public async Task<RateSchedule> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(beat);
         try
@@ -47,22 +52,44 @@ internal sealed class PostgresRateBudget : IRateBudget
         }
     }
 
-    private async Task<double> BeatCoreAsync(NodeBeat beat, CancellationToken cancellationToken)
+    private async Task<RateSchedule> BeatCoreAsync(NodeBeat beat, CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
-            INSERT INTO nodes (node_id, host, demand, status, last_beat) VALUES (@node, @host, @demand, @status, clock_timestamp())
-            ON CONFLICT (node_id) DO UPDATE SET host = excluded.host, demand = excluded.demand, status = excluded.status, last_beat = excluded.last_beat;
-            SELECT {Factor}, (SELECT COUNT(*) FROM nodes WHERE {Live} OR node_id = @node);
-            """, connection);
+            SELECT pg_advisory_xact_lock(@lock, hashtext(current_schema()));
+            INSERT INTO nodes (node_id, host, demand, status, last_beat, active_from)
+            VALUES (@node, @host, @demand, @status, clock_timestamp(), clock_timestamp() + make_interval(secs => @delay))
+            ON CONFLICT (node_id) DO UPDATE SET host = excluded.host, demand = excluded.demand, status = excluded.status, last_beat = excluded.last_beat,
+                active_from = CASE WHEN nodes.active_from IS NULL OR nodes.last_beat <= clock_timestamp() - make_interval(secs => @window)
+                    THEN excluded.active_from ELSE nodes.active_from END;
+            SELECT {Factor};
+            SELECT node_id, COALESCE(active_from, joined_at) AS active FROM nodes WHERE {Live} OR node_id = @node ORDER BY active, node_id;
+            """, connection, transaction);
+        command.Parameters.AddWithValue("lock", PostgresDatabase.RateBudgetLock);
         command.Parameters.AddWithValue("node", beat.NodeId);
         command.Parameters.AddWithValue("host", beat.Host);
         command.Parameters.AddWithValue("demand", beat.Demand);
         command.Parameters.AddWithValue("status", JsonSerializer.Serialize(beat.Status));
         command.Parameters.AddWithValue("window", LiveWindow.TotalSeconds);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return Share(reader.GetDouble(0), reader.GetInt64(1));
+        command.Parameters.AddWithValue("delay", RateSchedule.JoinDelay.TotalSeconds);
+        double factor;
+        var nodes = new List<ScheduledNode>();
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            // The lock's row first (the upsert has no result set).
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            factor = reader.GetDouble(0);
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                nodes.Add(new ScheduledNode(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1)));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new RateSchedule(_options.MaxSendRate * factor, nodes);
     }
 
     public async Task ThrottledAsync(string nodeId, CancellationToken cancellationToken)
@@ -88,7 +115,7 @@ internal sealed class PostgresRateBudget : IRateBudget
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand($"""
             SELECT node_id, host, demand, status, last_beat, {Factor}, COUNT(*) OVER ()
-            FROM nodes WHERE {Live} ORDER BY joined_at, node_id
+            FROM nodes WHERE {Live} ORDER BY COALESCE(active_from, joined_at), node_id
             """, connection);
         command.Parameters.AddWithValue("window", LiveWindow.TotalSeconds);
         var list = new List<ClusterNode>();

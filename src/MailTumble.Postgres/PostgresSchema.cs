@@ -209,6 +209,12 @@ internal static class PostgresSchema
             updated_at timestamptz NOT NULL
         );
         """,
+
+        // 5: when each node starts sending (its first beat plus the join delay; a node of an older build has none and
+        // counts as active from when it joined).
+        """
+        ALTER TABLE nodes ADD COLUMN active_from timestamptz;
+        """,
     ];
 
     /// <summary>The version this build migrates to.</summary>

@@ -23,6 +23,8 @@ public sealed class DynamoDbRateBudgetTests : RateBudgetContract
 
     protected override void Pass(TimeSpan span) => _time.Advance(span);
 
+    protected override DateTimeOffset Now => _time.GetUtcNow();
+
     public override async Task DisposeAsync()
     {
         if (_tables is not null)
@@ -38,7 +40,9 @@ public sealed class DynamoDbRateBudgetTests : RateBudgetContract
         var b = Node();
         await b.BeatAsync(new NodeBeat("b", "host-b", true, new DeliveryStatus(_time.GetUtcNow(), 1, Rate, 1, null, null, 0, 0, 0, null, 0)), default);
         _time.Advance(TimeSpan.FromMinutes(11));
-        Assert.Equal(30, await a.BeatAsync(new NodeBeat("a", "host-a", true, new DeliveryStatus(_time.GetUtcNow(), 1, Rate, 1, null, null, 0, 0, 0, null, 0)), default), 6);
+        var schedule = await a.BeatAsync(new NodeBeat("a", "host-a", true, new DeliveryStatus(_time.GetUtcNow(), 1, Rate, 1, null, null, 0, 0, 0, null, 0)), default);
+        Assert.Equal(["a"], schedule.Nodes.Select(n => n.NodeId));
+        Assert.Equal(30, schedule.Rate, 6);
 
         var items = await _tables!.Open().Client.ScanAsync(new Amazon.DynamoDBv2.Model.ScanRequest { TableName = _tables.Options.StateTable });
         Assert.Equal(["node#a"], items.Items.Select(i => i["sk"].S));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
@@ -10,7 +11,10 @@ namespace MailTumble.Aws.Cluster;
 /// <summary>
 /// The AWS family's share of <c>MAXIMUM_SEND_RATE</c>, kept in the state table's <c>rate</c> partition. Every node beats
 /// twice a second (an item <c>node#{id}</c> stamped with its clock, and a time to live); a node is live while its last beat
-/// is younger than <see cref="LiveWindow"/>, and each live node's share is <c>MAXIMUM_SEND_RATE × factor / live nodes</c>.
+/// is younger than <see cref="LiveWindow"/>, and the active live nodes split <c>MAXIMUM_SEND_RATE × factor</c> evenly
+/// (<see cref="RateSchedule"/>). A node's first beat, and its first after a lapse longer than the live window, set its
+/// <c>active</c> instant to its clock plus <see cref="RateSchedule.JoinDelay"/>; every beat returns the live nodes ordered
+/// by that instant and node id, so every node sees the same order and the same instant of each switch.
 /// A node that stops orderly deletes its item (its share moves at once); one that dies drops out after
 /// <see cref="LiveWindow"/>, and the others take its share at their next beat (<see cref="RateBudgetService"/>): within
 /// about 3.5 s. Throttling seen by any node halves the shared factor (item <c>factor</c>, a conditional
@@ -42,17 +46,19 @@ internal sealed class DynamoDbRateBudget : IRateBudget
         _time = time;
     }
 
-    public async Task<double> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
+    public async Task<RateSchedule> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(beat);
         await _table.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var now = _time.GetUtcNow();
-        await _table.Client.UpdateItemAsync(
+        var key = DynamoDbStateTable.Key(Partition, NodePrefix + beat.NodeId);
+        var active = Number((now + RateSchedule.JoinDelay).ToUnixTimeMilliseconds());
+        var response = await _table.Client.UpdateItemAsync(
             new UpdateItemRequest
             {
                 TableName = _table.Name,
-                Key = DynamoDbStateTable.Key(Partition, NodePrefix + beat.NodeId),
-                UpdateExpression = "SET host = :host, demand = :demand, #status = :status, beat = :beat, joined = if_not_exists(joined, :beat), #expires = :expires",
+                Key = key,
+                UpdateExpression = "SET host = :host, demand = :demand, #status = :status, beat = :beat, joined = if_not_exists(joined, :beat), active = if_not_exists(active, :active), #expires = :expires",
                 ExpressionAttributeNames = new() { ["#status"] = "status", ["#expires"] = DynamoDbStateTable.Expires },
                 ExpressionAttributeValues = new()
                 {
@@ -60,13 +66,36 @@ internal sealed class DynamoDbRateBudget : IRateBudget
                     [":demand"] = new AttributeValue { BOOL = beat.Demand },
                     [":status"] = new AttributeValue { S = JsonSerializer.Serialize(beat.Status) },
                     [":beat"] = Number(now.ToUnixTimeMilliseconds()),
+                    [":active"] = active,
                     [":expires"] = Number((now + Forget).ToUnixTimeSeconds()),
                 },
+                ReturnValues = ReturnValue.UPDATED_OLD,
             },
             cancellationToken).ConfigureAwait(false);
+        var old = response.Attributes;
+        if (old is { Count: > 0 } && old.ContainsKey("beat") && Long(old, "beat") <= (now - LiveWindow).ToUnixTimeMilliseconds())
+        {
+            // Back after its beats lapsed past the live window: the others gave its share away, so it joins again.
+            await _table.Client.UpdateItemAsync(
+                new UpdateItemRequest
+                {
+                    TableName = _table.Name,
+                    Key = key,
+                    UpdateExpression = "SET active = :active",
+                    ExpressionAttributeValues = new() { [":active"] = active },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
         var (factor, nodes) = await ReadAsync(now, cancellationToken).ConfigureAwait(false);
-        var live = nodes.Count(n => n.NodeId != beat.NodeId) + 1;
-        return Share(factor, live);
+        var schedule = nodes.Select(n => new ScheduledNode(n.Node.NodeId, DateTimeOffset.FromUnixTimeMilliseconds(n.Active))).ToList();
+        if (!schedule.Any(n => n.NodeId == beat.NodeId))
+        {
+            // Read back without its own beat (its clock is behind the live window): it still counts itself.
+            schedule.Add(new ScheduledNode(beat.NodeId, DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(active.N, CultureInfo.InvariantCulture))));
+        }
+
+        return new RateSchedule(_options.MaxSendRate * factor, schedule);
     }
 
     public async Task ThrottledAsync(string nodeId, CancellationToken cancellationToken)
@@ -122,11 +151,14 @@ internal sealed class DynamoDbRateBudget : IRateBudget
     {
         await _table.EnsureAsync(cancellationToken).ConfigureAwait(false);
         var (factor, nodes) = await ReadAsync(_time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-        return nodes.Select(n => n with { Share = Share(factor, nodes.Count) }).ToList();
+        return nodes.Select(n => n.Node with { Share = Share(factor, nodes.Count) }).ToList();
     }
 
-    /// <summary>The factor as of <paramref name="now"/> and the live nodes (oldest first); forgets long-dead nodes.</summary>
-    private async Task<(double Factor, List<ClusterNode> Nodes)> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// The factor as of <paramref name="now"/> and the live nodes with their active instants (Unix ms), in the cluster's
+    /// order (active instant, then node id); forgets long-dead nodes.
+    /// </summary>
+    private async Task<(double Factor, List<(long Active, ClusterNode Node)> Nodes)> ReadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var request = new QueryRequest
         {
@@ -136,7 +168,7 @@ internal sealed class DynamoDbRateBudget : IRateBudget
             ConsistentRead = true,
         };
         var factor = 1.0;
-        var live = new List<(long Joined, ClusterNode Node)>();
+        var live = new List<(long Active, ClusterNode Node)>();
         var stale = new List<(string Sk, long Beat)>();
         var liveAfter = (now - LiveWindow).ToUnixTimeMilliseconds();
         var forgetBefore = (now - Forget).ToUnixTimeMilliseconds();
@@ -157,7 +189,8 @@ internal sealed class DynamoDbRateBudget : IRateBudget
                 {
                     var status = item.TryGetValue("status", out var s) && s.S is { } json ? JsonSerializer.Deserialize<DeliveryStatus>(json) : null;
                     var node = new ClusterNode(sk[NodePrefix.Length..], item.TryGetValue("host", out var h) ? h.S : "", 0, DateTimeOffset.FromUnixTimeMilliseconds(beat), item.TryGetValue("demand", out var d) && d.BOOL == true, status);
-                    live.Add((Long(item, "joined"), node));
+                    // An item of an older build has no active instant: it counts as active from when it joined.
+                    live.Add((item.ContainsKey("active") ? Long(item, "active") : Long(item, "joined"), node));
                 }
                 else if (beat < forgetBefore)
                 {
@@ -189,7 +222,7 @@ internal sealed class DynamoDbRateBudget : IRateBudget
             }
         }
 
-        return (factor, live.OrderBy(n => n.Joined).ThenBy(n => n.Node.NodeId, StringComparer.Ordinal).Select(n => n.Node).ToList());
+        return (factor, live.OrderBy(n => n.Active).ThenBy(n => n.Node.NodeId, StringComparer.Ordinal).ToList());
     }
 
     /// <summary>The factor's last value, grown back since by 0.1 a second, at most 1 (1 when nobody was throttled yet).</summary>

@@ -23,7 +23,11 @@ public sealed class LocalRateBudget : IRateBudget
     }
 
     /// <inheritdoc />
-    public Task<double> BeatAsync(NodeBeat beat, CancellationToken cancellationToken) => Task.FromResult(_options.MaxSendRate);
+    public Task<RateSchedule> BeatAsync(NodeBeat beat, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(beat);
+        return Task.FromResult(new RateSchedule(_options.MaxSendRate, [new ScheduledNode(beat.NodeId, DateTimeOffset.MinValue)]));
+    }
 
     /// <inheritdoc />
     public Task ThrottledAsync(string nodeId, CancellationToken cancellationToken) => Task.CompletedTask;

@@ -8,23 +8,20 @@ namespace MailTumble.Core.Cluster;
 
 /// <summary>
 /// Keeps this node's send rate at what the family's <see cref="IRateBudget"/> gives it: a heartbeat twice a second (when the
-/// budget is shared; a single node's is applied once at start) with
-/// the node's demand and status, throttling seen here reported so the whole cluster slows down, and the share applied
-/// to the pacer (<see cref="ShareRise"/>). A lower share applies at once, and so does a higher one while this node is
-/// sending (a node left or died, or throttling eased: nobody has to make room). A node with no share in force (it just
-/// joined, or lost its heartbeat) sends only once its share has held for <see cref="RiseDelay"/>, by which time every
-/// other node has seen it and lowered its own, so the shares never add up to more than the provider's rate while nodes
-/// come and go.
+/// budget is shared; a single node's is applied once at start) with the node's demand and status, throttling seen here
+/// reported so the whole cluster slows down, and the schedule it returns applied to the pacer. With a shared budget the
+/// node's slots lie on the cluster's slot lattice (<see cref="SlotLattice"/>: with N active nodes, this one owns every
+/// N-th instant of one grid at the cluster's rate), so the nodes' sends interleave. A joining node is active only from
+/// the instant the schedule names (<see cref="RateSchedule.JoinDelay"/> after its first beat): until then it holds its
+/// first slot there, and every node already sending switches to the new split exactly at that instant (the pacer's
+/// lattice switches by itself; a timer applies the new share), so the shares never add up to more than the provider's
+/// rate and no share goes unused while nodes join. A node that leaves or dies drops out at the others' next beats.
 /// </summary>
 internal sealed partial class RateBudgetService : BackgroundService
 {
     /// <summary>How often the heartbeat goes out.</summary>
     public static readonly TimeSpan BeatInterval = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long a joining node's share must hold before it is used (two heartbeats of every other node, and then some).</summary>
-    public static readonly TimeSpan RiseDelay = TimeSpan.FromMilliseconds(1500);
-
-    private const string Joining = "joining the cluster's rate budget";
     private const string NoShare = "no share of the cluster's send rate";
     private const string NoHeartbeat = "no heartbeat: the rate budget cannot be reached";
     private readonly IRateBudget _budget;
@@ -33,7 +30,11 @@ internal sealed partial class RateBudgetService : BackgroundService
     private readonly DeliveryOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RateBudgetService> _logger;
-    private readonly ShareRise _rise;
+    private readonly Lock _gate = new();
+    private RateSchedule? _schedule;
+    private ITimer? _switch;
+    private DateTimeOffset? _switchAt;
+    private double _applied;
     private long _throttledSeen;
     private bool _failing;
 
@@ -45,10 +46,9 @@ internal sealed partial class RateBudgetService : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
-        _rise = new ShareRise(Shared ? RiseDelay : TimeSpan.Zero);
     }
 
-    /// <summary>A single node needs no wait before it sends: nobody else shares its budget.</summary>
+    /// <summary>A single node needs no lattice and no schedule: nobody else shares its budget.</summary>
     private bool Shared => _budget is not LocalRateBudget;
 
     public override async Task StartAsync(CancellationToken cancellationToken)
@@ -65,8 +65,8 @@ internal sealed partial class RateBudgetService : BackgroundService
 
         if (Shared)
         {
-            // Joining: send nothing until the others have made room.
-            _delivery.Pacer.PauseUntil(_time.GetUtcNow() + RiseDelay, Joining);
+            // Nothing goes out before the first beat has said when this node starts.
+            _delivery.Pacer.PauseUntil(_time.GetUtcNow() + BeatInterval + BeatInterval, NoHeartbeat);
         }
 
         await BeatAsync(cancellationToken).ConfigureAwait(false);
@@ -76,6 +76,12 @@ internal sealed partial class RateBudgetService : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _switch?.Dispose();
+            _switch = null;
+        }
+
         if (!_options.Enabled)
         {
             return;
@@ -123,8 +129,13 @@ internal sealed partial class RateBudgetService : BackgroundService
                 await _budget.ThrottledAsync(_node.Id, cancellationToken).ConfigureAwait(false);
             }
 
-            var share = await _budget.BeatAsync(new NodeBeat(_node.Id, _node.Host, _delivery.QueueDepth > 0, _delivery.Status), cancellationToken).ConfigureAwait(false);
-            Apply(share);
+            var schedule = await _budget.BeatAsync(new NodeBeat(_node.Id, _node.Host, _delivery.QueueDepth > 0, _delivery.Status), cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                _schedule = schedule;
+                Apply();
+            }
+
             _failing = false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -139,39 +150,94 @@ internal sealed partial class RateBudgetService : BackgroundService
 
             if (Shared)
             {
-                // Without a heartbeat the others give our share away: stop sending until the backend answers again.
-                _rise.Lost();
+                // Without a heartbeat the others give our share away: stop sending until the backend answers again
+                // (after a lapse longer than the live window the budget schedules this node again, as a joining one).
                 _delivery.Pacer.PauseUntil(_time.GetUtcNow() + BeatInterval + BeatInterval, NoHeartbeat);
             }
         }
     }
 
-    private void Apply(double offered)
+    // Under _gate: applies the schedule as of now, and arms the timer for its next change.
+    private void Apply()
     {
+        if (_schedule is not { } schedule)
+        {
+            return;
+        }
+
+        var pacer = _delivery.Pacer;
         var now = _time.GetUtcNow();
-        var before = _rise.Applied;
-        var share = _rise.Offer(offered, now);
-        if (offered <= 0)
+        var current = schedule.Position(_node.Id, now);
+        if (!Shared)
         {
-            _delivery.Pacer.PauseUntil(now + BeatInterval + BeatInterval, NoShare);
+            if (current is not null && current.Share != _applied)
+            {
+                _applied = current.Share;
+                pacer.SetShare(current.Share);
+                LogShare(_logger, current.Share, _options.MaxSendRate);
+            }
+
             return;
         }
 
-        if (share <= 0)
+        var switchAt = schedule.NextChange(now);
+        var next = switchAt is { } at ? schedule.Position(_node.Id, at) : null;
+        if (current is null && next is null)
         {
-            // No share in force yet: wait until the offer has held (the others lower theirs meanwhile).
-            return;
+            // Not among the live nodes (the budget has no share for it): wait for the next beats.
+            pacer.PauseUntil(now + BeatInterval + BeatInterval, NoShare);
+            _applied = 0;
+        }
+        else
+        {
+            if (current is null)
+            {
+                // Joining: the slots are those of the split it joins, the first one at the instant it starts.
+                pacer.SetShare(next!);
+                pacer.HoldUntil(switchAt!.Value);
+            }
+            else
+            {
+                pacer.SetShare(current, switchAt, next);
+            }
+
+            var share = (current ?? next)!.Share;
+            if (share != _applied)
+            {
+                _applied = share;
+                LogShare(_logger, share, _options.MaxSendRate);
+            }
+
+            pacer.Resume(NoShare);
+            pacer.Resume(NoHeartbeat);
         }
 
-        if (share != before)
+        if (switchAt != _switchAt)
         {
-            _delivery.Pacer.SetShare(share);
-            LogShare(_logger, share, _options.MaxSendRate);
+            _switch?.Dispose();
+            _switch = null;
+            _switchAt = switchAt;
+            if (switchAt is { } due)
+            {
+                _switch = _time.CreateTimer(_ => OnSwitch(due), null, due > now ? due - now : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            }
         }
+    }
 
-        _delivery.Pacer.Resume(Joining);
-        _delivery.Pacer.Resume(NoShare);
-        _delivery.Pacer.Resume(NoHeartbeat);
+    private void OnSwitch(DateTimeOffset due)
+    {
+        lock (_gate)
+        {
+            if (_switchAt != due)
+            {
+                return;
+            }
+
+            _switchAt = null;
+            _switch?.Dispose();
+            _switch = null;
+            Apply();
+        }
     }
 
     [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "MailTumble:Outbound:Workers ({Workers}) is ignored: this backend shares MAXIMUM_SEND_RATE among its live nodes by itself")]

@@ -23,6 +23,7 @@ public sealed class SendPacer
     private readonly SlotClock _clock;
     private readonly Queue<TimeSpan> _released = new(); // instants on _clock
     private TimeSpan? _lastRelease;
+    private SlotLattice? _lattice;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private int _pending;
     private long _throttledTotal;
@@ -54,6 +55,32 @@ public sealed class SendPacer
     /// throttle discovery has made scaled along.
     /// </summary>
     public void SetShare(double rate) => _rate.Rescale(rate);
+
+    /// <summary>
+    /// Sets this node's share as its place on the cluster's slot lattice (<see cref="SlotLattice"/>), and the place it
+    /// takes from the wall-clock instant <paramref name="switchAt"/> on (a node joining: the slots from then on are
+    /// already on the new split, whenever this is called again). When the number of active nodes changes, the log of
+    /// recent releases starts afresh: the nodes switch together, so a node's own sends at the old share say nothing
+    /// about the cluster's window any more (kept, they would stall it half a second at a join).
+    /// </summary>
+    public void SetShare(SlotLattice position, DateTimeOffset? switchAt = null, SlotLattice? next = null)
+    {
+        ArgumentNullException.ThrowIfNull(position);
+        _rate.Rescale(position.Share);
+        _bucket.SetLattice(position, switchAt, next);
+        lock (_released)
+        {
+            if (_lattice is { } before && before.Count != position.Count)
+            {
+                _released.Clear();
+            }
+
+            _lattice = position;
+        }
+    }
+
+    /// <summary>No send starts before <paramref name="until"/>; sends may already be on their way to their first slot (a joining node).</summary>
+    public void HoldUntil(DateTimeOffset until) => _bucket.HoldUntil(until);
 
     /// <summary>Ends a pause given for <paramref name="reason"/> (a later pause for another reason stays).</summary>
     public void Resume(string reason)

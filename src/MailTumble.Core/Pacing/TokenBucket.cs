@@ -6,6 +6,8 @@ namespace MailTumble.Core.Pacing;
 /// change at any time (throttle discovery). Time comes from an injected <see cref="TimeProvider"/>, as monotonic
 /// instants on <see cref="Clock"/>, so a step of the wall clock does not stall or burst the sends.
 /// System.Threading.RateLimiting's limiters take neither a TimeProvider nor a changing rate, hence this.
+/// A node of a cluster also puts its slots on the cluster's lattice (<see cref="SetLattice"/>): each slot is rounded up
+/// to the next instant the node owns, so the nodes' sends interleave on one grid instead of bunching.
 /// </summary>
 public sealed class TokenBucket
 {
@@ -16,6 +18,16 @@ public sealed class TokenBucket
     private double _burst;
     private long _catchUpTicks;
     private long _nextFreeTicks; // an instant on _clock, in TimeSpan ticks
+    private readonly long _epochTicks; // LatticeEpoch as an instant on _clock, converted once
+    private SlotLattice? _lattice;
+    private SlotLattice? _nextLattice;
+    private long _switchTicks = long.MaxValue;
+
+    /// <summary>
+    /// The wall-clock instant the cluster's lattice counts from. Any fixed instant every node shares would do; a recent
+    /// one keeps the lattice's arithmetic (doubles of ticks since it) exact to well under a microsecond for decades.
+    /// </summary>
+    public static readonly DateTimeOffset LatticeEpoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>Creates a bucket at <paramref name="ratePerSecond"/> allowing <paramref name="burst"/> tokens at once.</summary>
     public TokenBucket(double ratePerSecond, double burst, TimeProvider time)
@@ -27,6 +39,35 @@ public sealed class TokenBucket
         _rate = ratePerSecond;
         _burst = burst;
         _nextFreeTicks = _clock.Now.Ticks;
+        // The wall clock is read once: a later step of it moves no slot (the nodes' clocks must agree, NTP).
+        _epochTicks = _clock.Now.Ticks - (time.GetUtcNow() - LatticeEpoch).Ticks;
+    }
+
+    /// <summary>
+    /// Puts the slots on <paramref name="lattice"/> (null: anywhere, a single node), and from the wall-clock instant
+    /// <paramref name="switchAt"/> on <paramref name="next"/>: a slot at or after that instant is on the next lattice,
+    /// so a scheduled change of the cluster's split takes effect exactly then, however late the caller applies it.
+    /// </summary>
+    public void SetLattice(SlotLattice? lattice, DateTimeOffset? switchAt = null, SlotLattice? next = null)
+    {
+        lock (_gate)
+        {
+            _lattice = lattice;
+            _nextLattice = next;
+            _switchTicks = switchAt is { } at && next is not null ? ToInstant(at).Ticks : long.MaxValue;
+        }
+    }
+
+    /// <summary>The wall-clock instant <paramref name="at"/> as an instant on <see cref="Clock"/>.</summary>
+    public TimeSpan ToInstant(DateTimeOffset at) => TimeSpan.FromTicks(_epochTicks + (at - LatticeEpoch).Ticks);
+
+    /// <summary>No slot before the wall-clock instant <paramref name="until"/> (a joining node's start).</summary>
+    public void HoldUntil(DateTimeOffset until)
+    {
+        lock (_gate)
+        {
+            _nextFreeTicks = Math.Max(_nextFreeTicks, ToInstant(until).Ticks);
+        }
     }
 
     /// <summary>Tokens per second.</summary>
@@ -110,7 +151,7 @@ public sealed class TokenBucket
         {
             var now = _clock.Now.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
-            return TimeSpan.FromTicks(Math.Max(_nextFreeTicks, now - Tolerance(interval)) + (interval * ahead));
+            return TimeSpan.FromTicks(OnLattice(Math.Max(_nextFreeTicks, now - Tolerance(interval))) + (interval * ahead));
         }
     }
 
@@ -127,10 +168,37 @@ public sealed class TokenBucket
         {
             var now = at.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
-            var start = Math.Max(_nextFreeTicks, now - Tolerance(interval));
+            var start = OnLattice(Math.Max(_nextFreeTicks, now - Tolerance(interval)));
             _nextFreeTicks = start + (interval * tokens);
             return TimeSpan.FromTicks(Math.Max(start, now));
         }
+    }
+
+    // The first instant at or after ticks that this node owns on the lattice in force there (ticks itself without one);
+    // a slot the old lattice would put at or after a scheduled switch is the new lattice's first after the switch.
+    private long OnLattice(long ticks)
+    {
+        if (ticks >= _switchTicks)
+        {
+            return OnLattice(_nextLattice, ticks);
+        }
+
+        var point = OnLattice(_lattice, ticks);
+        return point < _switchTicks ? point : OnLattice(_nextLattice, _switchTicks);
+    }
+
+    private long OnLattice(SlotLattice? lattice, long ticks)
+    {
+        if (lattice is null)
+        {
+            return ticks;
+        }
+
+        var slot = TimeSpan.TicksPerSecond / lattice.ClusterRate; // the cluster's interval
+        var m = (ticks - _epochTicks) / slot; // cluster slots since the epoch
+        // A hair of slack: a point within rounding below ticks is taken as ticks, not one period later.
+        var k = Math.Ceiling(((m - lattice.Index) / lattice.Count) - 1e-6);
+        return _epochTicks + (long)Math.Round(((k * lattice.Count) + lattice.Index) * slot);
     }
 
     // How far behind now a reservation may start: the burst's slots, or the catch-up span if that is longer.

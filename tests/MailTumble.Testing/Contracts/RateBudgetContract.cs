@@ -1,12 +1,15 @@
 using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
+using MailTumble.Core.Pacing;
 
 namespace MailTumble.Testing.Contracts;
 
 /// <summary>
 /// What every shared <see cref="IRateBudget"/> (nodes on one backend) must do: split <c>MAXIMUM_SEND_RATE</c> (30 here)
-/// among the live nodes, give a leaving node's share back at once and a dead one's within a few seconds, and lower
-/// every node's share when one is throttled. Subclass once per adapter; each test's nodes share fresh storage.
+/// among the live nodes, schedule a joining node <see cref="RateSchedule.JoinDelay"/> after its first beat and after the
+/// nodes already there (one order and one instant on every node), give a leaving node's share back at once and a dead
+/// one's within a few seconds, and lower every node's share when one is throttled. Subclass once per adapter; each
+/// test's nodes share fresh storage.
 /// </summary>
 public abstract class RateBudgetContract : IAsyncLifetime
 {
@@ -35,6 +38,12 @@ public abstract class RateBudgetContract : IAsyncLifetime
     protected virtual async Task<DateTimeOffset> LastBeatAsync(string node) =>
         Assert.Single(await Node().ListNodesAsync(default), n => n.NodeId == node).LastHeartbeat;
 
+    /// <summary>How far the test's clock and the budget's may disagree (a server on the same machine).</summary>
+    private static readonly TimeSpan Skew = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Now on the clock the budget's heartbeats use (the same machine's for a server's clock).</summary>
+    protected virtual DateTimeOffset Now => DateTimeOffset.UtcNow;
+
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual Task DisposeAsync() => Task.CompletedTask;
@@ -42,17 +51,21 @@ public abstract class RateBudgetContract : IAsyncLifetime
     private static NodeBeat Beat(string node, bool demand = true) =>
         new(node, "host-" + node, demand, new DeliveryStatus(DateTimeOffset.UtcNow, 10, Rate, 1, null, null, 0, 0, 0, null, 0));
 
+    /// <summary>Beats and returns the share <paramref name="node"/> gets once every live node is active.</summary>
+    private static async Task<double> ShareAsync(IRateBudget budget, string node, bool demand = true) =>
+        (await budget.BeatAsync(Beat(node, demand), default)).Position(node, DateTimeOffset.MaxValue)?.Share ?? 0;
+
     [SkippableFact]
     public async Task Live_nodes_split_the_rate_and_one_that_leaves_gives_its_share_back_at_once()
     {
         var a = Node();
         var b = Node();
-        Assert.Equal(30, await a.BeatAsync(Beat("a"), default), 6);
+        Assert.Equal(30, await ShareAsync(a, "a"), 6);
         Pass(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(15, await b.BeatAsync(Beat("b"), default), 6);
-        Assert.Equal(15, await a.BeatAsync(Beat("a"), default), 6);
+        Assert.Equal(15, await ShareAsync(b, "b"), 6);
+        Assert.Equal(15, await ShareAsync(a, "a"), 6);
         Pass(TimeSpan.FromMilliseconds(10));
-        Assert.Equal(10, await Node().BeatAsync(Beat("c", demand: false), default), 6);
+        Assert.Equal(10, await ShareAsync(Node(), "c", demand: false), 6);
 
         var nodes = await a.ListNodesAsync(default);
         Assert.Equal(["a", "b", "c"], nodes.Select(n => n.NodeId));
@@ -61,7 +74,7 @@ public abstract class RateBudgetContract : IAsyncLifetime
 
         await b.LeaveAsync("b", default);
         await Node().LeaveAsync("c", default);
-        Assert.Equal(30, await a.BeatAsync(Beat("a"), default), 6);
+        Assert.Equal(30, await ShareAsync(a, "a"), 6);
         Assert.Equal(["a"], (await Node().ListNodesAsync(default)).Select(n => n.NodeId));
     }
 
@@ -70,8 +83,8 @@ public abstract class RateBudgetContract : IAsyncLifetime
     {
         var a = Node();
         var b = Node();
-        await a.BeatAsync(Beat("a"), default);
-        Assert.Equal(15, await b.BeatAsync(Beat("b"), default), 6);
+        await ShareAsync(a, "a");
+        Assert.Equal(15, await ShareAsync(b, "b"), 6);
         var lastOfB = await LastBeatAsync("b");
 
         // b is killed: no more heartbeats, no leave. a keeps beating, as RateBudgetService does twice a second.
@@ -80,7 +93,7 @@ public abstract class RateBudgetContract : IAsyncLifetime
             async () =>
             {
                 Pass(TimeSpan.FromMilliseconds(100));
-                share = await a.BeatAsync(Beat("a"), default);
+                share = await ShareAsync(a, "a");
                 return share > 29.99;
             },
             "the dead node's share comes back",
@@ -91,8 +104,52 @@ public abstract class RateBudgetContract : IAsyncLifetime
         Assert.InRange(gap, LiveWindow.TotalSeconds, 5);
 
         // Beat again first: under load the list may come more than the live window after a's last beat.
-        await a.BeatAsync(Beat("a"), default);
+        await ShareAsync(a, "a");
         Assert.Equal(["a"], (await a.ListNodesAsync(default)).Select(n => n.NodeId));
+
+        // b comes back (its beats had only failed): the others gave its share away, so it is scheduled as a joining
+        // node, after a, and a keeps all of the rate until that instant.
+        var before = Now;
+        var back = await b.BeatAsync(Beat("b"), default);
+        Assert.Equal(["a", "b"], back.Nodes.Select(n => n.NodeId));
+        Assert.InRange(back.Nodes[1].ActiveFrom, before + RateSchedule.JoinDelay - Skew, Now + RateSchedule.JoinDelay + Skew);
+        var ofA = await a.BeatAsync(Beat("a"), default);
+        Assert.Equal(back.Nodes, ofA.Nodes);
+        Assert.Equal(new SlotLattice(0, 1, Rate), ofA.Position("a", back.Nodes[1].ActiveFrom - TimeSpan.FromTicks(1)));
+        Assert.Equal(new SlotLattice(0, 2, Rate), ofA.Position("a", back.Nodes[1].ActiveFrom));
+    }
+
+    [SkippableFact]
+    public async Task A_joining_node_is_scheduled_after_the_nodes_there_and_every_node_reads_the_same_schedule()
+    {
+        var a = Node();
+        var b = Node();
+        var before = Now;
+        var first = await a.BeatAsync(Beat("a"), default);
+        var ofA = Assert.Single(first.Nodes);
+        Assert.Equal("a", ofA.NodeId);
+        Assert.InRange(ofA.ActiveFrom, before + RateSchedule.JoinDelay - Skew, Now + RateSchedule.JoinDelay + Skew);
+        Assert.Equal(Rate, first.Rate, 6);
+
+        // Not active before its instant: it sends nothing yet, and then all of the rate on every slot of the lattice.
+        Assert.Null(first.Position("a", ofA.ActiveFrom - TimeSpan.FromTicks(1)));
+        Assert.Equal(new SlotLattice(0, 1, Rate), first.Position("a", ofA.ActiveFrom));
+
+        Pass(TimeSpan.FromMilliseconds(10));
+        var joined = await b.BeatAsync(Beat("b"), default);
+        Pass(TimeSpan.FromMilliseconds(10));
+        var again = await a.BeatAsync(Beat("a"), default);
+
+        // a keeps its instant at later beats; b comes after it; both read one schedule, and it names when b starts.
+        Assert.Equal(["a", "b"], joined.Nodes.Select(n => n.NodeId));
+        Assert.Equal(ofA.ActiveFrom, joined.Nodes[0].ActiveFrom);
+        Assert.True(joined.Nodes[1].ActiveFrom > ofA.ActiveFrom);
+        Assert.Equal(joined.Nodes, again.Nodes);
+        var at = joined.Nodes[1].ActiveFrom;
+        Assert.Equal(at, again.NextChange(ofA.ActiveFrom));
+        Assert.Equal(new SlotLattice(0, 1, Rate), again.Position("a", at - TimeSpan.FromTicks(1)));
+        Assert.Equal(new SlotLattice(0, 2, Rate), again.Position("a", at));
+        Assert.Equal(new SlotLattice(1, 2, Rate), again.Position("b", at));
     }
 
     [SkippableFact]
@@ -100,21 +157,21 @@ public abstract class RateBudgetContract : IAsyncLifetime
     {
         var a = Node();
         var b = Node();
-        await a.BeatAsync(Beat("a"), default);
-        await b.BeatAsync(Beat("b"), default);
+        await ShareAsync(a, "a");
+        await ShareAsync(b, "b");
         await b.ThrottledAsync("b", default);
 
-        Assert.InRange(await a.BeatAsync(Beat("a"), default), 7.5, 8.5);
+        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
 
         // A second report within the second does not halve it again; the factor then grows back.
         await a.ThrottledAsync("a", default);
-        Assert.InRange(await a.BeatAsync(Beat("a"), default), 7.5, 8.5);
+        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
         await Eventually.TrueAsync(
             async () =>
             {
                 Pass(TimeSpan.FromMilliseconds(200));
-                await b.BeatAsync(Beat("b"), default);
-                return await a.BeatAsync(Beat("a"), default) > 14.99;
+                await ShareAsync(b, "b");
+                return await ShareAsync(a, "a") > 14.99;
             },
             "the shares grow back",
             TimeSpan.FromSeconds(15));
@@ -125,10 +182,10 @@ public abstract class RateBudgetContract : IAsyncLifetime
     {
         var a = Node();
         var b = Node();
-        await a.BeatAsync(Beat("a"), default);
-        await b.BeatAsync(Beat("b"), default);
+        await ShareAsync(a, "a");
+        await ShareAsync(b, "b");
         await Task.WhenAll(a.ThrottledAsync("a", default), b.ThrottledAsync("b", default));
 
-        Assert.InRange(await a.BeatAsync(Beat("a"), default), 7.5, 8.5);
+        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
     }
 }
