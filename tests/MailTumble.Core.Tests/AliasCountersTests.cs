@@ -1,4 +1,5 @@
 using MailTumble.Core.Counters;
+using MailTumble.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MailTumble.Core.Tests;
@@ -41,6 +42,48 @@ public sealed class AliasCountersTests
         store.Fail = false;
         await counters.FlushAsync(default);
         Assert.Equal(new AliasCounts("x7g2@mask.example.com", 0, 0, 2), await counters.GetAsync("x7g2@mask.example.com", default));
+    }
+
+    [Fact]
+    public async Task The_flusher_has_no_timer_set_while_nothing_is_counted_and_writes_a_count_after_a_long_idle_spell_a_second_later()
+    {
+        var clock = new TimerCountingClock(DateTimeOffset.Parse("2026-12-03T06:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var store = new RecordingStore();
+        using var counters = new AliasCounters(NullLogger<AliasCounters>.Instance, store);
+        using var flusher = new AliasCounterFlusher(counters, clock);
+        await flusher.StartAsync(default);
+        try
+        {
+            // Nothing counted: nothing waits on the clock.
+            await Task.Yield();
+            Assert.Equal(0, clock.Pending);
+
+            counters.Forwarded("x7g2@mask.example.com");
+            await Eventually.TrueAsync(() => clock.Pending == 1, "the first count starts the second's wait");
+            counters.Forwarded("x7g2@mask.example.com");
+            clock.Advance(AliasCounterFlusher.Interval);
+            await Eventually.TrueAsync(() => store.Batches.Count == 1, "both counts are written in one batch a second later");
+            await Eventually.TrueAsync(() => clock.Pending == 0, "with nothing counted since, the flusher has no timer set");
+
+            // Ten idle minutes: no write, no timer.
+            var created = clock.Created;
+            clock.Advance(TimeSpan.FromMinutes(10));
+            Assert.Equal(created, clock.Created);
+            Assert.Single(store.Batches);
+
+            // A count after the idle spell is written a second later, as before it.
+            counters.Replied("x7g2@mask.example.com");
+            await Eventually.TrueAsync(() => clock.Pending == 1, "the count starts the second's wait");
+            clock.Advance(AliasCounterFlusher.Interval - TimeSpan.FromMilliseconds(1));
+            Assert.Single(store.Batches);
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            await Eventually.TrueAsync(() => store.Batches.Count == 2, "the count is written a second after it");
+            Assert.Equal(new AliasCounts("x7g2@mask.example.com", 2, 1, 0), await store.GetAsync("x7g2@mask.example.com", default));
+        }
+        finally
+        {
+            await flusher.StopAsync(default);
+        }
     }
 
     private sealed class RecordingStore : IAliasCounterStore

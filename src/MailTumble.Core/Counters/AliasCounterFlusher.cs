@@ -2,10 +2,13 @@ using Microsoft.Extensions.Hosting;
 
 namespace MailTumble.Core.Counters;
 
-/// <summary>Writes the alias counters once a second, and once more at shutdown.</summary>
+/// <summary>
+/// Writes the alias counters a second after the first count since the last write (so at most once a second), and once
+/// more at shutdown. While nothing is counted it does not wake.
+/// </summary>
 internal sealed class AliasCounterFlusher(AliasCounters counters, TimeProvider time) : BackgroundService
 {
-    /// <summary>How often the counters are written.</summary>
+    /// <summary>How long a count waits to be written (with every other count in that time).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -16,11 +19,12 @@ internal sealed class AliasCounterFlusher(AliasCounters counters, TimeProvider t
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await counters.WhenPendingAsync(stoppingToken).ConfigureAwait(false);
+                await Task.Delay(Interval, time, stoppingToken).ConfigureAwait(false);
                 await counters.FlushAsync(stoppingToken).ConfigureAwait(false);
             }
         }

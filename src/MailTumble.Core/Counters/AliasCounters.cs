@@ -22,6 +22,7 @@ public sealed partial class AliasCounters : IDisposable
     private readonly ConcurrentDictionary<string, Delta> _since = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _flushing = new(1, 1);
     private ConcurrentDictionary<string, Delta> _pending = new(StringComparer.Ordinal);
+    private TaskCompletionSource? _waiting;
 
     /// <summary>Creates the counters; without a store they live in this process only.</summary>
     public AliasCounters(ILogger<AliasCounters> logger, IAliasCounterStore? store = null, IMeterFactory? meterFactory = null)
@@ -56,6 +57,34 @@ public sealed partial class AliasCounters : IDisposable
         }
 
         return Volatile.Read(ref _pending).TryGetValue(key, out var delta) ? stored.Add(delta.ToCounts(key)) : stored;
+    }
+
+    /// <summary>
+    /// Completes once there is something for <see cref="FlushAsync"/> to write: at once if there is, else at the next
+    /// count. Without a store, only <paramref name="cancellationToken"/> ends it (nothing is ever written). The wait is
+    /// published before the second look, and a count adds before it takes the wait, so a count meanwhile is not missed.
+    /// </summary>
+    public Task WhenPendingAsync(CancellationToken cancellationToken)
+    {
+        if (_store is null)
+        {
+            return Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
+        if (!Volatile.Read(ref _pending).IsEmpty)
+        {
+            return Task.CompletedTask;
+        }
+
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _waiting, waiting);
+        if (!Volatile.Read(ref _pending).IsEmpty)
+        {
+            Interlocked.CompareExchange(ref _waiting, null, waiting);
+            return Task.CompletedTask;
+        }
+
+        return waiting.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Writes what was counted since the last flush in one batch; on failure it is kept for the next one.</summary>
@@ -109,6 +138,11 @@ public sealed partial class AliasCounters : IDisposable
     {
         var key = alias.Trim().ToLowerInvariant();
         Volatile.Read(ref _pending).GetOrAdd(key, _ => new Delta()).Increment(kind);
+        if (Volatile.Read(ref _waiting) is not null)
+        {
+            Interlocked.Exchange(ref _waiting, null)?.TrySetResult();
+        }
+
         _since.GetOrAdd(key, _ => new Delta()).Increment(kind);
         _messages.Add(1, new KeyValuePair<string, object?>("kind", Delta.Kinds[kind]));
     }

@@ -6,7 +6,8 @@ namespace MailTumble.Core.Queue;
 /// Renews the leases this process still works on, so a slow send is not handed to a second worker (which would send
 /// it twice), up to a maximum hold after which the worker is presumed hung and the lease is left to run out. A lease
 /// is renewed when half of it is left: room for a slow renewal or a late tick on a busy machine. How a lease is
-/// renewed (an SQS visibility change, a SQLite update) is the queue's; this decides when.
+/// renewed (an SQS visibility change, a SQLite update) is the queue's; this decides when. While no lease is held it
+/// does not tick: it waits for the next <see cref="Hold"/>.
 /// </summary>
 public sealed class LeaseRenewer : IAsyncDisposable
 {
@@ -18,6 +19,7 @@ public sealed class LeaseRenewer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lease> _held = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private TaskCompletionSource? _idle;
     private long _renewals;
     private int _disposed;
 
@@ -44,6 +46,7 @@ public sealed class LeaseRenewer : IAsyncDisposable
     {
         var now = _time.GetUtcNow();
         _held[lease] = new Lease(visibility, now, now + visibility);
+        Interlocked.Exchange(ref _idle, null)?.TrySetResult();
         if (_loop is null && Volatile.Read(ref _disposed) == 0)
         {
             // Started on first use: a command that never leases has no background work.
@@ -86,6 +89,7 @@ public sealed class LeaseRenewer : IAsyncDisposable
     {
         while (!cancellationToken.IsCancellationRequested)
         {
+            await WhileNothingHeldAsync(cancellationToken).ConfigureAwait(false);
             await Task.Delay(_tick, _time, cancellationToken).ConfigureAwait(false);
             var now = _time.GetUtcNow();
             foreach (var (lease, held) in _held)
@@ -120,6 +124,27 @@ public sealed class LeaseRenewer : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Returns once a lease is held: at once if one is, else at the next <see cref="Hold"/>. The wait is published before
+    /// the second look, and <see cref="Hold"/> adds before it takes the wait, so a lease held meanwhile is never missed.
+    /// </summary>
+    private async Task WhileNothingHeldAsync(CancellationToken cancellationToken)
+    {
+        if (!_held.IsEmpty)
+        {
+            return;
+        }
+
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _idle, idle);
+        if (_held.IsEmpty)
+        {
+            await idle.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Interlocked.CompareExchange(ref _idle, null, idle);
     }
 
     private sealed record Lease(TimeSpan Visibility, DateTimeOffset Since, DateTimeOffset Until);
