@@ -267,7 +267,10 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         return value is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
-    private static void Insert(SqliteWriter.Context context, IReadOnlyList<OutgoingItem> items)
+    /// <summary>Whether this queue's writes go through <paramref name="writer"/> (so they can share its transactions).</summary>
+    internal bool WritesThrough(SqliteWriter writer) => ReferenceEquals(_writer, writer);
+
+    internal static void Insert(SqliteWriter.Context context, IReadOnlyList<OutgoingItem> items)
     {
         foreach (var item in items)
         {

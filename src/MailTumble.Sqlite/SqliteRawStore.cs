@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -12,7 +13,9 @@ namespace MailTumble.Sqlite;
 /// fsync for their bytes, as they do for their queue items, where a file per message cost a create, two fsyncs (file and
 /// directory) and later an unlink each. Larger messages, and messages written in pieces as they arrive
 /// (<see cref="CreateAsync"/>), stay files in <paramref name="files"/>, as do files left by earlier versions: a key
-/// without a row is looked up and deleted there, so a queue from before the table is delivered as it was.
+/// without a row is looked up and deleted there, so a queue from before the table is delivered as it was. Accepting a
+/// message whose deliveries are all queued writes its row and its queue items in one transaction
+/// (<see cref="PutAndEnqueueAsync"/>): one durable commit to wait for, not two in a row.
 /// </summary>
 /// <remarks>
 /// The bytes of a row just committed are also kept in memory, up to <see cref="RecentLimit"/> bytes in all, until the
@@ -20,7 +23,7 @@ namespace MailTumble.Sqlite;
 /// database cost a connection, a statement prepared and a read transaction per message. The row stays the truth (it is
 /// committed before the bytes are kept, and a restart reads rows); stored bytes never change, so the copy cannot go stale.
 /// </remarks>
-internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter writer, IRawStore files) : IRawStore
+internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter writer, IRawStore files) : IRawStore, IQueueingRawStore
 {
     /// <summary>Messages up to this size (put whole) are kept in the database; larger ones go to <c>files</c>.</summary>
     public const int InlineLimit = 1024 * 1024;
@@ -53,6 +56,44 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
             },
             cancellationToken,
             durable: true).ConfigureAwait(false);
+        Remember(key, bytes);
+    }
+
+    public bool CanStoreWith(IOutgoingQueue queue, long length) =>
+        length <= InlineLimit && queue is SqliteOutgoingQueue sqlite && sqlite.WritesThrough(writer);
+
+    public async Task PutAndEnqueueAsync(string key, ReadOnlySequence<byte> content, IReadOnlyList<OutgoingItem> items, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        if (content.Length > InlineLimit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(content), content.Length, $"only messages up to {InlineLimit} bytes are stored with their deliveries");
+        }
+
+        if (writer.StorageFull)
+        {
+            // As for the queue alone: what room is left on a full disk is for send-out, which frees it.
+            throw new StorageFullException("the data disk is full");
+        }
+
+        var bytes = content.ToArray();
+        if (!writer.TryWrite(
+                context =>
+                {
+                    var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
+                    command.Parameters.AddWithValue("$key", key);
+                    command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
+                    command.ExecuteNonQuery();
+                    SqliteOutgoingQueue.Insert(context, items);
+                    return 0;
+                },
+                out var completion))
+        {
+            throw new QueueFullException("too many messages are waiting to be written; try again shortly");
+        }
+
+        // The caller may stop waiting, but the write itself is not cancelled once queued.
+        await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         Remember(key, bytes);
     }
 

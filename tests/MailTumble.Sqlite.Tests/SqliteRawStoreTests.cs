@@ -1,4 +1,5 @@
 using System.Buffers;
+using MailTumble.Core.Queue;
 using MailTumble.Core.Storage;
 using MailTumble.Files;
 using MailTumble.Testing;
@@ -48,6 +49,50 @@ public sealed class SqliteRawStoreTests : RawStoreContract, IAsyncLifetime
 
         await Task.WhenAll(keys.Select(key => Store.DeleteAsync(key, default)));
         Assert.Equal(0, Rows());
+    }
+
+    [Fact]
+    public async Task A_message_and_its_deliveries_are_one_commit()
+    {
+        var store = (SqliteRawStore)Store;
+        var queue = new SqliteOutgoingQueue(_database, _writer, TimeProvider.System);
+        var key = Guid.NewGuid().ToString("N");
+        var content = "Subject: together\r\n\r\nbody\r\n"u8.ToArray();
+        Assert.True(store.CanStoreWith(queue, content.Length));
+        Assert.False(store.CanStoreWith(queue, SqliteRawStore.InlineLimit + 1));
+        var otherWriter = new SqliteWriter(_database, 16);
+        await using (otherWriter)
+        {
+            Assert.False(store.CanStoreWith(new SqliteOutgoingQueue(_database, otherWriter, TimeProvider.System), content.Length));
+        }
+
+        var before = _writer.Commits;
+        await store.PutAndEnqueueAsync(key, new ReadOnlySequence<byte>(content), [Item("d1", key), Item("d2", key)], default);
+
+        Assert.Equal(1, _writer.Commits - before);
+        Assert.Equal(1, Rows());
+        var leased = await queue.LeaseAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(["d1", "d2"], leased.Select(l => l.Item.Id).Order().ToArray());
+        await using var read = await Store.OpenReadAsync(key, default);
+        Assert.Equal("Subject: together\r\n\r\nbody\r\n", await new StreamReader(read).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task When_the_deliveries_cannot_be_written_the_bytes_are_not_kept_either()
+    {
+        var store = (SqliteRawStore)Store;
+        var key = Guid.NewGuid().ToString("N");
+        var queue = new SqliteOutgoingQueue(_database, _writer, TimeProvider.System);
+        await queue.EnqueueAsync([Item("taken", "other")], default);
+
+        // A delivery that cannot be written (no recipient) fails the transaction after the row and the first item were written.
+        var broken = Item("d3", key) with { Recipient = null! };
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.PutAndEnqueueAsync(key, new ReadOnlySequence<byte>("Subject: x\r\n\r\nbody\r\n"u8.ToArray()), [Item("d4", key), broken], default));
+
+        Assert.Equal(0, Rows());
+        Assert.Equal(0, store.RecentBytes);
+        var leased = await queue.LeaseAsync(10, TimeSpan.FromMinutes(1), default);
+        Assert.Equal(["taken"], leased.Select(l => l.Item.Id).ToArray());
     }
 
     [Fact]
@@ -141,6 +186,17 @@ public sealed class SqliteRawStoreTests : RawStoreContract, IAsyncLifetime
         SqliteConnection.ClearAllPools();
         _dir.Dispose();
     }
+
+    private static OutgoingItem Item(string id, string key) => new(
+        Id: id,
+        MessageKey: key,
+        Alias: "x7g2@mask.example.com",
+        Recipient: "john@real.example.org",
+        EnvelopeFrom: "relay@mask.example.com",
+        Headers: "From: a@b.example\r\nSubject: hi\r\n"u8.ToArray(),
+        BodyOffset: 0,
+        ReceivedAt: DateTimeOffset.UtcNow.AddMinutes(-1),
+        ExpiresAt: DateTimeOffset.UtcNow.AddDays(5));
 
     private long Rows()
     {

@@ -16,6 +16,12 @@ internal sealed class MemoryMessageSource(ReadOnlySequence<byte> data) : Message
         return key;
     }
 
+    internal override bool TryGetContent(out ReadOnlySequence<byte> content)
+    {
+        content = data;
+        return true;
+    }
+
     public override Task<Stream> OpenReadAsync(IRawStore store, CancellationToken cancellationToken) =>
         Task.FromResult<Stream>(new MemoryStream(data.ToArray(), writable: false));
 

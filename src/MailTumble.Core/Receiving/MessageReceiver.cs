@@ -151,14 +151,23 @@ internal sealed partial class MessageReceiver
     }
 
     /// <summary>
-    /// Stores the bytes, the held entries and the queued and dead-lettered deliveries; when any of it fails, withdraws
-    /// what was held and releases the bytes (the sender will try again), then rethrows.
+    /// Stores the bytes, the held entries and the queued and dead-lettered deliveries (bytes and queued deliveries in one
+    /// transaction where the raw store shares the queue's database: <see cref="IQueueingRawStore"/>); when any of it
+    /// fails, withdraws what was held and releases the bytes (the sender will try again), then rethrows.
     /// </summary>
     private async Task PersistAsync(MessageSource message, string key, ReceivePlan plan, CancellationToken cancellationToken)
     {
         var heldStored = false;
         try
         {
+            // Bytes in memory, deliveries only to queue, and a raw store in the queue's own database: one transaction.
+            if (plan.Held.Count == 0 && plan.Loops.Count == 0 && plan.Queued.Count > 0 && message.StoredKey is null
+                && _raw is IQueueingRawStore together && message.TryGetContent(out var content) && together.CanStoreWith(_queue, content.Length))
+            {
+                await together.PutAndEnqueueAsync(key, content, plan.Queued, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
             // The items already name the key: a source that is already stored was asked for its own.
             var stored = await message.StoreAsync(_raw, key, cancellationToken).ConfigureAwait(false);
             if (!string.Equals(stored, key, StringComparison.Ordinal))

@@ -47,6 +47,13 @@ public abstract class MessageSource
     /// </summary>
     public abstract Task<string> StoreAsync(IRawStore store, string key, CancellationToken cancellationToken);
 
+    /// <summary>The whole message when it is in memory (not streamed into the raw store): what a store can write in one go.</summary>
+    internal virtual bool TryGetContent(out ReadOnlySequence<byte> content)
+    {
+        content = default;
+        return false;
+    }
+
     /// <summary>Opens the whole message for reading (reports to the bounce and complaints addresses are read, not stored).</summary>
     public abstract Task<Stream> OpenReadAsync(IRawStore store, CancellationToken cancellationToken);
 
