@@ -113,6 +113,21 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         return leased;
     }
 
+    /// <summary>The batch's leases (one token per leased batch or lane take) are no longer renewed.</summary>
+    public void Finished(IReadOnlyList<LeasedItem> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (_keeper is null)
+        {
+            return;
+        }
+
+        foreach (var token in batch.Select(i => i.LeaseToken).Distinct(StringComparer.Ordinal))
+        {
+            _keeper.Forget(token);
+        }
+    }
+
     public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) =>
         _writer.WriteAsync(
             context =>
