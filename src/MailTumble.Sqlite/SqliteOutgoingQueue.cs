@@ -27,6 +27,9 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
     /// <summary>Lease renewals done so far (zero when renewal is off).</summary>
     internal long LeaseRenewals => _keeper?.Renewals ?? 0;
 
+    /// <summary>Lease tokens the keeper still watches.</summary>
+    internal int LeasesWatched => _keeper?.Held ?? 0;
+
     public async ValueTask DisposeAsync()
     {
         if (_keeper is not null)
