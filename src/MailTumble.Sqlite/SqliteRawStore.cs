@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using MailTumble.Core.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -13,10 +14,25 @@ namespace MailTumble.Sqlite;
 /// (<see cref="CreateAsync"/>), stay files in <paramref name="files"/>, as do files left by earlier versions: a key
 /// without a row is looked up and deleted there, so a queue from before the table is delivered as it was.
 /// </summary>
+/// <remarks>
+/// The bytes of a row just committed are also kept in memory, up to <see cref="RecentLimit"/> bytes in all, until the
+/// message is deleted: send-out usually reads a message within moments of its acceptance, and reading it back from the
+/// database cost a connection, a statement prepared and a read transaction per message. The row stays the truth (it is
+/// committed before the bytes are kept, and a restart reads rows); stored bytes never change, so the copy cannot go stale.
+/// </remarks>
 internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter writer, IRawStore files) : IRawStore
 {
     /// <summary>Messages up to this size (put whole) are kept in the database; larger ones go to <c>files</c>.</summary>
     public const int InlineLimit = 1024 * 1024;
+
+    /// <summary>The most bytes of recently stored messages kept in memory for send-out.</summary>
+    public const long RecentLimit = 8L * 1024 * 1024;
+
+    private readonly ConcurrentDictionary<string, byte[]> _recent = new(StringComparer.Ordinal);
+    private long _recentBytes;
+
+    /// <summary>Bytes of recently stored messages held in memory now (at most <see cref="RecentLimit"/>).</summary>
+    internal long RecentBytes => Interlocked.Read(ref _recentBytes);
 
     public async Task PutAsync(string key, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
     {
@@ -37,12 +53,18 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
             },
             cancellationToken,
             durable: true).ConfigureAwait(false);
+        Remember(key, bytes);
     }
 
     public Task<IRawWriter> CreateAsync(string key, CancellationToken cancellationToken) => files.CreateAsync(key, cancellationToken);
 
     public async Task<Stream> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
+        if (_recent.TryGetValue(key, out var recent))
+        {
+            return new MemoryStream(recent, writable: false);
+        }
+
         byte[]? content;
         var connection = database.Open();
         await using (connection.ConfigureAwait(false))
@@ -63,6 +85,7 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
 
     public async Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
+        Forget(key);
         var deleted = await writer.WriteAsync(
             context =>
             {
@@ -74,6 +97,23 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
         if (deleted == 0)
         {
             await files.DeleteAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the committed bytes of <paramref name="key"/> while there is room; over the limit, reads go to the row.</summary>
+    private void Remember(string key, byte[] bytes)
+    {
+        if (Interlocked.Add(ref _recentBytes, bytes.Length) > RecentLimit || !_recent.TryAdd(key, bytes))
+        {
+            Interlocked.Add(ref _recentBytes, -bytes.Length);
+        }
+    }
+
+    private void Forget(string key)
+    {
+        if (_recent.TryRemove(key, out var bytes))
+        {
+            Interlocked.Add(ref _recentBytes, -bytes.Length);
         }
     }
 }

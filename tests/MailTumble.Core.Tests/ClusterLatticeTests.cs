@@ -54,42 +54,44 @@ public sealed class ClusterLatticeTests
     {
         const double rate = 200;
         var slot = TimeSpan.FromSeconds(1 / rate);
-        var a = Pacer(rate, new SlotLattice(0, 1, rate));
+        var a = Pacer(rate, lattice: null);
         var b = Pacer(rate, lattice: null); // its process is up; it has not beaten yet
-        var senderA = new Sender(a);
-        var senders = new List<Sender> { senderA };
+        var ofA = new ScheduledShare(a, "a");
+        var ofB = new ScheduledShare(b, "b");
+        var senders = new List<Sender> { new(a) };
 
-        // A sends alone for two seconds (its release log full of the whole rate). Then B beats for the first time: the
-        // budget schedules it active 1.5 s later, after A. Both learn the instant at once (A at its next beat).
+        // A sends alone for two seconds (its release log full of the whole rate).
+        var alone = new RateSchedule(rate, [new ScheduledNode("a", DateTimeOffset.MinValue)]);
+        Assert.Equal((rate, (DateTimeOffset?)null), ofA.Apply(alone, _time.GetUtcNow()));
         var sends = Run(senders, TimeSpan.FromSeconds(2));
+
+        // Then B beats for the first time: the budget schedules it active 1.5 s later, after A, and both read that at
+        // once (A at its next beat).
         var join = _time.GetUtcNow();
         var at = join + RateSchedule.JoinDelay;
         var schedule = new RateSchedule(rate, [new ScheduledNode("a", DateTimeOffset.MinValue), new ScheduledNode("b", at)]);
         Assert.Equal(new SlotLattice(0, 1, rate), schedule.Position("a", join));
         Assert.Null(schedule.Position("b", join));
-        Assert.Equal(at, schedule.NextChange(join));
         Assert.Equal(new SlotLattice(0, 2, rate), schedule.Position("a", at));
         Assert.Equal(new SlotLattice(1, 2, rate), schedule.Position("b", at));
         Assert.Null(schedule.NextChange(at));
-
-        a.SetShare(schedule.Position("a", join)!, at, schedule.Position("a", at));
-        b.SetShare(schedule.Position("b", at)!);
-        b.HoldUntil(at);
+        Assert.Equal((rate, (DateTimeOffset?)at), ofA.Apply(schedule, join));
+        Assert.Equal((rate / 2, (DateTimeOffset?)at), ofB.Apply(schedule, join));
         senders.Add(new Sender(b));
 
         // A's timer for the switch fires 20 ms late (a busy machine): its slots are on the new split from the instant
         // anyway, and the share it then applies does not stall it on its release log of the old share.
         sends.AddRange(Run(senders, at + TimeSpan.FromMilliseconds(20) - _time.GetUtcNow()));
-        a.SetShare(schedule.Position("a", at)!);
+        Assert.Equal((rate / 2, (DateTimeOffset?)null), ofA.Apply(schedule, _time.GetUtcNow()));
         sends.AddRange(Run(senders, TimeSpan.FromSeconds(3)));
 
-        var ofB = sends.Where(s => s.Node == 1).ToList();
-        Assert.InRange(ofB[0].At - at, TimeSpan.Zero, slot);
+        var fromB = sends.Where(s => s.Node == 1).ToList();
+        Assert.InRange(fromB[0].At - at, TimeSpan.Zero, slot);
         var gaps = Gaps(sends);
         Assert.InRange(gaps.Min(), slot - Tick, slot + Tick);
         Assert.InRange(gaps.Max(), slot - Tick, slot + Tick);
         Assert.True(BusiestSecond(sends) <= rate + 1, $"busiest second {BusiestSecond(sends)}");
-        Assert.InRange(ofB.Count, (rate / 2 * 3) - 2, (rate / 2 * 3) + 3);
+        Assert.InRange(fromB.Count, (rate / 2 * 3) - 2, (rate / 2 * 3) + 3);
     }
 
     private static readonly TimeSpan Tick = TimeSpan.FromTicks(2);

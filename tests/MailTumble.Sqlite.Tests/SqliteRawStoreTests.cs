@@ -51,6 +51,59 @@ public sealed class SqliteRawStoreTests : RawStoreContract, IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_just_stored_is_read_from_memory_until_it_is_deleted()
+    {
+        var store = (SqliteRawStore)Store;
+        var key = Guid.NewGuid().ToString("N");
+        var content = "Subject: recent\r\n\r\nbody\r\n"u8.ToArray();
+        await Store.PutAsync(key, new ReadOnlySequence<byte>(content), default);
+        Assert.Equal(content.Length, store.RecentBytes);
+        Assert.Equal(1, Rows());
+
+        await using (var read = await Store.OpenReadAsync(key, default))
+        {
+            Assert.Equal("Subject: recent\r\n\r\nbody\r\n", await new StreamReader(read).ReadToEndAsync());
+        }
+
+        await Store.DeleteAsync(key, default);
+        Assert.Equal(0, store.RecentBytes);
+        Assert.Equal(0, Rows());
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.OpenReadAsync(key, default));
+    }
+
+    [Fact]
+    public async Task Memory_for_recent_messages_is_bounded_and_the_rest_is_read_from_rows()
+    {
+        var store = (SqliteRawStore)Store;
+        var count = (int)(SqliteRawStore.RecentLimit / SqliteRawStore.InlineLimit) + 3;
+        var keys = Enumerable.Range(0, count).Select(_ => Guid.NewGuid().ToString("N")).ToList();
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            var bytes = new byte[SqliteRawStore.InlineLimit];
+            bytes.AsSpan().Fill((byte)('a' + i));
+            await Store.PutAsync(key, new ReadOnlySequence<byte>(bytes), default);
+        }
+
+        Assert.InRange(store.RecentBytes, 1, SqliteRawStore.RecentLimit);
+        Assert.Equal(count, Rows());
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            await using var read = await Store.OpenReadAsync(key, default);
+            var back = new byte[SqliteRawStore.InlineLimit];
+            await read.ReadExactlyAsync(back);
+            Assert.All(new[] { back[0], back[^1] }, b => Assert.Equal((byte)('a' + i), b));
+        }
+
+        foreach (var key in keys)
+        {
+            await Store.DeleteAsync(key, default);
+        }
+
+        Assert.Equal(0, store.RecentBytes);
+        Assert.Equal(0, Rows());
+    }
+
+    [Fact]
     public async Task A_message_over_the_inline_limit_is_a_file()
     {
         var key = Guid.NewGuid().ToString("N");

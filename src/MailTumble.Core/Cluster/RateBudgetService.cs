@@ -31,6 +31,7 @@ internal sealed partial class RateBudgetService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<RateBudgetService> _logger;
     private readonly Lock _gate = new();
+    private readonly ScheduledShare _share;
     private RateSchedule? _schedule;
     private ITimer? _switch;
     private DateTimeOffset? _switchAt;
@@ -46,6 +47,7 @@ internal sealed partial class RateBudgetService : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _share = new ScheduledShare(delivery.Pacer, node.Id);
     }
 
     /// <summary>A single node needs no lattice and no schedule: nobody else shares its budget.</summary>
@@ -180,9 +182,8 @@ internal sealed partial class RateBudgetService : BackgroundService
             return;
         }
 
-        var switchAt = schedule.NextChange(now);
-        var next = switchAt is { } at ? schedule.Position(_node.Id, at) : null;
-        if (current is null && next is null)
+        var (share, switchAt) = _share.Apply(schedule, now);
+        if (share <= 0)
         {
             // Not among the live nodes (the budget has no share for it): wait for the next beats.
             pacer.PauseUntil(now + BeatInterval + BeatInterval, NoShare);
@@ -190,18 +191,6 @@ internal sealed partial class RateBudgetService : BackgroundService
         }
         else
         {
-            if (current is null)
-            {
-                // Joining: the slots are those of the split it joins, the first one at the instant it starts.
-                pacer.SetShare(next!);
-                pacer.HoldUntil(switchAt!.Value);
-            }
-            else
-            {
-                pacer.SetShare(current, switchAt, next);
-            }
-
-            var share = (current ?? next)!.Share;
             if (share != _applied)
             {
                 _applied = share;
