@@ -29,6 +29,21 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         _keeper = maxLeaseHold > TimeSpan.Zero ? new LeaseRenewer(RenewAsync, maxLeaseHold, TimeSpan.FromSeconds(1), time) : null;
     }
 
+    /// <summary>The batch's leases (one token per leased batch or lane take) are no longer renewed.</summary>
+    public void Finished(IReadOnlyList<LeasedItem> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (_keeper is null)
+        {
+            return;
+        }
+
+        foreach (var token in batch.Select(i => i.LeaseToken).Distinct(StringComparer.Ordinal))
+        {
+            _keeper.Forget(token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_keeper is not null)

@@ -27,6 +27,9 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
     /// <summary>Lease renewals done so far (zero when renewal is off).</summary>
     internal long LeaseRenewals => _keeper?.Renewals ?? 0;
 
+    /// <summary>Lease tokens the keeper still watches.</summary>
+    internal int LeasesWatched => _keeper?.Held ?? 0;
+
     public async ValueTask DisposeAsync()
     {
         if (_keeper is not null)
@@ -111,6 +114,21 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         }
 
         return leased;
+    }
+
+    /// <summary>The batch's leases (one token per leased batch or lane take) are no longer renewed.</summary>
+    public void Finished(IReadOnlyList<LeasedItem> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (_keeper is null)
+        {
+            return;
+        }
+
+        foreach (var token in batch.Select(i => i.LeaseToken).Distinct(StringComparer.Ordinal))
+        {
+            _keeper.Forget(token);
+        }
     }
 
     public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) =>

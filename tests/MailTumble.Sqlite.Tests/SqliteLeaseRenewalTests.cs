@@ -50,6 +50,28 @@ public sealed class SqliteLeaseRenewalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_finished_batch_is_not_watched_any_more_while_an_unfinished_one_is_still_renewed()
+    {
+        await _queue.EnqueueAsync([Item("a"), Item("b"), Item("c")], default);
+        var finished = await _queue.LeaseAsync(2, Lease, default);
+        var open = Assert.Single(await _queue.LeaseAsync(2, Lease, default));
+        Assert.Equal(2, finished.Count);
+        await _queue.AckAsync(finished[0], "sent", default);
+        await _queue.AckAsync(finished[1], "sent", default);
+        Assert.Equal(2, _queue.LeasesWatched);
+        _queue.Finished(finished);
+
+        // The finished batch's token is let go at once (before, it stayed until half its lease had passed and a renewal
+        // write found nothing under it); the open batch is still renewed.
+        Assert.Equal(1, _queue.LeasesWatched);
+        await PassAsync(Lease);
+        Assert.True(_queue.LeaseRenewals >= 1, $"renewed {_queue.LeaseRenewals} times");
+        Assert.Equal(1, _queue.LeasesWatched);
+        Assert.Empty(await _queue.LeaseAsync(2, Lease, default));
+        await _queue.AckAsync(open, "sent", default);
+    }
+
+    [Fact]
     public async Task A_worker_past_the_maximum_hold_is_presumed_hung_and_its_items_become_due_again()
     {
         await _queue.EnqueueAsync([Item("a")], default);

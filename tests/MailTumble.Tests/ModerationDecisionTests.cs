@@ -323,6 +323,8 @@ public sealed class ModerationDecisionTests
 
         public Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken) => inner.ReleaseAsync(items, cancellationToken);
 
+        public void Finished(IReadOnlyList<LeasedItem> batch) => inner.Finished(batch);
+
         public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) => inner.GetStatsAsync(cancellationToken);
 
         public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) => inner.NextDueAsync(cancellationToken);

@@ -82,6 +82,9 @@ internal sealed partial class SendWorkers(
                 try
                 {
                     await ProcessBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+
+                    // Every item is acked, retried, dead lettered, moved or released: its lease needs no keeping alive.
+                    queue.Finished(batch);
                 }
                 finally
                 {

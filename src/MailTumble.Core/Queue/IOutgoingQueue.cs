@@ -49,6 +49,16 @@ public interface IOutgoingQueue
     /// </summary>
     Task EnqueueDeadAsync(IReadOnlyList<OutgoingItem> items, string reason, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Tells the queue that the send-out is done with a leased batch: every item in it was acknowledged, retried, dead
+    /// lettered or released, so the leases it was taken under need no renewal any more (a queue that renews a lease per
+    /// batch stops watching it). Not called for a batch a worker gave up on with an error: those leases are kept alive up
+    /// to the maximum hold, as for a hung worker.
+    /// </summary>
+    void Finished(IReadOnlyList<LeasedItem> batch)
+    {
+    }
+
     /// <summary>Makes leased items visible again at once (used on shutdown).</summary>
     Task ReleaseAsync(IReadOnlyList<LeasedItem> items, CancellationToken cancellationToken);
 

@@ -38,6 +38,9 @@ public sealed class LeaseRenewer : IAsyncDisposable
         _failed = failed;
     }
 
+    /// <summary>Leases kept alive now.</summary>
+    public int Held => _held.Count;
+
     /// <summary>Renewals done so far.</summary>
     public long Renewals => Interlocked.Read(ref _renewals);
 
