@@ -80,6 +80,13 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
         if (!writer.TryWrite(
                 context =>
                 {
+                    // Checked again in the commit: the write that finds the disk full gives the reserve up and is
+                    // retried, and that room is for send-out, not for new mail (which gets its 4xx instead).
+                    if (writer.StorageFull)
+                    {
+                        throw new StorageFullException("the data disk is full");
+                    }
+
                     var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
                     command.Parameters.AddWithValue("$key", key);
                     command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
