@@ -33,15 +33,7 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
     public void Finished(IReadOnlyList<LeasedItem> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (_keeper is null)
-        {
-            return;
-        }
-
-        foreach (var token in batch.Select(i => i.LeaseToken).Distinct(StringComparer.Ordinal))
-        {
-            _keeper.Forget(token);
-        }
+        _keeper?.Forget(batch);
     }
 
     public async ValueTask DisposeAsync()

@@ -120,15 +120,7 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
     public void Finished(IReadOnlyList<LeasedItem> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        if (_keeper is null)
-        {
-            return;
-        }
-
-        foreach (var token in batch.Select(i => i.LeaseToken).Distinct(StringComparer.Ordinal))
-        {
-            _keeper.Forget(token);
-        }
+        _keeper?.Forget(batch);
     }
 
     public Task<bool> AckAsync(LeasedItem item, string outcome, CancellationToken cancellationToken) =>

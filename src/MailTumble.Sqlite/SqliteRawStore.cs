@@ -47,13 +47,7 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
 
         var bytes = content.ToArray();
         await writer.WriteAsync(
-            context =>
-            {
-                var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
-                command.Parameters.AddWithValue("$key", key);
-                command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
-                return command.ExecuteNonQuery();
-            },
+            context => InsertRow(context, key, bytes),
             cancellationToken,
             durable: true).ConfigureAwait(false);
         Remember(key, bytes);
@@ -87,10 +81,7 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
                         throw new StorageFullException("the data disk is full");
                     }
 
-                    var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
-                    command.Parameters.AddWithValue("$key", key);
-                    command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
-                    command.ExecuteNonQuery();
+                    InsertRow(context, key, bytes);
                     SqliteOutgoingQueue.Insert(context, items);
                     return 0;
                 },
@@ -102,6 +93,14 @@ internal sealed class SqliteRawStore(SqliteDatabase database, SqliteWriter write
         // The caller may stop waiting, but the write itself is not cancelled once queued.
         await completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         Remember(key, bytes);
+    }
+
+    private static int InsertRow(SqliteWriter.Context context, string key, byte[] bytes)
+    {
+        var command = context.Command("INSERT INTO raw_messages (key, content) VALUES ($key, $content)");
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.Add("$content", SqliteType.Blob).Value = bytes;
+        return command.ExecuteNonQuery();
     }
 
     public Task<IRawWriter> CreateAsync(string key, CancellationToken cancellationToken) => files.CreateAsync(key, cancellationToken);

@@ -64,6 +64,16 @@ public sealed class LeaseRenewer : IAsyncDisposable
     /// <summary>Stops keeping a lease alive (it was acked, retried or released).</summary>
     public void Forget(string lease) => _held.TryRemove(lease, out _);
 
+    /// <summary>Stops keeping the leases of <paramref name="batch"/> alive (one token per leased batch or lane take).</summary>
+    public void Forget(IReadOnlyList<LeasedItem> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var item in batch)
+        {
+            _held.TryRemove(item.LeaseToken, out _);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
