@@ -169,9 +169,9 @@ internal sealed partial class RateBudgetService : BackgroundService
 
         var pacer = _delivery.Pacer;
         var now = _time.GetUtcNow();
-        var current = schedule.Position(_node.Id, now);
         if (!Shared)
         {
+            var current = schedule.Position(_node.Id, now);
             if (current is not null && current.Share != _applied)
             {
                 _applied = current.Share;
