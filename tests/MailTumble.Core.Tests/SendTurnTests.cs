@@ -132,6 +132,61 @@ public sealed class SendTurnTests
     }
 
     [Fact]
+    public async Task A_send_counts_in_the_release_log_until_a_second_after_it_completed_not_after_it_left()
+    {
+        // 2/s. The first send leaves at 0 and its reply comes at 600 ms; the second leaves at 500 ms, replied at 510 ms.
+        // The provider may have counted the first as late as 600 ms, so the third, due at 1000 ms, waits until a second
+        // after the second's reply (1510 ms): at 1000 ms the provider's second from 510 ms could see three. (Counted
+        // at its release, the first was a second old at 1000 ms and the third went then.)
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 2 }, _time);
+        var first = pacer.BeginTurn()!;
+        var second = pacer.BeginTurn()!;
+        using var third = pacer.BeginTurn()!;
+        var start = Release(pacer, first);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        _ = Release(pacer, second);
+        _time.Advance(TimeSpan.FromMilliseconds(10));
+        second.Completed();
+        _time.Advance(TimeSpan.FromMilliseconds(90));
+        first.Dispose(); // a send that threw: the turn's disposal completes it
+        second.Dispose();
+
+        _time.Advance(start + TimeSpan.FromMilliseconds(1000) - pacer.Clock.Now);
+        var entering = third.EnterAsync(default).AsTask();
+        Parked(pacer, entering);
+        _time.Advance(TimeSpan.FromMilliseconds(509));
+        Parked(pacer, entering);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await entering.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(510), third.SlotWait);
+    }
+
+    [Fact]
+    public async Task A_send_in_flight_holds_the_next_one_until_a_second_after_it_completes()
+    {
+        // 2/s: two sends leave at 0 and 500 ms and hang (a provider that stalls); the third, due at 1000 ms, waits for
+        // them, and goes a second after the first one's reply at 1200 ms.
+        var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 2 }, _time);
+        using var first = pacer.BeginTurn()!;
+        using var second = pacer.BeginTurn()!;
+        using var third = pacer.BeginTurn()!;
+        var start = Release(pacer, first);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        _ = Release(pacer, second);
+
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        var entering = third.EnterAsync(default).AsTask();
+        AdvanceParked(pacer, entering, start + TimeSpan.FromMilliseconds(1200));
+        first.Completed();
+        AdvanceParked(pacer, entering, start + TimeSpan.FromMilliseconds(1300));
+        second.Completed();
+        AdvanceParked(pacer, entering, start + TimeSpan.FromMilliseconds(2199));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        await entering.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(1200), third.SlotWait);
+    }
+
+    [Fact]
     public void Sends_held_up_by_a_stall_make_up_their_slots_within_the_second_never_more_than_the_rate_in_any_second()
     {
         // 20/s with a backlog: every send is on its way (a turn begun) before its slot. Now and then (one send in 40, i.e.
@@ -284,6 +339,23 @@ public sealed class SendTurnTests
         Assert.True(SpinWait.SpinUntil(
             () => entering.IsCompleted || pacer.Clock.EarliestReleaseWait > pacer.Clock.Now, TimeSpan.FromSeconds(30)), "the pacer did not resume");
         Assert.False(entering.IsCompleted);
+    }
+
+    /// <summary>Moves the clock to <paramref name="until"/> through every instant <paramref name="entering"/> waits for, asserting it stays parked.</summary>
+    private void AdvanceParked(SendPacer pacer, Task entering, TimeSpan until)
+    {
+        while (true)
+        {
+            Parked(pacer, entering);
+            var now = pacer.Clock.Now;
+            if (now >= until)
+            {
+                return;
+            }
+
+            var next = pacer.Clock.EarliestReleaseWait!.Value;
+            _time.Advance((next < until ? next : until) - now);
+        }
     }
 
     private static int Busiest(List<TimeSpan> releases, TimeSpan window)

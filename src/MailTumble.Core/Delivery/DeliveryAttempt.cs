@@ -127,6 +127,10 @@ internal sealed partial class DeliveryAttempt
             var started = Stopwatch.GetTimestamp();
             var message = new PreparedMessage(item.Id, item.EnvelopeFrom, check.Target, headers, body, turn.EnterAsync);
             result = await _sender.SendAsync(message, sendToken).ConfigureAwait(false);
+            // The provider has counted it by now, if at all: the release log counts it one more window from here (a
+            // send that throws is completed when the turn is disposed).
+            turn.Completed();
+
             if (result.Outcome == SendOutcome.Sent)
             {
                 turn.Settle();

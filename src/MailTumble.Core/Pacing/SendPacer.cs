@@ -21,7 +21,12 @@ public sealed class SendPacer
     // for this long, as long as no second holds more than the rate; older missed slots are gone.
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(1);
     private readonly SlotClock _clock;
-    private readonly Queue<TimeSpan> _released = new(); // instants on _clock
+    // The release log (Admit): sends released and not yet completed, and the completion instants of the others, oldest
+    // first (instants on _clock, recorded under the lock, so in order). A reset starts a new generation: a send released
+    // before it is no longer counted, in flight or not.
+    private readonly Queue<TimeSpan> _completed = new();
+    private int _inFlight;
+    private long _generation;
     private TimeSpan? _lastRelease;
     private SlotLattice? _lattice;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -68,11 +73,13 @@ public sealed class SendPacer
         ArgumentNullException.ThrowIfNull(position);
         _rate.Rescale(position.Share);
         _bucket.SetLattice(position, switchAt, next);
-        lock (_released)
+        lock (_completed)
         {
             if (_lattice is { } before && before.Count != position.Count)
             {
-                _released.Clear();
+                _completed.Clear();
+                _inFlight = 0;
+                _generation++;
             }
 
             _lattice = position;
@@ -182,37 +189,45 @@ public sealed class SendPacer
     internal void Abandoned() => Interlocked.Decrement(ref _pending);
 
     /// <summary>
-    /// Admits a release now and returns null when, counting it, no window of <c>N / rate</c> holds more than N releases
-    /// (N = the rate rounded up, so one second at whole rates) and it is at least half a slot after the previous one;
-    /// otherwise returns when it may go. The slots (<see cref="TokenBucket"/>) are spaced exactly, and a late send may
-    /// still take its missed slot; this log of actual releases keeps every window at or below the rate as a provider
-    /// counts it (a timer that wakes late and then on time, or sends catching up), and the half-slot spacing keeps
-    /// sends that catch up from leaving back to back. Fractional rates (a node's share) are not rounded down.
+    /// Admits a release now and returns null when, counting it, no window of <c>N / rate</c> can see more than N sends
+    /// arrive at the provider (N = the rate rounded up, so one second at whole rates), and it is at least half a slot
+    /// after the previous one; otherwise returns when it may go. A send arrives somewhere between its release and its
+    /// completion (the provider's reply read), so the log counts each send from its release until a window after its
+    /// completion: in flight always, completed while it completed less than a window ago. Any window of arrivals then
+    /// holds at most N: at the release of the last send released among them, every other one had been released and had
+    /// not completed a window before (it arrived in the window, after that release less a window), so it was counted.
+    /// A send stalled between its release and the provider (the process or the provider's end starved of CPU) thus
+    /// holds back the sends after it instead of bunching with them; at a steady rate with a send latency L the log
+    /// lets N per window + L through (L = 1 ms costs 0.1%). The slots (<see cref="TokenBucket"/>) are spaced exactly,
+    /// and a late send may still take its missed slot; the half-slot spacing keeps sends that catch up from leaving
+    /// back to back. Fractional rates (a node's share) are not rounded down. <paramref name="release"/> names the
+    /// release for <see cref="Completed"/> (-1 when not admitted).
     /// </summary>
-    internal TimeSpan? Admit()
+    internal TimeSpan? Admit(out long release)
     {
-        lock (_released)
+        release = -1;
+        lock (_completed)
         {
             var now = _clock.Now;
             var rate = _rate.CurrentRate;
             var limit = Math.Max(1, (int)Math.Ceiling(rate - 1e-9));
             var window = TimeSpan.FromSeconds(limit / rate);
             var spacing = TimeSpan.FromSeconds(0.5 / rate);
-            while (_released.Count > 0 && now - _released.Peek() >= window)
+            while (_completed.Count > 0 && now - _completed.Peek() >= window)
             {
-                _released.Dequeue();
+                _completed.Dequeue();
             }
 
             TimeSpan? later = null;
-            if (_released.Count >= limit)
+            var counted = _inFlight + _completed.Count;
+            if (counted >= limit)
             {
-                // Trimmed to the limit in force (the rate may have been cut), oldest first.
-                while (_released.Count > limit)
-                {
-                    _released.Dequeue();
-                }
-
-                later = _released.Peek() + window;
+                // Room comes when enough completed sends are a window old (more than the limit after a rate cut);
+                // a send still in flight may arrive any moment, so with too few completed ones, look again shortly.
+                var needed = counted - limit + 1;
+                later = needed <= _completed.Count
+                    ? _completed.ElementAt(needed - 1) + window
+                    : now + TimeSpan.FromTicks(Math.Clamp(spacing.Ticks, TimeSpan.TicksPerMillisecond, 5 * TimeSpan.TicksPerMillisecond));
             }
 
             if (_lastRelease is { } last && now - last < spacing && (later is null || later < last + spacing))
@@ -225,9 +240,39 @@ public sealed class SendPacer
                 return later;
             }
 
-            _released.Enqueue(now);
+            _inFlight++;
             _lastRelease = now;
+            release = _generation;
             return null;
+        }
+    }
+
+    /// <summary>Admits a release now (<see cref="Admit(out long)"/>) of a send that is over as it leaves.</summary>
+    internal TimeSpan? Admit()
+    {
+        var later = Admit(out var release);
+        Completed(release);
+        return later;
+    }
+
+    /// <summary>
+    /// The send released as <paramref name="release"/> is over (the provider's reply read, or it failed): it counts
+    /// in the release log for one more window. Each release is completed once; -1 and releases before a reset are ignored.
+    /// </summary>
+    internal void Completed(long release)
+    {
+        if (release < 0)
+        {
+            return;
+        }
+
+        lock (_completed)
+        {
+            if (release == _generation)
+            {
+                _inFlight--;
+                _completed.Enqueue(_clock.Now);
+            }
         }
     }
 

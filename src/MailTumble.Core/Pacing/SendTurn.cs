@@ -12,6 +12,7 @@ public sealed class SendTurn : IDisposable
     private readonly SendPacer _pacer;
     private readonly int _ahead;
     private long _approachedAt;
+    private long _release = -1; // the release in the pacer's log not yet completed (-1 none)
     private int _state; // 0 waiting, 1 entered, 2 given up: the pacer counts each turn out exactly once
 
     internal SendTurn(SendPacer pacer, int ahead)
@@ -50,18 +51,30 @@ public sealed class SendTurn : IDisposable
             _pacer.Entered(time.GetElapsedTime(_approachedAt));
         }
 
+        // A sender entering again (a retry on a fresh connection) is done with its previous attempt.
+        Completed();
         var start = time.GetTimestamp();
         // Both waits resume on the pacing clock's own thread, so the content leaves at the slot however busy the
         // thread pool is (the sender writes it without waiting on anything else until the provider's reply).
         var slot = _pacer.Bucket.ReserveSlot();
         await _pacer.Clock.WaitForReleaseAsync(slot, cancellationToken).ConfigureAwait(false);
-        while (_pacer.Admit() is { } later)
+        long release;
+        while (_pacer.Admit(out release) is { } later)
         {
             await _pacer.Clock.WaitForReleaseAsync(later, cancellationToken).ConfigureAwait(false);
         }
 
+        Volatile.Write(ref _release, release);
+
         SlotWait += time.GetElapsedTime(start);
     }
+
+    /// <summary>
+    /// The send is over: the provider's reply was read, or the send failed or timed out after its content left. From
+    /// now its release counts in the pacer's log for one more window only (until then it counts as in flight, since
+    /// the provider may count it at any moment). Idempotent; <see cref="Dispose"/> calls it too.
+    /// </summary>
+    public void Completed() => _pacer.Completed(Interlocked.Exchange(ref _release, -1));
 
     /// <summary>
     /// For a send that went out without entering (a sender that does not call <see cref="EnterAsync"/>): takes its
@@ -78,6 +91,7 @@ public sealed class SendTurn : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Completed();
         if (Interlocked.CompareExchange(ref _state, 2, 0) == 0)
         {
             _pacer.Abandoned();
