@@ -23,7 +23,7 @@ namespace MailTumble.Postgres;
 internal sealed class PostgresRateBudget : IRateBudget
 {
     /// <summary>How long a node counts as live after its last heartbeat.</summary>
-    public static readonly TimeSpan LiveWindow = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan LiveWindow = RateSchedule.LiveWindow;
 
     // The factor as of now: its last value, grown back since by 0.1 a second, at most 1.
     private const string Factor = "(SELECT LEAST(1.0, factor + 0.1 * EXTRACT(EPOCH FROM clock_timestamp() - changed_at)) FROM rate_budget WHERE id = 1)";

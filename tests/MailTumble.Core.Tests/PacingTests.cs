@@ -121,6 +121,31 @@ public sealed class PacingTests
     }
 
     [Fact]
+    public void A_send_lease_that_runs_out_pauses_sending_until_it_is_renewed()
+    {
+        var time = new FakeTimeProvider();
+        var pacer = new SendPacer(new Delivery.DeliveryOptions { MaxSendRate = 1000 }, time);
+        pacer.SendOnlyUntil(time.GetUtcNow() + TimeSpan.FromSeconds(2.5), "no heartbeat");
+        time.Advance(TimeSpan.FromSeconds(2.4));
+        using (var turn = pacer.BeginTurn())
+        {
+            Assert.NotNull(turn);
+        }
+
+        // Nothing failed, nothing renewed the lease: the node stops before the others would give its share away.
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Null(pacer.BeginTurn());
+        Assert.True(pacer.IsPaused(out _));
+        Assert.Equal("no heartbeat", pacer.Snapshot(concurrency: 1).PauseReason);
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.True(pacer.IsPaused(out _));
+
+        pacer.SendOnlyUntil(time.GetUtcNow() + TimeSpan.FromSeconds(2.5), "no heartbeat");
+        pacer.Resume("no heartbeat");
+        Assert.False(pacer.IsPaused(out _));
+    }
+
+    [Fact]
     public void The_minute_counter_forgets_after_sixty_seconds()
     {
         var time = new FakeTimeProvider();

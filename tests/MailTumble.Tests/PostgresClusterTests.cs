@@ -1,5 +1,6 @@
 using System.Globalization;
 using MailTumble.Testing;
+using Npgsql;
 
 namespace MailTumble.Tests;
 
@@ -77,6 +78,39 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         Assert.True(code == 0, nodes);
         Assert.StartsWith("1 live node(s)", nodes, StringComparison.Ordinal);
         Assert.Equal(0, await nodeB.StopAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [SkippableFact]
+    public async Task A_node_whose_heartbeat_hangs_stops_sending_until_it_beats_again()
+    {
+        var a = Node("a", ("MAXIMUM_SEND_RATE", "10"));
+        await using var node = await RelayProcess.StartAsync(_dir.Path, a);
+        await SendAsync(a, "before");
+        Assert.Single(await _sink.WaitForAsync(1, TimeSpan.FromSeconds(30)));
+
+        // The test takes the lock every heartbeat runs under: the node's beats neither succeed nor fail, they wait.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_postgres.ConnectionString) { SearchPath = _postgres.Schema, Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_xact_lock(7302, hashtext(current_schema()))", connection, transaction))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+
+        // Others would count this node dead 3 s after its last beat and take its share: it stops on its own before.
+        await Eventually.TrueAsync(
+            async () => (await RelayProcess.RunAsync(_dir.Path, a, "queue", "stats")).Output.Contains("(no heartbeat", StringComparison.Ordinal),
+            "the node reports sending paused for want of a heartbeat");
+        await SendAsync(a, "during");
+        await Eventually.TrueAsync(
+            async () => (await RelayProcess.RunAsync(_dir.Path, a, "queue", "stats")).Output.Contains("  ready           1\n", StringComparison.Ordinal),
+            "the message taken in while the heartbeat hangs waits in the queue");
+        Assert.Single(_sink.Messages);
+
+        await transaction.RollbackAsync();
+        var mail = await _sink.WaitForAsync(2, TimeSpan.FromSeconds(30));
+        Assert.Equal("during", mail[1].Header("Subject"));
+        Assert.Equal(0, await node.StopAsync(TimeSpan.FromSeconds(30)));
     }
 
     [SkippableFact]

@@ -25,7 +25,7 @@ namespace MailTumble.Aws.Cluster;
 internal sealed class DynamoDbRateBudget : IRateBudget
 {
     /// <summary>How long a node counts as live after its last heartbeat.</summary>
-    public static readonly TimeSpan LiveWindow = TimeSpan.FromSeconds(3);
+    public static readonly TimeSpan LiveWindow = RateSchedule.LiveWindow;
 
     /// <summary>After this long without a beat a node's item is deleted by the others (and by the time to live).</summary>
     private static readonly TimeSpan Forget = TimeSpan.FromMinutes(10);

@@ -15,7 +15,8 @@ namespace MailTumble.Core.Cluster;
 /// the instant the schedule names (<see cref="RateSchedule.JoinDelay"/> after its first beat): until then it holds its
 /// first slot there, and every node already sending switches to the new split exactly at that instant (the pacer's
 /// lattice switches by itself; a timer applies the new share), so the shares never add up to more than the provider's
-/// rate and no share goes unused while nodes join. A node that leaves or dies drops out at the others' next beats.
+/// rate and no share goes unused while nodes join. A node that leaves or dies drops out at the others' next beats; one
+/// whose heartbeat hangs stops sending on its own one beat interval before the others would take its share.
 /// </summary>
 internal sealed partial class RateBudgetService : BackgroundService
 {
@@ -122,16 +123,28 @@ internal sealed partial class RateBudgetService : BackgroundService
 
     private async Task BeatAsync(CancellationToken cancellationToken)
     {
+        var started = _time.GetUtcNow();
+        // A beat that hangs (a lock, a half-open connection) fails after the live window: by then the others have
+        // dropped this node anyway, and the pacer's lease (below) has already stopped its sends.
+        using var timeout = new CancellationTokenSource(RateSchedule.LiveWindow, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
             var throttled = _delivery.Pacer.ThrottledTotal;
             if (throttled > _throttledSeen)
             {
                 _throttledSeen = throttled;
-                await _budget.ThrottledAsync(_node.Id, cancellationToken).ConfigureAwait(false);
+                await _budget.ThrottledAsync(_node.Id, linked.Token).ConfigureAwait(false);
             }
 
-            var schedule = await _budget.BeatAsync(new NodeBeat(_node.Id, _node.Host, _delivery.QueueDepth > 0, _delivery.Status), cancellationToken).ConfigureAwait(false);
+            var schedule = await _budget.BeatAsync(new NodeBeat(_node.Id, _node.Host, _delivery.QueueDepth > 0, _delivery.Status), linked.Token).ConfigureAwait(false);
+            if (Shared)
+            {
+                // The others count this node live until its beat is LiveWindow old (stamped no earlier than `started`);
+                // it stops one beat interval before that unless a later beat succeeds.
+                _delivery.Pacer.SendOnlyUntil(started + RateSchedule.LiveWindow - BeatInterval, NoHeartbeat);
+            }
+
             lock (_gate)
             {
                 _schedule = schedule;

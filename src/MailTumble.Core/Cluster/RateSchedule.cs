@@ -21,6 +21,13 @@ public sealed record RateSchedule(double Rate, IReadOnlyList<ScheduledNode> Node
     public static readonly TimeSpan JoinDelay = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>
+    /// How long a node counts as live after its last heartbeat, in every shared budget. A node itself sends only while
+    /// its last good heartbeat is younger than this less one beat interval, so a node whose heartbeat hangs stops before
+    /// the others take its share.
+    /// </summary>
+    public static readonly TimeSpan LiveWindow = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// <paramref name="nodeId"/>'s place on the lattice at <paramref name="at"/>; null when it is not active then (not
     /// yet, or not live at all).
     /// </summary>

@@ -20,6 +20,7 @@ public sealed class SendPacer
     // A send that reaches its slot late (a stall of the process, a slow exchange before the content) may still use it
     // for this long, as long as no second holds more than the rate; older missed slots are gone.
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LapsePause = TimeSpan.FromSeconds(1);
     private readonly SlotClock _clock;
     // The release log (Admit): sends released and not yet completed, and the completion instants of the others, oldest
     // first (instants on _clock, recorded under the lock, so in order). A reset starts a new generation: a send released
@@ -30,6 +31,8 @@ public sealed class SendPacer
     private TimeSpan? _lastRelease;
     private SlotLattice? _lattice;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
+    private DateTimeOffset _sendsUntil = DateTimeOffset.MaxValue;
+    private string? _lapseReason;
     private int _pending;
     private long _throttledTotal;
     private long _preliminaryTicks = TimeSpan.TicksPerMillisecond * 5;
@@ -105,13 +108,36 @@ public sealed class SendPacer
     /// <summary>The daily quota, if one is set.</summary>
     public DailyQuota? Quota => _quota;
 
+    /// <summary>
+    /// Lets sends start only before <paramref name="until"/>, until this is called again: a node of a shared budget sends
+    /// only while its heartbeat is fresh enough that the others still count its share as taken. Once it runs out,
+    /// sending pauses for <paramref name="reason"/> (a second at a time) until it is renewed and that pause is ended
+    /// (<see cref="Resume"/>).
+    /// </summary>
+    public void SendOnlyUntil(DateTimeOffset until, string reason)
+    {
+        lock (_gate)
+        {
+            _sendsUntil = until;
+            _lapseReason = reason;
+        }
+    }
+
     /// <summary>Whether sending is paused now, and until when.</summary>
     public bool IsPaused(out DateTimeOffset until)
     {
         lock (_gate)
         {
+            var now = _time.GetUtcNow();
+            if (now >= _sendsUntil && now >= _pausedUntil)
+            {
+                // A heartbeat that hangs never fails, so nothing else would pause: the lapse becomes a pause like any other.
+                _pausedUntil = now + LapsePause;
+                _pauseReason = _lapseReason;
+            }
+
             until = _pausedUntil;
-            return _time.GetUtcNow() < _pausedUntil;
+            return now < _pausedUntil;
         }
     }
 
