@@ -1,5 +1,6 @@
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Pacing;
+using MailTumble.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailTumble.Core.Tests;
@@ -30,7 +31,7 @@ public sealed class ArrivalWindowTests
 
         // Each node at most its share rounded up per window: 200 for one or two nodes at 200/s, 201 for three, 30 at 30/s.
         var limit = nodes * Math.Ceiling((rate / nodes) - 1e-9);
-        Assert.True(Busiest(sends.Select(s => s.Arrived).ToList()) <= limit, $"busiest second of arrivals {Busiest(sends.Select(s => s.Arrived).ToList())}");
+        Assert.True(ArrivalPace.Busiest(sends.Select(s => s.Arrived)) <= limit, $"busiest second of arrivals {ArrivalPace.Busiest(sends.Select(s => s.Arrived))}");
         Assert.True(BusiestPossible(sends) <= limit, $"busiest second of possible arrivals {BusiestPossible(sends)}");
         // What it costs: a few sends held back after each stall (3990 of 4000 at 200/s), not the stalls' whole time.
         Assert.True(sends.Count >= rate * 20 * 0.99, $"{sends.Count} sends in 20 s");
@@ -93,8 +94,8 @@ public sealed class ArrivalWindowTests
     {
         var start = _time.GetUtcNow();
         var end = start + span;
-        var nodes = pacers.Select(p => new Node(p)).ToList();
-        var inFlight = new PriorityQueue<(Node Node, long Release), DateTimeOffset>();
+        var nodes = pacers.Select(p => new BusyNode(p)).ToList();
+        var inFlight = new PriorityQueue<(BusyNode Node, long Release), DateTimeOffset>();
         var sends = new List<Send>();
         while (true)
         {
@@ -123,23 +124,6 @@ public sealed class ArrivalWindowTests
                 inFlight.Enqueue((node, release), start + completed);
             }
         }
-    }
-
-    private static int Busiest(List<DateTimeOffset> arrivals)
-    {
-        var times = arrivals.Order().ToList();
-        var busiest = 0;
-        for (int i = 0, j = 0; i < times.Count; i++)
-        {
-            while (times[i] - times[j] >= Second)
-            {
-                j++;
-            }
-
-            busiest = Math.Max(busiest, i - j + 1);
-        }
-
-        return busiest;
     }
 
     /// <summary>
@@ -192,41 +176,6 @@ public sealed class ArrivalWindowTests
 
             var latency = Latency();
             return (arrived, arrived + latency);
-        }
-    }
-
-    /// <summary>One busy node: its next instant (its slot, or when its release log lets it go).</summary>
-    private sealed class Node(SendPacer pacer)
-    {
-        private TimeSpan? _waitFor;
-        private bool _started;
-
-        public SendPacer Pacer => pacer;
-
-        public DateTimeOffset Due(DateTimeOffset now)
-        {
-            if (!_started)
-            {
-                // Its first turn finds nobody on the way, as SendPacer.BeginTurn: the slots that passed are not made up.
-                pacer.Bucket.Floor();
-                _started = true;
-            }
-
-            _waitFor ??= pacer.Bucket.ReserveSlot();
-            var wait = _waitFor.Value - pacer.Clock.Now;
-            return wait > TimeSpan.Zero ? now + wait : now;
-        }
-
-        public long? TryRelease()
-        {
-            if (pacer.Admit(out var release) is { } later)
-            {
-                _waitFor = later;
-                return null;
-            }
-
-            _waitFor = null;
-            return release;
         }
     }
 }

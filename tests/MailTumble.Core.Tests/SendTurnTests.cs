@@ -1,5 +1,6 @@
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Pacing;
+using MailTumble.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MailTumble.Core.Tests;
@@ -218,7 +219,7 @@ public sealed class SendTurnTests
         var inTwentySeconds = releases.Count(r => r - start < TimeSpan.FromSeconds(20));
         var perSecond = string.Join(" ", releases.GroupBy(r => (int)(r - start).TotalSeconds).Select(g => g.Count()));
         Assert.True(inTwentySeconds is >= 398 and <= 400, $"{inTwentySeconds} in 20 s; per second: {perSecond}"); // at most a couple lost at the very end
-        Assert.True(Busiest(releases, TimeSpan.FromSeconds(1)) <= 20, $"busiest second {Busiest(releases, TimeSpan.FromSeconds(1))}");
+        Assert.True(ArrivalPace.Busiest(releases).Count <= 20, $"busiest second {ArrivalPace.Busiest(releases).Count}");
         Assert.All(releases.Zip(releases.Skip(1)), p => Assert.True(p.Second - p.First >= TimeSpan.FromMilliseconds(25), $"{(p.Second - p.First).TotalMilliseconds} ms apart"));
     }
 
@@ -356,22 +357,6 @@ public sealed class SendTurnTests
             var next = pacer.Clock.EarliestReleaseWait!.Value;
             _time.Advance((next < until ? next : until) - now);
         }
-    }
-
-    private static int Busiest(List<TimeSpan> releases, TimeSpan window)
-    {
-        var busiest = 0;
-        for (int i = 0, j = 0; i < releases.Count; i++)
-        {
-            while (releases[i] - releases[j] >= window)
-            {
-                j++;
-            }
-
-            busiest = Math.Max(busiest, i - j + 1);
-        }
-
-        return busiest;
     }
 
     /// <summary>A wall clock an operator or NTP can step; the monotonic timestamp runs on undisturbed.</summary>

@@ -273,14 +273,6 @@ public sealed class SendPacer
         }
     }
 
-    /// <summary>Admits a release now (<see cref="Admit(out long)"/>) of a send that is over as it leaves.</summary>
-    internal TimeSpan? Admit()
-    {
-        var later = Admit(out var release);
-        Completed(release);
-        return later;
-    }
-
     /// <summary>
     /// The send released as <paramref name="release"/> is over (the provider's reply read, or it failed): it counts
     /// in the release log for one more window. Each release is completed once; -1 and releases before a reset are ignored.

@@ -1,0 +1,42 @@
+using MailTumble.Core.Pacing;
+
+namespace MailTumble.Core.Tests;
+
+/// <summary>
+/// One busy node in a pacing simulation on a fake clock (a send ready for every slot): its next instant, its slot or
+/// when its release log lets it go, and the release itself, as <see cref="SendTurn.EnterAsync"/> does it.
+/// </summary>
+internal sealed class BusyNode(SendPacer pacer)
+{
+    private TimeSpan? _waitFor;
+    private bool _started;
+
+    public SendPacer Pacer => pacer;
+
+    public DateTimeOffset Due(DateTimeOffset now)
+    {
+        if (!_started)
+        {
+            // Its first turn finds nobody on the way, as SendPacer.BeginTurn: the slots that passed are not made up.
+            pacer.Bucket.Floor();
+            _started = true;
+        }
+
+        _waitFor ??= pacer.Bucket.ReserveSlot();
+        var wait = _waitFor.Value - pacer.Clock.Now;
+        return wait > TimeSpan.Zero ? now + wait : now;
+    }
+
+    /// <summary>The release (for <see cref="SendPacer.Completed"/>) when the log lets the send go now; else null, and <see cref="Due"/> says when to try again.</summary>
+    public long? TryRelease()
+    {
+        if (pacer.Admit(out var release) is { } later)
+        {
+            _waitFor = later;
+            return null;
+        }
+
+        _waitFor = null;
+        return release;
+    }
+}
