@@ -110,7 +110,7 @@ internal sealed partial class PostgresOutgoingQueue
         return [.. picked.Where(leased.ContainsKey).Select(seq => leased[seq])];
     }
 
-    public async Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken)
+    private async Task<LaneCensus> GetLaneCensusCoreAsync(LaneCensusQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();

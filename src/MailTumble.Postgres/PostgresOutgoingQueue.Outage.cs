@@ -37,6 +37,9 @@ internal sealed partial class PostgresOutgoingQueue
     public Task<IReadOnlyList<LeasedItem>> LeaseLanesAsync(IReadOnlyList<LaneTake> takes, TimeSpan visibility, CancellationToken cancellationToken) =>
         GuardAsync(() => LeaseLanesCoreAsync(takes, visibility, cancellationToken));
 
+    public Task<LaneCensus> GetLaneCensusAsync(LaneCensusQuery query, CancellationToken cancellationToken) =>
+        GuardAsync(() => GetLaneCensusCoreAsync(query, cancellationToken));
+
     public Task<IReadOnlyList<LaneStats>> GetLaneStatsAsync(IReadOnlyList<string> lanes, CancellationToken cancellationToken) =>
         GuardAsync(() => GetLaneStatsCoreAsync(lanes, cancellationToken));
 
