@@ -1,3 +1,4 @@
+using MailTumble.Core.Cluster;
 using MailTumble.Core.Delivery;
 using MailTumble.Core.Pacing;
 using MailTumble.Testing;
@@ -71,6 +72,39 @@ public sealed class ArrivalWindowTests
         Assert.InRange(sends.Count(s => s.Released - sends[0].Released < TimeSpan.FromSeconds(10)), atLeast, (rate * 10) + 1);
     }
 
+    [Fact]
+    public void A_node_joining_while_the_provider_stalls_never_lets_a_second_exceed_the_limit()
+    {
+        // A sends alone at 200/s; B joins (the budget's schedule, as ScheduledShare applies it) at an instant the
+        // provider is stalled 40 ms: A's sends of the stall arrive at its end, with the first ones of the new split.
+        const double rate = 200;
+        var a = Pacer(rate, null);
+        var b = Pacer(rate, null);
+        var ofA = new ScheduledShare(a, "a");
+        var ofB = new ScheduledShare(b, "b");
+        var start = _time.GetUtcNow();
+        var at = start + TimeSpan.FromSeconds(2) + RateSchedule.JoinDelay;
+        ofA.Apply(new RateSchedule(rate, [new ScheduledNode("a", DateTimeOffset.MinValue)]), start);
+        var provider = new Provider(new Random(5), stallEvery: null, TimeSpan.Zero, TimeSpan.Zero)
+        {
+            Stall = (at - start - TimeSpan.FromMilliseconds(30), at - start + TimeSpan.FromMilliseconds(10)),
+        };
+        // B learns its instant at its first beat (it holds until then), A at its next beat, 2 s in; at the instant,
+        // A's timer applies the new split.
+        var schedule = new RateSchedule(rate, [new ScheduledNode("a", DateTimeOffset.MinValue), new ScheduledNode("b", at)]);
+        ofB.Apply(schedule, start);
+        var events = new List<(DateTimeOffset At, Action Do)>
+        {
+            (start + TimeSpan.FromSeconds(2), () => ofA.Apply(schedule, _time.GetUtcNow())),
+            (at, () => ofA.Apply(schedule, _time.GetUtcNow())),
+        };
+
+        var sends = Run([a, b], provider, TimeSpan.FromSeconds(6), events);
+
+        Assert.True(ArrivalPace.Busiest(sends.Select(s => s.Arrived)) <= rate + 1, $"busiest second of arrivals {ArrivalPace.Busiest(sends.Select(s => s.Arrived))}");
+        Assert.True(sends.Count >= rate * 6 * 0.99, $"{sends.Count} sends in 6 s");
+    }
+
     private SendPacer Pacer(double rate, SlotLattice? lattice)
     {
         // Each made 1.7 ms after the previous one: another origin for its clock, as on real machines.
@@ -90,18 +124,26 @@ public sealed class ArrivalWindowTests
     /// provider model says, and only then is reported (as <see cref="SendTurn.Completed"/> does). The clock moves to
     /// exactly the instants something waits for.
     /// </summary>
-    private List<Send> Run(List<SendPacer> pacers, Provider provider, TimeSpan span)
+    private List<Send> Run(List<SendPacer> pacers, Provider provider, TimeSpan span, List<(DateTimeOffset At, Action Do)>? events = null)
     {
         var start = _time.GetUtcNow();
         var end = start + span;
         var nodes = pacers.Select(p => new BusyNode(p)).ToList();
         var inFlight = new PriorityQueue<(BusyNode Node, long Release), DateTimeOffset>();
+        var pending = new Queue<(DateTimeOffset At, Action Do)>(events ?? []);
         var sends = new List<Send>();
         while (true)
         {
             var now = _time.GetUtcNow();
             var node = nodes.OrderBy(n => n.Due(now)).First();
             var due = node.Due(now);
+            if (pending.TryPeek(out var next) && next.At <= due && (!inFlight.TryPeek(out _, out var first) || next.At <= first))
+            {
+                _time.Advance(next.At > now ? next.At - now : TimeSpan.Zero);
+                pending.Dequeue().Do();
+                continue;
+            }
+
             if (inFlight.TryPeek(out var done, out var completes) && completes <= due)
             {
                 _time.Advance(completes - now);
@@ -160,6 +202,9 @@ public sealed class ArrivalWindowTests
 
         public Func<TimeSpan> Latency { get; init; } = () => TimeSpan.FromMilliseconds(0.8);
 
+        /// <summary>One stall at a set time (from, to: since the run's start), besides the random ones.</summary>
+        public (TimeSpan From, TimeSpan To)? Stall { get; init; }
+
         public (TimeSpan Arrived, TimeSpan Completed) Receive(TimeSpan released)
         {
             var arrived = released + TimeSpan.FromMilliseconds(0.2);
@@ -172,6 +217,11 @@ public sealed class ArrivalWindowTests
             if (arrived >= _stallStart)
             {
                 arrived = _stallEnd;
+            }
+
+            if (Stall is { } stall && arrived >= stall.From && arrived < stall.To)
+            {
+                arrived = stall.To;
             }
 
             var latency = Latency();

@@ -23,11 +23,9 @@ public sealed class SendPacer
     private static readonly TimeSpan LapsePause = TimeSpan.FromSeconds(1);
     private readonly SlotClock _clock;
     // The release log (Admit): sends released and not yet completed, and the completion instants of the others, oldest
-    // first (instants on _clock, recorded under the lock, so in order). A reset starts a new generation: a send released
-    // before it is no longer counted, in flight or not.
+    // first (instants on _clock, recorded under the lock, so in order).
     private readonly Queue<TimeSpan> _completed = new();
     private int _inFlight;
-    private long _generation;
     private TimeSpan? _lastRelease;
     private SlotLattice? _lattice;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
@@ -67,9 +65,11 @@ public sealed class SendPacer
     /// <summary>
     /// Sets this node's share as its place on the cluster's slot lattice (<see cref="SlotLattice"/>), and the place it
     /// takes from the wall-clock instant <paramref name="switchAt"/> on (a node joining: the slots from then on are
-    /// already on the new split, whenever this is called again). When the number of active nodes changes, the log of
-    /// recent releases starts afresh: the nodes switch together, so a node's own sends at the old share say nothing
-    /// about the cluster's window any more (kept, they would stall it half a second at a join).
+    /// already on the new split, whenever this is called again). When the number of active nodes changes, the log
+    /// forgets the completed sends: the nodes switch together, so a node's own sends at the old share say nothing
+    /// about the cluster's window any more (kept, they would stall it half a second at a join). Sends still in flight
+    /// stay counted until a window after they complete: one held up by a stall arrives late, with the sends of the
+    /// new split (forgotten, a join at a stall let 206 arrive in a second at 200/s).
     /// </summary>
     public void SetShare(SlotLattice position, DateTimeOffset? switchAt = null, SlotLattice? next = null)
     {
@@ -81,8 +81,6 @@ public sealed class SendPacer
             if (_lattice is { } before && before.Count != position.Count)
             {
                 _completed.Clear();
-                _inFlight = 0;
-                _generation++;
             }
 
             _lattice = position;
@@ -268,14 +266,14 @@ public sealed class SendPacer
 
             _inFlight++;
             _lastRelease = now;
-            release = _generation;
+            release = 0;
             return null;
         }
     }
 
     /// <summary>
     /// The send released as <paramref name="release"/> is over (the provider's reply read, or it failed): it counts
-    /// in the release log for one more window. Each release is completed once; -1 and releases before a reset are ignored.
+    /// in the release log for one more window. Each release is completed once; -1 (not admitted) is ignored.
     /// </summary>
     internal void Completed(long release)
     {
@@ -286,11 +284,8 @@ public sealed class SendPacer
 
         lock (_completed)
         {
-            if (release == _generation)
-            {
-                _inFlight--;
-                _completed.Enqueue(_clock.Now);
-            }
+            _inFlight--;
+            _completed.Enqueue(_clock.Now);
         }
     }
 
