@@ -91,7 +91,8 @@ public static class CoreServiceCollectionExtensions
             sp.GetService<LaneGate>(),
             sp.GetRequiredService<IOptions<ReplyOptions>>().Value.Enabled ? sp.GetRequiredService<ReplyReceiver>() : null,
             sp.GetService<IStorageState>(),
-            sp.GetRequiredService<AliasCounters>()));
+            sp.GetRequiredService<AliasCounters>(),
+            sp.GetService<IntakeFirst>()));
         return services;
     }
 
@@ -130,6 +131,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(sp => new SendPacer(sp.GetRequiredService<IOptions<DeliveryOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<DeliveryConcurrency>();
+        services.TryAddSingleton<IntakeFirst>();
         services.TryAddSingleton<DeliveryPolicy>();
         services.TryAddSingleton<DeliveryVerdictApplier>();
         services.TryAddSingleton<DeliveryAttempt>();

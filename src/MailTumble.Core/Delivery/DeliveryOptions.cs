@@ -47,6 +47,20 @@ public sealed class DeliveryOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "MailTumble:Outbound:UnreachablePause must be between {1} and {2}")]
     public TimeSpan UnreachablePause { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Messages accepted per second (over the last second) above which a burst is coming in and the send-out yields
+    /// the machine to it (<see cref="SendShareWhileReceiving"/>).
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "MailTumble:Outbound:IntakeFirstAbove must be between {1} and {2} messages a second")]
+    public int IntakeFirstAbove { get; set; } = 500;
+
+    /// <summary>
+    /// While a burst comes in, the most the send-out sends, as a share of the intake rate (when that is below the
+    /// rate it may send at); 1 turns yielding off.
+    /// </summary>
+    [Range(0.01, 1, ErrorMessage = "MailTumble:Outbound:SendShareWhileReceiving must be between {1} and {2}")]
+    public double SendShareWhileReceiving { get; set; } = 0.1;
+
     /// <summary>How often idle workers look for deferred or externally queued items.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "MailTumble:Outbound:IdlePoll must be between {1} and {2}")]
     public TimeSpan IdlePoll { get; set; } = TimeSpan.FromSeconds(1);

@@ -24,7 +24,8 @@ internal sealed partial class SendWorkers(
     IOptions<DeliveryOptions> options,
     TimeProvider time,
     ILogger<DeliveryService> logger,
-    FairLeaser? leaser = null)
+    FairLeaser? leaser = null,
+    IntakeFirst? intakeFirst = null)
 {
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(20);
     private readonly DeliveryOptions _options = options.Value;
@@ -124,6 +125,9 @@ internal sealed partial class SendWorkers(
                 return;
             }
 
+            // A burst coming in has the machine first: the send-out keeps to its share of it until it is over.
+            await YieldToIntakeAsync(stoppingToken).ConfigureAwait(false);
+
             // An in-flight send is allowed to finish on shutdown, within a grace period.
             using var grace = new CancellationTokenSource();
             using var registration = stoppingToken.Register(() => grace.CancelAfter(ShutdownGrace));
@@ -136,6 +140,32 @@ internal sealed partial class SendWorkers(
                 await queue.ReleaseAsync(batch.Skip(i).Select(b => b.Leased).ToList(), CancellationToken.None).ConfigureAwait(false);
                 throw;
             }
+        }
+    }
+
+    private async Task YieldToIntakeAsync(CancellationToken stoppingToken)
+    {
+        if (intakeFirst is null)
+        {
+            return;
+        }
+
+        var turn = intakeFirst.TakeTurn(pacer.CurrentRate);
+        if (turn == TimeSpan.Zero)
+        {
+            return;
+        }
+
+        intakeFirst.Yielded();
+        while (turn is null)
+        {
+            await Task.Delay(IntakeFirst.LookAgain, time, stoppingToken).ConfigureAwait(false);
+            turn = intakeFirst.TakeTurn(pacer.CurrentRate);
+        }
+
+        if (turn.Value > TimeSpan.Zero)
+        {
+            await Task.Delay(turn.Value, time, stoppingToken).ConfigureAwait(false);
         }
     }
 

@@ -7,6 +7,7 @@ using MailTumble.Core.Queue;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
+using MailTumble.Core.Delivery;
 using Microsoft.Extensions.Logging;
 
 namespace MailTumble.Core.Receiving;
@@ -37,12 +38,14 @@ public sealed partial class MessageIntake
     private readonly ILogger<MessageIntake> _logger;
     private readonly LaneGate? _lanes;
     private readonly IStorageState? _storage;
+    private readonly IntakeFirst? _intakeFirst;
 
     private static readonly SmtpReply StorageFull = new(452, "4.3.1 Insufficient system storage, try again later");
 
-    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null, IStorageState? storage = null, AliasCounters? counters = null)
+    internal MessageIntake(RecipientPolicy policy, ModerationPolicy moderation, MessageReceiver receiver, IRawStore raw, StoredMessages stored, ILogger<MessageIntake> logger, FeedbackProcessor? feedback, LaneGate? lanes = null, ReplyReceiver? replies = null, IStorageState? storage = null, AliasCounters? counters = null, IntakeFirst? intakeFirst = null)
     {
         _storage = storage;
+        _intakeFirst = intakeFirst;
         _lanes = lanes;
         _replies = replies;
         _counters = counters;
@@ -203,6 +206,11 @@ public sealed partial class MessageIntake
         {
             await _stored.ReleaseAsync(key, "not accepted", CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+
+        if (result.Accepted)
+        {
+            _intakeFirst?.Accepted();
         }
 
         if (message.StoredKey is { } stored && (!result.Accepted || !keepsSource))
