@@ -7,47 +7,62 @@ namespace MailTumble.Core.Queue;
 /// </summary>
 public sealed class QueueSignal
 {
-    private readonly SemaphoreSlim _semaphore = new(0, 1);
+    // One signal kept for the next WaitAsync (1) or none (0): a count of at most one, as a semaphore of one would keep.
+    private int _pending;
     private TaskCompletionSource _activity = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Completes at the next <see cref="Notify"/>. Read it before looking at the queue, then wait on it: work enqueued
-    /// after the look completes it, so nothing is missed.
+    /// Completes at the next <see cref="Notify"/> or <see cref="NotifyActivity"/>. Read it before looking at the queue,
+    /// then wait on it: work enqueued after the look completes it, so nothing is missed.
     /// </summary>
     public Task Activity => Volatile.Read(ref _activity).Task;
 
     /// <summary>Signals that work may be available.</summary>
     public void Notify()
     {
-        try
-        {
-            if (_semaphore.CurrentCount == 0)
-            {
-                _semaphore.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-
-        Interlocked.Exchange(ref _activity, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        // Set before the activity completes, so a waiter woken by it (or reading the new one) finds the signal.
+        Interlocked.Exchange(ref _pending, 1);
+        NotifyActivity();
     }
+
+    /// <summary>
+    /// Completes <see cref="Activity"/> without a signal for <see cref="WaitAsync"/>: a send worker that found work nobody
+    /// announced (queued by another process) tells the other waiters, having the work itself.
+    /// </summary>
+    public void NotifyActivity() =>
+        Interlocked.Exchange(ref _activity, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Waits for a signal or the timeout (measured on <paramref name="time"/>); returns whether signalled.</summary>
     public async Task<bool> WaitAsync(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
-        // The timeout runs on the given clock, not the wall clock, so a fake clock drives idle polling in tests.
-        using var timeoutSource = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutSource.Token);
-        try
+        ArgumentNullException.ThrowIfNull(time);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The timeout runs on the given clock, not the wall clock, so a fake clock drives idle polling in tests. No
+        // semaphore, token source or exception per wait: the idle worker waits like this once a poll interval.
+        var started = time.GetTimestamp();
+        while (true)
         {
-            await _semaphore.WaitAsync(linked.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
+            var activity = Activity;
+            if (Interlocked.Exchange(ref _pending, 0) == 1)
+            {
+                return true;
+            }
+
+            var left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - time.GetElapsedTime(started);
+            if (left > TimeSpan.Zero || left == Timeout.InfiniteTimeSpan)
+            {
+                await activity.WaitAsync(left, time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            if (!activity.IsCompleted)
+            {
+                // Timed out; a signal given at that very moment counts as in time.
+                return Interlocked.Exchange(ref _pending, 0) == 1;
+            }
+
+            // Woken by activity: take its signal unless another waiter (or a NotifyActivity) left none.
         }
     }
 
