@@ -28,6 +28,9 @@ internal sealed partial class PostgresOutgoingQueue
     public Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken) =>
         GuardAsync(() => GetStatsCoreAsync(cancellationToken));
 
+    public Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken) =>
+        GuardAsync(() => GetDepthCoreAsync(cancellationToken));
+
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken) =>
         GuardAsync(() => NextDueCoreAsync(cancellationToken));
 

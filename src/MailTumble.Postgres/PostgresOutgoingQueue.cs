@@ -249,6 +249,22 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         return new QueueStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
+    // Only the queue's rows: the status loop asks every few seconds, and the delivery log keeps a day of rows.
+    private async Task<QueueDepth> GetDepthCoreAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT
+              (SELECT COUNT(*) FROM queue WHERE due_at <= @now),
+              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NOT NULL),
+              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NULL)
+            """, connection);
+        command.Parameters.AddWithValue("now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueDepth(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     private async Task<DateTimeOffset?> NextDueCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);

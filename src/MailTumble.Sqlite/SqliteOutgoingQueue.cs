@@ -268,6 +268,23 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
         return new QueueStats(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
     }
 
+    // Only the queue's rows: the status loop asks every few seconds, and the delivery log keeps a day of rows.
+    public async Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = _database.Open();
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT
+              (SELECT COUNT(*) FROM queue WHERE due_at <= $now),
+              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NOT NULL),
+              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NULL)
+            """;
+        command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueDepth(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    }
+
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var connection = _database.Open();

@@ -14,7 +14,7 @@ public sealed class PostgresQueueOutageTests : IAsyncLifetime
     private readonly TestSchema _schema = new();
     private LoopbackTcpProxy? _proxy;
 
-    public static TheoryData<string> Calls => ["stats", "depth census", "lease", "lease lanes", "lane stats", "next due", "due lanes"];
+    public static TheoryData<string> Calls => ["stats", "depth", "depth census", "lease", "lease lanes", "lane stats", "next due", "due lanes"];
 
     [SkippableTheory]
     [MemberData(nameof(Calls))]
@@ -38,6 +38,7 @@ public sealed class PostgresQueueOutageTests : IAsyncLifetime
     private static Task Call(PostgresOutgoingQueue queue, string call) => call switch
     {
         "stats" => queue.GetStatsAsync(default),
+        "depth" => queue.GetDepthAsync(default),
         "depth census" => queue.GetLaneCensusAsync(new LaneCensusQuery(10), default),
         "lease" => queue.LeaseAsync(5, TimeSpan.FromMinutes(5), default),
         "lease lanes" => queue.LeaseLanesAsync([new LaneTake("a.example", 1)], TimeSpan.FromMinutes(5), default),

@@ -173,6 +173,13 @@ internal sealed partial class SqsOutgoingQueue : IOutgoingQueue, IDeadLetterAdmi
         return new QueueStats(main.Ready, main.InFlight, main.Delayed, dead.Ready + dead.InFlight + dead.Delayed, SentLastMinute: null);
     }
 
+    // The main queue only: the status loop asks every few seconds, and needs no dead-letter count.
+    public async Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken)
+    {
+        var main = await SqsQueueErrors.GuardAsync(() => CountsAsync(_queueUrl, cancellationToken), SqsQueueErrors.OutgoingSetting, _queueUrl).ConfigureAwait(false);
+        return new QueueDepth(main.Ready, main.InFlight, main.Delayed);
+    }
+
     /// <summary>Only retries scheduled by this process are known: SQS cannot say when another process's delayed message is due.</summary>
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {

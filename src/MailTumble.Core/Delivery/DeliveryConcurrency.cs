@@ -34,10 +34,10 @@ internal sealed class DeliveryConcurrency(IOptions<DeliveryOptions> options)
     public long Depth => Interlocked.Read(ref _depth);
 
     /// <summary>Sizes the workers for the queue as it is now, sending at <paramref name="rate"/> per second.</summary>
-    public void Update(QueueStats stats, double rate)
+    public void Update(QueueDepth queue, double rate)
     {
-        ArgumentNullException.ThrowIfNull(stats);
-        var depth = stats.Ready + stats.InFlight;
+        ArgumentNullException.ThrowIfNull(queue);
+        var depth = queue.Ready + queue.InFlight;
         Interlocked.Exchange(ref _depth, depth);
         var desired = ConcurrencyPolicy.Desired(depth, rate, TimeSpan.FromSeconds(Volatile.Read(ref _latencySeconds)), _max);
         var before = _desired;
@@ -47,7 +47,7 @@ internal sealed class DeliveryConcurrency(IOptions<DeliveryOptions> options)
             Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
 
-        _batchSize = ConcurrencyPolicy.BatchSize(stats.Ready, _desired, rate);
+        _batchSize = ConcurrencyPolicy.BatchSize(queue.Ready, _desired, rate);
     }
 
     /// <summary>

@@ -9,9 +9,10 @@ namespace MailTumble.Core.Delivery;
 /// The send-out stage's look at the queue: sizes the workers (<see cref="DeliveryConcurrency"/>) and publishes the status
 /// for <c>queue stats</c> and the other nodes (<see cref="IDeliveryStatusStore"/>). Four times a second while anything is
 /// queued; with an empty queue every two seconds or as soon as something is enqueued in this process
-/// (<see cref="QueueSignal.Activity"/>). The status is written when it changed, else every <see cref="Heartbeat"/> so
-/// readers see the send-out is alive (<see cref="DeliveryStatus.LiveWithin"/>). At start it seeds the daily quota with
-/// what was sent in the last day.
+/// (<see cref="QueueSignal.Activity"/>). It counts only the queue's items
+/// (<see cref="IOutgoingQueue.GetDepthAsync"/>), not dead letters and deliveries. The status is written when it changed,
+/// else every <see cref="Heartbeat"/> so readers see the send-out is alive (<see cref="DeliveryStatus.LiveWithin"/>). At
+/// start it seeds the daily quota with what was sent in the last day.
 /// </summary>
 internal sealed partial class DeliveryStatusPublisher(
     IOutgoingQueue queue,
@@ -61,10 +62,10 @@ internal sealed partial class DeliveryStatusPublisher(
                 var idle = false;
                 try
                 {
-                    var stats = await queue.GetStatsAsync(stoppingToken).ConfigureAwait(false);
+                    var depth = await queue.GetDepthAsync(stoppingToken).ConfigureAwait(false);
                     outage.Worked();
-                    concurrency.Update(stats, pacer.CurrentRate);
-                    idle = stats.Ready + stats.InFlight == 0;
+                    concurrency.Update(depth, pacer.CurrentRate);
+                    idle = depth.Ready + depth.InFlight == 0;
                     if (statusStore is not null)
                     {
                         await SaveAsync(pacer.Snapshot(concurrency.Desired), stoppingToken).ConfigureAwait(false);

@@ -65,6 +65,17 @@ public interface IOutgoingQueue
     /// <summary>Counts ready, in-flight, deferred and dead items.</summary>
     Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Counts ready, in-flight and deferred items, the same as <see cref="GetStatsAsync"/> does. For pollers that need only
+    /// the depth (the send-out's status loop, the console's history): a queue whose statistics cost more than counting its
+    /// items (dead letters, the last minute's deliveries) counts only the items here.
+    /// </summary>
+    async Task<QueueDepth> GetDepthAsync(CancellationToken cancellationToken)
+    {
+        var stats = await GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueDepth(stats.Ready, stats.InFlight, stats.Deferred);
+    }
+
     /// <summary>When the next deferred item becomes due, if any.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 

@@ -62,9 +62,9 @@ internal sealed partial class LiveHistory(SendCounters counters, IServiceProvide
         else
         {
             _activity = services.GetService<QueueSignal>()?.Activity;
-            var stats = await services.GetRequiredService<IOutgoingQueue>().GetStatsAsync(cancellationToken).ConfigureAwait(false);
+            var queued = await services.GetRequiredService<IOutgoingQueue>().GetDepthAsync(cancellationToken).ConfigureAwait(false);
             _queriedAt = time.GetTimestamp();
-            depth = _depth = stats.Depth;
+            depth = _depth = queued.Total;
         }
 
         var at = time.GetUtcNow().ToUnixTimeSeconds();

@@ -194,6 +194,30 @@ public abstract partial class OutgoingQueueContract : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Depth_counts_the_ready_in_flight_and_deferred_items_the_stats_count()
+    {
+        await AgreeAsync((0, 0, 0), "empty");
+        await Queue.EnqueueAsync([Item(), Item(), Item(), Item()], default);
+        await AgreeAsync((4, 0, 0), "after four were enqueued");
+        var leased = await Queue.LeaseAsync(3, Lease, default);
+        Assert.Equal(3, leased.Count);
+        await AgreeAsync((1, 3, 0), "after three were leased");
+        await Queue.RetryAsync(leased[0], Time.GetUtcNow() + TimeSpan.FromHours(1), "later", default);
+        await AgreeAsync((1, 2, 1), "after one was put back for a retry");
+        await Queue.AckAsync(leased[1], "sent", default);
+        await AgreeAsync((1, 1, 1), "after one was acknowledged");
+
+        async Task AgreeAsync((long Ready, long InFlight, long Deferred) expected, string when)
+        {
+            var stats = await Queue.GetStatsAsync(default);
+            var depth = await Queue.GetDepthAsync(default);
+            Assert.True(expected == (stats.Ready, stats.InFlight, stats.Deferred), $"stats {when}: {stats}");
+            Assert.True(expected == (depth.Ready, depth.InFlight, depth.Deferred), $"depth {when}: {depth}");
+            Assert.Equal(stats.Depth, depth.Total);
+        }
+    }
+
+    [SkippableFact]
     public async Task Enqueued_items_survive_reopening_the_store()
     {
         var item = Item();
