@@ -8,8 +8,8 @@ namespace MailTumble.Core.Delivery;
 /// <summary>
 /// The send-out stage's look at the queue: sizes the workers (<see cref="DeliveryConcurrency"/>) and publishes the status
 /// for <c>queue stats</c> and the other nodes (<see cref="IDeliveryStatusStore"/>). Four times a second while anything is
-/// queued; with an empty queue every two seconds or as soon as something is enqueued in this process
-/// (<see cref="QueueSignal.Activity"/>). It counts only the queue's items
+/// queued; with an empty queue every three seconds or as soon as something is enqueued in this process or a send worker
+/// finds work queued by another (<see cref="QueueSignal.Activity"/>). It counts only the queue's items
 /// (<see cref="IOutgoingQueue.GetDepthAsync"/>), not dead letters and deliveries. The status is written when it changed,
 /// else every <see cref="Heartbeat"/> so readers see the send-out is alive (<see cref="DeliveryStatus.LiveWithin"/>). At
 /// start it seeds the daily quota with what was sent in the last day.
@@ -25,7 +25,8 @@ internal sealed partial class DeliveryStatusPublisher(
     IDeliveryStatusStore? statusStore = null)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(2);
+    // As often as an unchanged status is written anyway (Heartbeat): an idle look more often writes nothing.
+    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(3);
 
     /// <summary>How often an unchanged status is written again (well within <see cref="DeliveryStatus.LiveWithin"/>).</summary>
     public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(3);

@@ -11,7 +11,8 @@ namespace MailTumble.Core.Delivery;
 /// The send workers: as many as <see cref="DeliveryConcurrency"/> says are needed lease batches (lane by lane with fair
 /// share, else first in, first out), move deliveries for held aliases to the held store, and hand each of the rest to
 /// <see cref="DeliveryAttempt"/>. Worker 0 waits for the queue's wake-up signal when idle; a worker the queue depth does
-/// not call for waits until <see cref="DeliveryConcurrency.Desired"/> changes.
+/// not call for waits until <see cref="DeliveryConcurrency.Desired"/> changes. Work an idle poll finds that nobody
+/// signalled (queued by another process) is announced on <see cref="QueueSignal.Activity"/>.
 /// </summary>
 internal sealed partial class SendWorkers(
     IOutgoingQueue queue,
@@ -43,6 +44,9 @@ internal sealed partial class SendWorkers(
 
     private async Task WorkerAsync(int index, CancellationToken stoppingToken)
     {
+        // Whether the last empty lease was followed by a poll nobody signalled: work found then was queued behind this
+        // process's back (another process), so the other waiters on the queue signal have not heard of it either.
+        var unannounced = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -69,14 +73,23 @@ internal sealed partial class SendWorkers(
                 {
                     if (index == 0)
                     {
-                        await signal.WaitAsync(_options.IdlePoll, time, stoppingToken).ConfigureAwait(false);
+                        unannounced = !await signal.WaitAsync(_options.IdlePoll, time, stoppingToken).ConfigureAwait(false);
                     }
                     else
                     {
+                        var activity = signal.Activity;
                         await Task.Delay(_options.IdlePoll, time, stoppingToken).ConfigureAwait(false);
+                        unannounced = !activity.IsCompleted;
                     }
 
                     continue;
+                }
+
+                if (unannounced)
+                {
+                    // Wake the status loop and the lane monitor, which wait on the signal while the queue is empty.
+                    unannounced = false;
+                    signal.NotifyActivity();
                 }
 
                 Interlocked.Increment(ref _working);

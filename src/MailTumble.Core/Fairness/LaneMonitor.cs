@@ -11,13 +11,15 @@ namespace MailTumble.Core.Fairness;
 /// Once a second, takes the lane census (counters only, no scan of items), works out each lane's share and drain time
 /// at the rate in force, and publishes the deepest lanes (for metrics) and the lanes under backpressure (for the
 /// intake) through <see cref="LaneGate"/>. Only lanes deep enough that they could be over the limit are looked at. With
-/// an empty queue it looks again once something is enqueued in this process (<see cref="QueueSignal.Activity"/>), or
-/// after <see cref="IdleInterval"/> (work queued by another process).
+/// an empty queue it looks again once something is enqueued in this process or a send worker here finds work queued by
+/// another (<see cref="QueueSignal.Activity"/>), or after <see cref="IdleInterval"/> (30 s).
 /// </summary>
 public sealed partial class LaneMonitor : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(5);
+    // Long: an empty queue has no lane under backpressure, and mail queued here (or found by a worker or the queue's
+    // wake-up) is announced on the signal.
+    private static readonly TimeSpan IdleInterval = TimeSpan.FromSeconds(30);
     private const int MaxRefusedLanes = 10_000;
     private readonly IOutgoingQueue _queue;
     private readonly LaneGate _gate;
