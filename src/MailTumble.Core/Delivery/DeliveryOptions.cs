@@ -59,7 +59,7 @@ public sealed class DeliveryOptions
     /// rate it may send at); 1 turns yielding off.
     /// </summary>
     [Range(0.01, 1, ErrorMessage = "MailTumble:Outbound:SendShareWhileReceiving must be between {1} and {2}")]
-    public double SendShareWhileReceiving { get; set; } = 0.1;
+    public double SendShareWhileReceiving { get; set; } = 0.02;
 
     /// <summary>How often idle workers look for deferred or externally queued items.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ErrorMessage = "MailTumble:Outbound:IdlePoll must be between {1} and {2}")]

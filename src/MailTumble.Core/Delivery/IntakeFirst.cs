@@ -9,8 +9,8 @@ namespace MailTumble.Core.Delivery;
 /// <see cref="DeliveryOptions.IntakeFirstAbove"/> messages a second, the send-out sends at most
 /// <see cref="DeliveryOptions.SendShareWhileReceiving"/> of that rate (when that is below the rate it may send at),
 /// and the rest of the queue goes out at full pace once the burst is over. Every sender's 250 then waits for the
-/// durable write alone rather than for CPU the forwarding of earlier messages takes; a provider's rate (tens or hundreds
-/// a second) is far below a tenth of such a burst, so pacing at it is not touched. Thread-safe.
+/// durable write alone rather than for CPU the forwarding of earlier messages takes; a provider's rate of tens a second
+/// is below the share of such a burst (2% of 1,000 a second and more), so pacing at it is not touched. Thread-safe.
 /// </summary>
 internal sealed class IntakeFirst
 {
