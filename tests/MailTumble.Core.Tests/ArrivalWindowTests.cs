@@ -105,47 +105,6 @@ public sealed class ArrivalWindowTests
         Assert.True(sends.Count >= rate * 6 * 0.99, $"{sends.Count} sends in 6 s");
     }
 
-    [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Nodes_joining_one_after_another_while_the_first_catches_up_never_let_a_second_exceed_the_limit(int nodes)
-    {
-        // As bench/cluster starts: A sends alone at 200/s and is starved of CPU for 150 ms (a fresh process jitting)
-        // just before each join, so it catches up missed slots right after the switch, with the joiners' first sends.
-        const double rate = 200;
-        var pacers = Enumerable.Range(0, nodes).Select(_ => Pacer(rate, null)).ToList();
-        var ids = Enumerable.Range(0, nodes).Select(i => $"n{i}").ToList();
-        var shares = pacers.Select((p, i) => new ScheduledShare(p, ids[i])).ToList();
-        var start = _time.GetUtcNow();
-        var joins = Enumerable.Range(0, nodes).Select(i => i == 0 ? DateTimeOffset.MinValue : start + TimeSpan.FromSeconds(1.5 * i)).ToList();
-
-        // Node k beats first at its join less the join delay (k's schedule: nodes 0..k); every node applies it then
-        // (its next beat) and again at the join (its switch timer). Before its first beat a node sends nothing.
-        RateSchedule Known(int k) => new(rate, [.. ids.Take(k + 1).Select((id, i) => new ScheduledNode(id, joins[i]))]);
-        shares[0].Apply(Known(0), start);
-        for (var i = 1; i < nodes; i++)
-        {
-            pacers[i].HoldUntil(joins[i]);
-        }
-
-        var provider = new Provider(new Random(9), stallEvery: null, TimeSpan.Zero, TimeSpan.Zero);
-        var events = new List<(DateTimeOffset At, Action Do)>();
-        for (var k = 1; k < nodes; k++)
-        {
-            var (at, known, count) = (joins[k], Known(k), k + 1);
-            events.Add((at - RateSchedule.JoinDelay, () => { foreach (var share in shares.Take(count)) { share.Apply(known, _time.GetUtcNow()); } }));
-            events.Add((at - TimeSpan.FromMilliseconds(150), () => Stall(0, at)));
-            events.Add((at, () => { foreach (var share in shares.Take(count)) { share.Apply(known, _time.GetUtcNow()); } }));
-        }
-
-        var sends = Run(pacers, provider, TimeSpan.FromSeconds(1.5 * nodes + 3), events);
-
-        var limit = nodes * Math.Ceiling((rate / nodes) - 1e-9);
-        Assert.True(ArrivalPace.Busiest(sends.Select(s => s.Arrived)) <= limit, $"busiest second of arrivals {ArrivalPace.Busiest(sends.Select(s => s.Arrived))}");
-    }
-
-    private Action<int, DateTimeOffset> Stall { get; set; } = (_, _) => { };
-
     private SendPacer Pacer(double rate, SlotLattice? lattice)
     {
         // Each made 1.7 ms after the previous one: another origin for its clock, as on real machines.
@@ -170,7 +129,6 @@ public sealed class ArrivalWindowTests
         var start = _time.GetUtcNow();
         var end = start + span;
         var nodes = pacers.Select(p => new BusyNode(p)).ToList();
-        Stall = (node, until) => nodes[node].StalledUntil = until;
         var inFlight = new PriorityQueue<(BusyNode Node, long Release), DateTimeOffset>();
         var pending = new Queue<(DateTimeOffset At, Action Do)>(events ?? []);
         var sends = new List<Send>();

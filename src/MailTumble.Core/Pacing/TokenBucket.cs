@@ -22,8 +22,6 @@ public sealed class TokenBucket
     private SlotLattice? _lattice;
     private SlotLattice? _nextLattice;
     private long _switchTicks = long.MaxValue;
-    private long _boundaryTicks = long.MinValue; // the last change of the split: no slot before it is taken after it
-    private long _nextBoundaryTicks = long.MaxValue; // a change of the split scheduled ahead
 
     /// <summary>
     /// The wall-clock instant the cluster's lattice counts from. Any fixed instant every node shares would do; a recent
@@ -54,20 +52,9 @@ public sealed class TokenBucket
     {
         lock (_gate)
         {
-            // A change of the node count that was not scheduled ahead (a node gone) takes effect now.
-            var now = _clock.Now.Ticks;
-            PassBoundary(now);
-            var scheduled = _switchTicks != long.MaxValue && lattice == _nextLattice;
-            if (_lattice is { } before && lattice is { } after && before.Count != after.Count && !scheduled)
-            {
-                _boundaryTicks = Math.Max(_boundaryTicks, now);
-            }
-
             _lattice = lattice;
             _nextLattice = next;
             _switchTicks = switchAt is { } at && next is not null ? ToInstant(at).Ticks : long.MaxValue;
-            _nextBoundaryTicks = _switchTicks != long.MaxValue && next!.Count != lattice?.Count ? _switchTicks : long.MaxValue;
-            PassBoundary(now);
         }
     }
 
@@ -181,11 +168,7 @@ public sealed class TokenBucket
         {
             var now = at.Ticks;
             var interval = (long)(TimeSpan.TicksPerSecond / _rate);
-            // Slots missed before a change of the split are not made up after it: they were this node's share of a
-            // second the others now share differently, so made up late they would land on top of the new split's.
-            PassBoundary(now);
-            var earliest = Math.Max(Math.Max(_nextFreeTicks, now - Tolerance(interval)), _boundaryTicks);
-            var start = OnLattice(earliest);
+            var start = OnLattice(Math.Max(_nextFreeTicks, now - Tolerance(interval)));
             _nextFreeTicks = start + (interval * tokens);
             return TimeSpan.FromTicks(Math.Max(start, now));
         }
@@ -216,16 +199,6 @@ public sealed class TokenBucket
         // A hair of slack: a point within rounding below ticks is taken as ticks, not one period later.
         var k = Math.Ceiling(((m - lattice.Index) / lattice.Count) - 1e-6);
         return _epochTicks + (long)Math.Round(((k * lattice.Count) + lattice.Index) * slot);
-    }
-
-    // A scheduled change of the split that has come is the last one.
-    private void PassBoundary(long now)
-    {
-        if (now >= _nextBoundaryTicks)
-        {
-            _boundaryTicks = Math.Max(_boundaryTicks, _nextBoundaryTicks);
-            _nextBoundaryTicks = long.MaxValue;
-        }
     }
 
     // How far behind now a reservation may start: the burst's slots, or the catch-up span if that is longer.
