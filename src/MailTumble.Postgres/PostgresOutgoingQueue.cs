@@ -230,15 +230,19 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
         await PostgresWakeUp.NotifyAsync(_database, connection, null, cancellationToken).ConfigureAwait(false);
     }
 
+    // The queue's own items, ready, in flight and deferred: the depth, and the first three of the statistics.
+    private const string DepthCounts =
+        "(SELECT COUNT(*) FROM queue WHERE due_at <= @now), " +
+        "(SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NOT NULL), " +
+        "(SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NULL)";
+
     private async Task<QueueStats> GetStatsCoreAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             SELECT
-              (SELECT COUNT(*) FROM queue WHERE due_at <= @now),
-              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NOT NULL),
-              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NULL),
+              {DepthCounts},
               (SELECT COUNT(*) FROM dead_letters),
               (SELECT COUNT(*) FROM delivery_log WHERE at > @minute AND outcome = 'sent')
             """, connection);
@@ -253,11 +257,9 @@ internal sealed partial class PostgresOutgoingQueue : IOutgoingQueue, IDeadLette
     private async Task<QueueDepth> GetDepthCoreAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($"""
             SELECT
-              (SELECT COUNT(*) FROM queue WHERE due_at <= @now),
-              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NOT NULL),
-              (SELECT COUNT(*) FROM queue WHERE due_at > @now AND lease_token IS NULL)
+              {DepthCounts}
             """, connection);
         command.Parameters.AddWithValue("now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

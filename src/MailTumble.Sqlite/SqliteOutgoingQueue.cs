@@ -248,16 +248,20 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
             cancellationToken);
     }
 
+    // The queue's own items, ready, in flight and deferred: the depth, and the first three of the statistics.
+    private const string DepthCounts =
+        "(SELECT COUNT(*) FROM queue WHERE due_at <= $now), " +
+        "(SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NOT NULL), " +
+        "(SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NULL)";
+
     public async Task<QueueStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT
-              (SELECT COUNT(*) FROM queue WHERE due_at <= $now),
-              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NOT NULL),
-              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NULL),
+              {DepthCounts},
               (SELECT COUNT(*) FROM dead_letters),
               (SELECT COUNT(*) FROM delivery_log WHERE at > $minute AND outcome = 'sent')
             """;
@@ -273,11 +277,9 @@ internal sealed partial class SqliteOutgoingQueue : IOutgoingQueue, IDeadLetterA
     {
         await using var connection = _database.Open();
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        command.CommandText = $"""
             SELECT
-              (SELECT COUNT(*) FROM queue WHERE due_at <= $now),
-              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NOT NULL),
-              (SELECT COUNT(*) FROM queue WHERE due_at > $now AND lease_token IS NULL)
+              {DepthCounts}
             """;
         command.Parameters.AddWithValue("$now", _time.GetUtcNow().ToUnixTimeMilliseconds());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

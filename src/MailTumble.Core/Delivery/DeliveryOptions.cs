@@ -48,7 +48,7 @@ public sealed class DeliveryOptions
     public TimeSpan UnreachablePause { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Messages accepted per second (over the last second) above which a burst is coming in and the send-out yields
+    /// Messages accepted per second (over the last half second) above which a burst is coming in and the send-out yields
     /// the machine to it (<see cref="SendShareWhileReceiving"/>).
     /// </summary>
     [Range(1, 1_000_000, ErrorMessage = "MailTumble:Outbound:IntakeFirstAbove must be between {1} and {2} messages a second")]

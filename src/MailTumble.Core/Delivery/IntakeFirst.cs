@@ -48,7 +48,7 @@ internal sealed class IntakeFirst
             {
                 for (var i = 0; i < Buckets; i++)
                 {
-                    // The current quarter and the three before it.
+                    // The current eighth of a second and the three before it.
                     if (slot - _slots[i] < Buckets)
                     {
                         total += _counts[i];

@@ -1,4 +1,5 @@
 using MailTumble.Core.Counters;
+using MailTumble.Core.Delivery;
 using MailTumble.Core.Aliases;
 using MailTumble.Core.Fairness;
 using MailTumble.Core.Feedback;
@@ -7,7 +8,6 @@ using MailTumble.Core.Queue;
 using MailTumble.Core.Replies;
 using MailTumble.Core.Rewriting;
 using MailTumble.Core.Storage;
-using MailTumble.Core.Delivery;
 using Microsoft.Extensions.Logging;
 
 namespace MailTumble.Core.Receiving;
