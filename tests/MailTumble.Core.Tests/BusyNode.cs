@@ -13,6 +13,9 @@ internal sealed class BusyNode(SendPacer pacer)
 
     public SendPacer Pacer => pacer;
 
+    /// <summary>The node's process gets no CPU before this instant (a stall): it reaches its slots late.</summary>
+    public DateTimeOffset StalledUntil { get; set; } = DateTimeOffset.MinValue;
+
     public DateTimeOffset Due(DateTimeOffset now)
     {
         if (!_started)
@@ -24,7 +27,8 @@ internal sealed class BusyNode(SendPacer pacer)
 
         _waitFor ??= pacer.Bucket.ReserveSlot();
         var wait = _waitFor.Value - pacer.Clock.Now;
-        return wait > TimeSpan.Zero ? now + wait : now;
+        var due = wait > TimeSpan.Zero ? now + wait : now;
+        return due < StalledUntil ? StalledUntil : due;
     }
 
     /// <summary>The release (for <see cref="SendPacer.Completed"/>) when the log lets the send go now; else null, and <see cref="Due"/> says when to try again.</summary>

@@ -22,12 +22,9 @@ public sealed class SendPacer
     private static readonly TimeSpan CatchUp = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LapsePause = TimeSpan.FromSeconds(1);
     private readonly SlotClock _clock;
-    // The release log (Admit): sends released and not yet completed, and the completion instants of the others, oldest
-    // first (instants on _clock, recorded under the lock, so in order).
-    private readonly Queue<TimeSpan> _completed = new();
-    private int _inFlight;
+    // The release log (Admit), and the instant of the last release; both under the log's lock.
+    private readonly ReleaseLog _log;
     private TimeSpan? _lastRelease;
-    private SlotLattice? _lattice;
     private DateTimeOffset _pausedUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _sendsUntil = DateTimeOffset.MaxValue;
     private string? _lapseReason;
@@ -44,6 +41,7 @@ public sealed class SendPacer
         _bucket = new TokenBucket(options.MaxSendRate, 1, time) { CatchUp = CatchUp };
         _clock = _bucket.Clock;
         _rate = new RateController(_bucket, options.MaxSendRate, time);
+        _log = new ReleaseLog(options.MaxSendRate, _bucket.ToInstant(TokenBucket.LatticeEpoch));
         _quota = options.DailyQuota is { } limit ? new DailyQuota(limit, time) : null;
         _sent = new SlidingCounter(time);
         _throttled = new SlidingCounter(time);
@@ -60,35 +58,58 @@ public sealed class SendPacer
     /// Sets this node's share of the provider's rate (the rate budget's answer): the most it may send, with any cut
     /// throttle discovery has made scaled along.
     /// </summary>
-    public void SetShare(double rate) => _rate.Rescale(rate);
+    public void SetShare(double rate)
+    {
+        _rate.Rescale(rate);
+        lock (_log)
+        {
+            _log.SetShare(_clock.Now, rate, null);
+        }
+    }
 
     /// <summary>
     /// Sets this node's share as its place on the cluster's slot lattice (<see cref="SlotLattice"/>), and the place it
     /// takes from the wall-clock instant <paramref name="switchAt"/> on (a node joining: the slots from then on are
-    /// already on the new split, whenever this is called again). When the number of active nodes changes, the log
-    /// forgets the completed sends: the nodes switch together, so a node's own sends at the old share say nothing
-    /// about the cluster's window any more (kept, they would stall it half a second at a join). Sends still in flight
-    /// stay counted until a window after they complete: one held up by a stall arrives late, with the sends of the
-    /// new split (forgotten, a join at a stall let 206 arrive in a second at 200/s).
+    /// already on the new split, whenever this is called again). The release log keeps its sends across the change:
+    /// in a window that spans it, it lets through what the old share allows before the instant and the new one after
+    /// (<see cref="ReleaseLog"/>). Forgetting them at the change instead let a node that had fallen behind its slots
+    /// make them up on top of the new split: 204-206 arrived in a second at 200/s while bench/cluster's nodes joined.
     /// </summary>
     public void SetShare(SlotLattice position, DateTimeOffset? switchAt = null, SlotLattice? next = null)
     {
         ArgumentNullException.ThrowIfNull(position);
         _rate.Rescale(position.Share);
         _bucket.SetLattice(position, switchAt, next);
-        lock (_completed)
+        lock (_log)
         {
-            if (_lattice is { } before && before.Count != position.Count)
+            var now = _clock.Now;
+            _log.SetShare(now, position.Share, position);
+            if (switchAt is { } at && next is not null)
             {
-                _completed.Clear();
+                var from = _bucket.ToInstant(at);
+                _log.SetShare(from > now ? from : now, next.Share, next);
             }
-
-            _lattice = position;
         }
     }
 
-    /// <summary>No send starts before <paramref name="until"/>; sends may already be on their way to their first slot (a joining node).</summary>
-    public void HoldUntil(DateTimeOffset until) => _bucket.HoldUntil(until);
+    /// <summary>
+    /// No send starts before <paramref name="until"/> (a joining node); sends may already be on their way to their
+    /// first slot. Until then the node has no share, so its first window lets through only what its share allows
+    /// from that instant.
+    /// </summary>
+    public void HoldUntil(DateTimeOffset until)
+    {
+        _bucket.HoldUntil(until);
+        lock (_log)
+        {
+            var now = _clock.Now;
+            var from = _bucket.ToInstant(until);
+            if (from > now)
+            {
+                _log.Hold(now, from);
+            }
+        }
+    }
 
     /// <summary>Ends a pause given for <paramref name="reason"/> (a later pause for another reason stays).</summary>
     public void Resume(string reason)
@@ -224,35 +245,20 @@ public sealed class SendPacer
     /// holds back the sends after it instead of bunching with them; at a steady rate with a send latency L the log
     /// lets N per window + L through (L = 1 ms costs 0.1%). The slots (<see cref="TokenBucket"/>) are spaced exactly,
     /// and a late send may still take its missed slot; the half-slot spacing keeps sends that catch up from leaving
-    /// back to back. Fractional rates (a node's share) are not rounded down. <paramref name="release"/> names the
-    /// release for <see cref="Completed"/> (-1 when not admitted).
+    /// back to back. Fractional rates (a node's share) are not rounded down. Around a change of the node's share the
+    /// limit of each window is what the shares allowed in it (<see cref="ReleaseLog"/>). <paramref name="release"/>
+    /// names the release for <see cref="Completed"/> (-1 when not admitted).
     /// </summary>
     internal TimeSpan? Admit(out long release)
     {
         release = -1;
-        lock (_completed)
+        lock (_log)
         {
             var now = _clock.Now;
             var rate = _rate.CurrentRate;
-            var limit = Math.Max(1, (int)Math.Ceiling(rate - 1e-9));
-            var window = TimeSpan.FromSeconds(limit / rate);
             var spacing = TimeSpan.FromSeconds(0.5 / rate);
-            while (_completed.Count > 0 && now - _completed.Peek() >= window)
-            {
-                _completed.Dequeue();
-            }
-
-            TimeSpan? later = null;
-            var counted = _inFlight + _completed.Count;
-            if (counted >= limit)
-            {
-                // Room comes when enough completed sends are a window old (more than the limit after a rate cut);
-                // a send still in flight may arrive any moment, so with too few completed ones, look again shortly.
-                var needed = counted - limit + 1;
-                later = needed <= _completed.Count
-                    ? _completed.ElementAt(needed - 1) + window
-                    : now + TimeSpan.FromTicks(Math.Clamp(spacing.Ticks, TimeSpan.TicksPerMillisecond, 5 * TimeSpan.TicksPerMillisecond));
-            }
+            var shortly = now + TimeSpan.FromTicks(Math.Clamp(spacing.Ticks, TimeSpan.TicksPerMillisecond, 5 * TimeSpan.TicksPerMillisecond));
+            var later = _log.Room(now, rate, rate / _rate.MaxRate, shortly);
 
             if (_lastRelease is { } last && now - last < spacing && (later is null || later < last + spacing))
             {
@@ -264,7 +270,7 @@ public sealed class SendPacer
                 return later;
             }
 
-            _inFlight++;
+            _log.Released();
             _lastRelease = now;
             release = 0;
             return null;
@@ -282,10 +288,9 @@ public sealed class SendPacer
             return;
         }
 
-        lock (_completed)
+        lock (_log)
         {
-            _inFlight--;
-            _completed.Enqueue(_clock.Now);
+            _log.Completed(_clock.Now);
         }
     }
 
