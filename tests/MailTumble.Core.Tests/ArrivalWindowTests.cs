@@ -192,7 +192,7 @@ public sealed class ArrivalWindowTests
         var end = start + span;
         var nodes = pacers.Select(p => new BusyNode(p)).ToList();
         Stall = (node, until) => nodes[node].StalledUntil = until > nodes[node].StalledUntil ? until : nodes[node].StalledUntil;
-        var inFlight = new PriorityQueue<(BusyNode Node, long Release), DateTimeOffset>();
+        var inFlight = new PriorityQueue<BusyNode, DateTimeOffset>();
         var pending = new Queue<(DateTimeOffset At, Action Do)>(events ?? []);
         var sends = new List<Send>();
         while (true)
@@ -211,7 +211,7 @@ public sealed class ArrivalWindowTests
             {
                 _time.Advance(completes - now);
                 inFlight.Dequeue();
-                done.Node.Pacer.Completed(done.Release);
+                done.Pacer.Completed();
                 continue;
             }
 
@@ -221,12 +221,12 @@ public sealed class ArrivalWindowTests
             }
 
             _time.Advance(due - now);
-            if (node.TryRelease() is { } release)
+            if (node.TryRelease())
             {
                 var released = _time.GetUtcNow();
                 var (arrived, completed) = provider.Receive(released - start);
                 sends.Add(new Send(released, start + arrived, start + completed, nodes.IndexOf(node)));
-                inFlight.Enqueue((node, release), start + completed);
+                inFlight.Enqueue(node, start + completed);
             }
         }
     }

@@ -31,16 +31,16 @@ internal sealed class BusyNode(SendPacer pacer)
         return due < StalledUntil ? StalledUntil : due;
     }
 
-    /// <summary>The release (for <see cref="SendPacer.Completed"/>) when the log lets the send go now; else null, and <see cref="Due"/> says when to try again.</summary>
-    public long? TryRelease()
+    /// <summary>Whether the log lets the send go now (then <see cref="SendPacer.Completed"/> ends it); if not, <see cref="Due"/> says when to try again.</summary>
+    public bool TryRelease()
     {
-        if (pacer.Admit(out var release) is { } later)
+        if (pacer.Admit() is { } later)
         {
             _waitFor = later;
-            return null;
+            return false;
         }
 
         _waitFor = null;
-        return release;
+        return true;
     }
 }

@@ -56,19 +56,19 @@ public sealed class SendTurnTests
         // back) fill the second; a fifth must wait until the first is exactly a second old, even though the bucket
         // would have let it go. (Before, 5 ms of slack per window cost 0.5% of the rate.)
         var first = pacer.Clock.Now;
-        Assert.Null(pacer.Admit());
+        Assert.Null(pacer.AdmitOver());
         for (var i = 1; i < 4; i++)
         {
-            Assert.Equal(pacer.Clock.Now + TimeSpan.FromMilliseconds(125), pacer.Admit());
+            Assert.Equal(pacer.Clock.Now + TimeSpan.FromMilliseconds(125), pacer.AdmitOver());
             _time.Advance(TimeSpan.FromMilliseconds(125));
-            Assert.Null(pacer.Admit());
+            Assert.Null(pacer.AdmitOver());
         }
 
-        Assert.Equal(first + TimeSpan.FromSeconds(1), pacer.Admit());
+        Assert.Equal(first + TimeSpan.FromSeconds(1), pacer.AdmitOver());
         _time.Advance(first + TimeSpan.FromMilliseconds(999) - pacer.Clock.Now);
-        Assert.NotNull(pacer.Admit());
+        Assert.NotNull(pacer.AdmitOver());
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Null(pacer.Admit());
+        Assert.Null(pacer.AdmitOver());
     }
 
     [Theory]
@@ -81,13 +81,13 @@ public sealed class SendTurnTests
         var first = pacer.Clock.Now;
         for (var i = 0; i < perWindow; i++)
         {
-            while (pacer.Admit() is { } later)
+            while (pacer.AdmitOver() is { } later)
             {
                 _time.Advance(later - pacer.Clock.Now);
             }
         }
 
-        var next = pacer.Admit();
+        var next = pacer.AdmitOver();
         Assert.NotNull(next);
         Assert.InRange((next.Value - first).TotalMilliseconds, windowMs - 1, windowMs + 1);
     }
@@ -96,9 +96,9 @@ public sealed class SendTurnTests
     public async Task A_turn_whose_slot_came_but_whose_second_is_full_waits_for_room()
     {
         var pacer = new SendPacer(new DeliveryOptions { MaxSendRate = 2 }, _time);
-        Assert.Null(pacer.Admit()); // two releases from some other path fill the current second
+        Assert.Null(pacer.AdmitOver()); // two releases from some other path fill the current second
         _time.Advance(TimeSpan.FromMilliseconds(250));
-        Assert.Null(pacer.Admit());
+        Assert.Null(pacer.AdmitOver());
 
         using var turn = pacer.BeginTurn()!;
         var entering = turn.EnterAsync(default).AsTask();

@@ -246,12 +246,11 @@ public sealed class SendPacer
     /// lets N per window + L through (L = 1 ms costs 0.1%). The slots (<see cref="TokenBucket"/>) are spaced exactly,
     /// and a late send may still take its missed slot; the half-slot spacing keeps sends that catch up from leaving
     /// back to back. Fractional rates (a node's share) are not rounded down. Around a change of the node's share the
-    /// limit of each window is what the shares allowed in it (<see cref="ReleaseLog"/>). <paramref name="release"/>
-    /// names the release for <see cref="Completed"/> (-1 when not admitted).
+    /// limit of each window is what the shares allowed in it (<see cref="ReleaseLog"/>). A send admitted counts as in
+    /// flight until its sender calls <see cref="Completed"/>, once.
     /// </summary>
-    internal TimeSpan? Admit(out long release)
+    internal TimeSpan? Admit()
     {
-        release = -1;
         lock (_log)
         {
             var now = _clock.Now;
@@ -272,22 +271,16 @@ public sealed class SendPacer
 
             _log.Released();
             _lastRelease = now;
-            release = 0;
             return null;
         }
     }
 
     /// <summary>
-    /// The send released as <paramref name="release"/> is over (the provider's reply read, or it failed): it counts
-    /// in the release log for one more window. Each release is completed once; -1 (not admitted) is ignored.
+    /// A send admitted earlier is over (the provider's reply read, or it failed): it counts in the release log for one
+    /// more window. Called once per admitted send.
     /// </summary>
-    internal void Completed(long release)
+    internal void Completed()
     {
-        if (release < 0)
-        {
-            return;
-        }
-
         lock (_log)
         {
             _log.Completed(_clock.Now);

@@ -12,7 +12,7 @@ public sealed class SendTurn : IDisposable
     private readonly SendPacer _pacer;
     private readonly int _ahead;
     private long _approachedAt;
-    private long _release = -1; // the release in the pacer's log not yet completed (-1 none)
+    private int _released; // 1 while this turn's release counts as in flight in the pacer's log
     private int _state; // 0 waiting, 1 entered, 2 given up: the pacer counts each turn out exactly once
 
     internal SendTurn(SendPacer pacer, int ahead)
@@ -58,13 +58,12 @@ public sealed class SendTurn : IDisposable
         // thread pool is (the sender writes it without waiting on anything else until the provider's reply).
         var slot = _pacer.Bucket.ReserveSlot();
         await _pacer.Clock.WaitForReleaseAsync(slot, cancellationToken).ConfigureAwait(false);
-        long release;
-        while (_pacer.Admit(out release) is { } later)
+        while (_pacer.Admit() is { } later)
         {
             await _pacer.Clock.WaitForReleaseAsync(later, cancellationToken).ConfigureAwait(false);
         }
 
-        Volatile.Write(ref _release, release);
+        Volatile.Write(ref _released, 1);
 
         SlotWait += time.GetElapsedTime(start);
     }
@@ -74,7 +73,13 @@ public sealed class SendTurn : IDisposable
     /// now its release counts in the pacer's log for one more window only (until then it counts as in flight, since
     /// the provider may count it at any moment). Idempotent; <see cref="Dispose"/> calls it too.
     /// </summary>
-    public void Completed() => _pacer.Completed(Interlocked.Exchange(ref _release, -1));
+    public void Completed()
+    {
+        if (Interlocked.Exchange(ref _released, 0) == 1)
+        {
+            _pacer.Completed();
+        }
+    }
 
     /// <summary>
     /// For a send that went out without entering (a sender that does not call <see cref="EnterAsync"/>): takes its
