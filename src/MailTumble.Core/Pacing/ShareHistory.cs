@@ -68,19 +68,14 @@ internal sealed class ShareHistory
     public double Allowance(TimeSpan start, TimeSpan end)
     {
         var sum = 0.0;
-        var tick = TimeSpan.FromTicks(1);
         for (var i = 0; i < _steps.Count; i++)
         {
-            // The step holds the instants in [From, next From): as (From - 1 tick, next From - 1 tick].
-            var (from, share, lattice) = _steps[i];
-            var low = from == TimeSpan.MinValue || from - tick < start ? start : from - tick;
-            var high = i + 1 < _steps.Count && _steps[i + 1].From - tick < end ? _steps[i + 1].From - tick : end;
-            if (high <= low)
+            var (low, high) = Overlap(i, start, end);
+            if (high > low)
             {
-                continue;
+                var (_, share, lattice) = _steps[i];
+                sum += lattice is null ? share * (high - low).TotalSeconds : LastSlot(lattice, high) - LastSlot(lattice, low);
             }
-
-            sum += lattice is null ? share * (high - low).TotalSeconds : LastSlot(lattice, high) - LastSlot(lattice, low);
         }
 
         return sum;
@@ -89,13 +84,10 @@ internal sealed class ShareHistory
     /// <summary>The node's slots on the lattices in force in (<paramref name="start"/>, <paramref name="end"/>], in order.</summary>
     public IEnumerable<TimeSpan> Slots(TimeSpan start, TimeSpan end)
     {
-        var tick = TimeSpan.FromTicks(1);
         for (var i = 0; i < _steps.Count; i++)
         {
-            var (from, _, lattice) = _steps[i];
-            var low = from == TimeSpan.MinValue || from - tick < start ? start : from - tick;
-            var high = i + 1 < _steps.Count && _steps[i + 1].From - tick < end ? _steps[i + 1].From - tick : end;
-            if (lattice is null || high <= low)
+            var (low, high) = Overlap(i, start, end);
+            if (_steps[i].Lattice is not { } lattice || high <= low)
             {
                 continue;
             }
@@ -114,6 +106,16 @@ internal sealed class ShareHistory
         {
             _steps.RemoveAt(0);
         }
+    }
+
+    // Step i holds the instants in [From, next From), as (From - 1 tick, next From - 1 tick]: its part of (start, end].
+    private (TimeSpan Low, TimeSpan High) Overlap(int i, TimeSpan start, TimeSpan end)
+    {
+        var tick = TimeSpan.FromTicks(1);
+        var from = _steps[i].From;
+        var low = from == TimeSpan.MinValue || from - tick < start ? start : from - tick;
+        var high = i + 1 < _steps.Count && _steps[i + 1].From - tick < end ? _steps[i + 1].From - tick : end;
+        return (low, high);
     }
 
     // The number of the node's last slot at or before `at` (slots as TokenBucket places them: the node's k-th is the
