@@ -159,13 +159,14 @@ public abstract class RateBudgetContract : IAsyncLifetime
         var b = Node();
         await ShareAsync(a, "a");
         await ShareAsync(b, "b");
+        var halved = Now;
         await b.ThrottledAsync("b", default);
 
-        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
+        AssertHalvedOnce(await ShareAsync(a, "a"), halved);
 
         // A second report within the second does not halve it again; the factor then grows back.
         await a.ThrottledAsync("a", default);
-        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
+        AssertHalvedOnce(await ShareAsync(a, "a"), halved);
         await Eventually.TrueAsync(
             async () =>
             {
@@ -184,8 +185,17 @@ public abstract class RateBudgetContract : IAsyncLifetime
         var b = Node();
         await ShareAsync(a, "a");
         await ShareAsync(b, "b");
+        var halved = Now;
         await Task.WhenAll(a.ThrottledAsync("a", default), b.ThrottledAsync("b", default));
 
-        Assert.InRange(await ShareAsync(a, "a"), 7.5, 8.5);
+        AssertHalvedOnce(await ShareAsync(a, "a"), halved);
+    }
+
+    // Two nodes' share of the rate halved once (halved twice it would be 3.75), grown back by 0.1 of the rate a second
+    // since `since`: on a server's clock, a busy machine may take most of a second between the halving and the read.
+    private void AssertHalvedOnce(double share, DateTimeOffset since)
+    {
+        var grown = Rate * 0.1 * Math.Max(0, (Now - since).TotalSeconds) / 2;
+        Assert.InRange(share, 7.5, 8.5 + grown);
     }
 }
