@@ -10,7 +10,7 @@ namespace MailTumble.Tests;
 /// </summary>
 public sealed class AwsThreeProcessTests : IAsyncLifetime
 {
-    private const string Alias = "x7g2@mask.example.com";
+    private const string Alias = ClusterFlow.Alias;
     private readonly TempDirectory _dir = new();
     private readonly TestSmtpSink _sink = new();
     private AwsEmulator? _aws;
@@ -63,37 +63,16 @@ public sealed class AwsThreeProcessTests : IAsyncLifetime
         await using var nodeB = await RelayProcess.StartAsync(_dir.Path, configs[1]);
         await using var nodeC = await RelayProcess.StartAsync(_dir.Path, configs[2]);
         RelayProcess[] nodes = [nodeA, nodeB, nodeC];
-        await Eventually.TrueAsync(
-            () => nodes.All(n => n.Output.Contains("Send rate share now 10/s of 30/s", StringComparison.Ordinal)),
-            "every process of three uses a third of 30/s",
-            TimeSpan.FromSeconds(30));
+        await ClusterFlow.EveryNodeUsesAsync(nodes, "10/s of 30/s");
 
-        // The mail is held first (a rule set from b's CLI) and approved at once from c's, so the queue is full when the
-        // drain starts and the sink measures the processes' pacing, not how fast a loaded machine takes mail in.
-        var (code, output) = await RelayProcess.RunAsync(_dir.Path, configs[1], "sender", "hold", "@brand.example");
-        Assert.True(code == 0, output);
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < Messages)
-            {
-                await SendAsync(configs[i % 3], $"paced {i}");
-            }
-        })));
-        (code, output) = await RelayProcess.RunAsync(_dir.Path, configs[0], "held", "list");
+        // Held on all three (a rule from b's CLI), listed from a's, approved from c's.
+        await ClusterFlow.TakeInHeldAsync(_dir.Path, configs, Messages, "paced");
+        var (code, output) = await RelayProcess.RunAsync(_dir.Path, configs[0], "held", "list");
         Assert.True(code == 0 && output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == Messages, $"process a lists all {Messages} held: exit {code}, {output.Length} chars");
         Assert.Empty(_sink.Messages);
-        (code, output) = await RelayProcess.RunAsync(_dir.Path, configs[2], "held", "approve", "--all");
-        Assert.True(code == 0, output);
+        await ClusterFlow.ApproveAllAsync(_dir.Path, configs[2]);
 
-        await Eventually.TrueAsync(
-            () => _sink.Messages.Select(m => m.Header("Subject")).Distinct().Count() == Messages,
-            "every message that got a 250 is delivered",
-            TimeSpan.FromSeconds(120));
-        Assert.Equal(
-            Enumerable.Range(0, Messages).Select(i => $"paced {i}").Order(StringComparer.Ordinal),
-            _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+        await ClusterFlow.EveryMessageDeliveredAsync(_sink, Messages, "paced");
 
         // The provider's view, steady part: from 1 s after the first arrival to 1 s before the last.
         var arrivals = _sink.Messages.Select(m => m.Arrived).Order().ToList();
@@ -153,14 +132,7 @@ public sealed class AwsThreeProcessTests : IAsyncLifetime
         return environment;
     }
 
-    private static async Task SendAsync(Dictionary<string, string> node, string subject)
-    {
-        var port = int.Parse(node["MailTumble__Smtp__Listen"].Split(':')[1], CultureInfo.InvariantCulture);
-        var (recipients, data) = await RelaySmtp.TransactAsync(
-            port, "shop@brand.example", [Alias], $"From: Shop <shop@brand.example>\r\nSubject: {subject}\r\n\r\nthe body of {subject}\r\n");
-        Assert.StartsWith("250", Assert.Single(recipients));
-        Assert.StartsWith("250", data);
-    }
+    private static Task SendAsync(Dictionary<string, string> node, string subject) => ClusterFlow.SendAsync(node, subject);
 
     public async Task InitializeAsync() => _aws = await AwsEmulator.CreateAsync();
 

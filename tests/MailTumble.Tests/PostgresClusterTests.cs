@@ -11,7 +11,6 @@ namespace MailTumble.Tests;
 /// </summary>
 public sealed class PostgresClusterTests : IAsyncLifetime
 {
-    private const string Alias = PostgresServe.Alias;
     private readonly TempDirectory _dir = new();
     private readonly TestSmtpSink _sink = new();
     private readonly PostgresServe _postgres;
@@ -64,13 +63,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         Assert.True(_sink.Messages.Count < Messages, "node a must die before the drain is over");
         nodeA.Kill();
 
-        await Eventually.TrueAsync(
-            () => _sink.Messages.Select(m => m.Header("Subject")).Distinct().Count() == Messages,
-            "every message that got a 250 is delivered",
-            TimeSpan.FromSeconds(120));
-        Assert.Equal(
-            Enumerable.Range(0, Messages).Select(i => $"burst {i}").Order(StringComparer.Ordinal),
-            _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+        await ClusterFlow.EveryMessageDeliveredAsync(_sink, Messages, "burst");
 
         // Nothing is left queued, and node b alone is live.
         await QueueEmptiedAsync();
@@ -129,31 +122,13 @@ public sealed class PostgresClusterTests : IAsyncLifetime
         await using var nodeB = await RelayProcess.StartAsync(_dir.Path, configs[1]);
         await using var nodeC = await RelayProcess.StartAsync(_dir.Path, configs[2]);
         RelayProcess[] nodes = [nodeA, nodeB, nodeC];
-        await Eventually.TrueAsync(
-            () => nodes.All(n => n.Output.Contains("Send rate share now 10/s of 30/s", StringComparison.Ordinal)),
-            "every node of three uses a third of 30/s",
-            TimeSpan.FromSeconds(30));
+        await ClusterFlow.EveryNodeUsesAsync(nodes, "10/s of 30/s");
 
-        // 1,500 messages, sent to the three nodes round robin by six clients; each gets its 250. They are held (a rule
-        // set from node b's CLI) and approved at once afterwards, so the queue is full when the drain starts and the
-        // sink measures the relay's pacing, not how fast a loaded machine takes mail in.
-        var (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[1], "sender", "hold", "@brand.example");
-        Assert.True(code == 0, listing);
-        var ingestStart = _sink.Elapsed;
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < Messages)
-            {
-                await SendAsync(configs[i % 3], $"paced {i}");
-            }
-        })));
-        var ingest = _sink.Elapsed - ingestStart;
+        // 1,500 messages held on the three nodes (a rule from b's CLI), approved at once from c's.
+        var ingest = await ClusterFlow.TakeInHeldAsync(_dir.Path, configs, Messages, "paced");
         Assert.Equal((long)Messages, await ScalarAsync("SELECT COUNT(*) FROM held WHERE state = 'held'"));
         Assert.Empty(_sink.Messages);
-        (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[2], "held", "approve", "--all");
-        Assert.True(code == 0, listing);
+        await ClusterFlow.ApproveAllAsync(_dir.Path, configs[2]);
 
         // Mid-drain, node a dies.
         await Eventually.TrueAsync(() => _sink.Messages.Count >= 600, "600 delivered before the kill", TimeSpan.FromSeconds(90));
@@ -171,17 +146,11 @@ public sealed class PostgresClusterTests : IAsyncLifetime
             TimeSpan.FromSeconds(30));
         var moved = _sink.Elapsed - killed;
         Assert.True(moved <= TimeSpan.FromSeconds(5), $"node a's share reached nodes b and c {moved.TotalSeconds:0.00} s after the kill (limit 5 s)");
-        (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[1], "cluster", "nodes");
+        var (code, listing) = await RelayProcess.RunAsync(_dir.Path, configs[1], "cluster", "nodes");
         Assert.True(code == 0, listing);
         Assert.StartsWith("2 live node(s), 30/s in all", listing, StringComparison.Ordinal);
 
-        await Eventually.TrueAsync(
-            () => _sink.Messages.Select(m => m.Header("Subject")).Distinct().Count() == Messages,
-            "every message that got a 250 is delivered",
-            TimeSpan.FromSeconds(120));
-        Assert.Equal(
-            Enumerable.Range(0, Messages).Select(i => $"paced {i}").Order(StringComparer.Ordinal),
-            _sink.Messages.Select(m => m.Header("Subject")!).Distinct().Order(StringComparer.Ordinal));
+        await ClusterFlow.EveryMessageDeliveredAsync(_sink, Messages, "paced");
 
         // The provider's view. Steady parts: from 1 s after the first arrival to the kill (three nodes), and from 5 s
         // after the kill to 1 s before the last arrival (two nodes with the whole rate between them).
@@ -207,13 +176,7 @@ public sealed class PostgresClusterTests : IAsyncLifetime
 
     private Dictionary<string, string> Node(string name, params (string Key, string Value)[] extra) => _postgres.Node(name, extra);
 
-    private static async Task SendAsync(Dictionary<string, string> node, string subject)
-    {
-        var (recipients, data) = await RelaySmtp.TransactAsync(
-            PostgresServe.SmtpPort(node), "shop@brand.example", [Alias], $"From: Shop <shop@brand.example>\r\nSubject: {subject}\r\n\r\nthe body of {subject}\r\n");
-        Assert.StartsWith("250", Assert.Single(recipients));
-        Assert.StartsWith("250", data);
-    }
+    private static Task SendAsync(Dictionary<string, string> node, string subject) => ClusterFlow.SendAsync(node, subject);
 
     private Task<object?> ScalarAsync(string sql) => _postgres.ScalarAsync(sql);
 
