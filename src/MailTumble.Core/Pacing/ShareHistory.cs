@@ -118,17 +118,8 @@ internal sealed class ShareHistory
         return (low, high);
     }
 
-    // The number of the node's last slot at or before `at` (slots as TokenBucket places them: the node's k-th is the
-    // cluster's (k * Count + Index)-th instant since the epoch, to the nearest tick).
-    private long LastSlot(SlotLattice lattice, TimeSpan at)
-    {
-        var slot = TimeSpan.TicksPerSecond / lattice.ClusterRate;
-        return (long)Math.Floor(((((at.Ticks - _epochTicks) / slot) - lattice.Index) / lattice.Count) + 1e-6);
-    }
+    // The number of the node's last slot at or before `at`, and the instant of its k-th, where TokenBucket puts them.
+    private long LastSlot(SlotLattice lattice, TimeSpan at) => lattice.LastAtOrBefore(at.Ticks - _epochTicks);
 
-    private TimeSpan Slot(SlotLattice lattice, long k)
-    {
-        var slot = TimeSpan.TicksPerSecond / lattice.ClusterRate;
-        return TimeSpan.FromTicks(_epochTicks + (long)Math.Round(((k * lattice.Count) + lattice.Index) * slot));
-    }
+    private TimeSpan Slot(SlotLattice lattice, long k) => TimeSpan.FromTicks(_epochTicks + lattice.Slot(k));
 }

@@ -189,16 +189,8 @@ public sealed class TokenBucket
 
     private long OnLattice(SlotLattice? lattice, long ticks)
     {
-        if (lattice is null)
-        {
-            return ticks;
-        }
-
-        var slot = TimeSpan.TicksPerSecond / lattice.ClusterRate; // the cluster's interval
-        var m = (ticks - _epochTicks) / slot; // cluster slots since the epoch
-        // A hair of slack: a point within rounding below ticks is taken as ticks, not one period later.
-        var k = Math.Ceiling(((m - lattice.Index) / lattice.Count) - 1e-6);
-        return _epochTicks + (long)Math.Round(((k * lattice.Count) + lattice.Index) * slot);
+        // A slot within rounding below ticks is taken as at ticks, not one period later (SlotLattice).
+        return lattice is null ? ticks : _epochTicks + lattice.Slot(lattice.FirstAtOrAfter(ticks - _epochTicks));
     }
 
     // How far behind now a reservation may start: the burst's slots, or the catch-up span if that is longer.
