@@ -244,19 +244,11 @@ public sealed class ArrivalWindowTests
     private static string Breakdown(List<Send> sends)
     {
         var start = sends[0].Released;
-        var arrivals = sends.OrderBy(s => s.Arrived).ToList();
-        var best = (0, 0, 0);
-        var j = 0;
-        for (var i = 0; i < arrivals.Count; i++)
-        {
-            while (arrivals[i].Arrived - arrivals[j].Arrived >= Second) { j++; }
-            if (i - j + 1 > best.Item1) { best = (i - j + 1, j, i); }
-        }
-
-        var w = arrivals.Skip(best.Item2).Take(best.Item1).ToList();
-        var by = string.Join(" ", w.GroupBy(s => s.Node).OrderBy(g => g.Key).Select(g => $"n{g.Key}={g.Count()}"));
+        var (count, from) = ArrivalPace.Busiest(sends.Select(s => s.Arrived - start));
+        var window = sends.Where(s => s.Arrived - start >= from && s.Arrived - start < from + Second);
+        var by = string.Join(" ", window.GroupBy(s => s.Node).OrderBy(g => g.Key).Select(g => $"n{g.Key}={g.Count()}"));
         var bins = string.Join(" ", sends.GroupBy(s => (int)((s.Arrived - start).TotalMilliseconds / 100)).OrderBy(g => g.Key).Select(g => $"{g.Key}:" + string.Join("/", Enumerable.Range(0, 3).Select(n => g.Count(s => s.Node == n)))));
-        return $"{best.Item1} in {(w[0].Arrived - start).TotalMilliseconds:0}..{(w[^1].Arrived - start).TotalMilliseconds:0} ms ({by}); per 100 ms by node {bins}";
+        return $"{count} in the second from {from.TotalMilliseconds:0} ms ({by}); per 100 ms by node {bins}";
     }
 
     /// <summary>
